@@ -18,8 +18,12 @@ const available = readdirSync(join(root, 'bench'))
   .map((f) => f.slice(0, -3))
   .sort();
 
-const [first, ...rest] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+// Scenario names come first; everything from the first `--flag` on is passed to each scenario.
+const argv = process.argv.slice(2);
+const firstFlag = argv.findIndex((a) => a.startsWith('--'));
+const names = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
+const flags = firstFlag < 0 ? [] : argv.slice(firstFlag);
+const [first, ...rest] = names;
 if (!first) {
   console.log('usage: npm run bench -- <scenario...> | all\n\nscenarios:');
   for (const name of available) console.log(`  ${name}`);

@@ -79,15 +79,15 @@ export async function runStoryRepro(options: ReproOptions = {}): Promise<ReproSa
 
   const big = samples.filter((s) => s.mode === 'bigcache-like');
   const lazy = samples.filter((s) => s.mode === 'tiercache');
-  say('\nroom | bigcache-like arrayBuffers | rss      | tiercache arrayBuffers | rss');
-  say('---- | -------------------------- | -------- | ---------------------- | --------');
+  say('\nroom | bigcache-like arrayBuffers | rss       | tiercache arrayBuffers | rss');
+  say('---- | -------------------------- | --------- | ---------------------- | ---------');
   for (let i = 0; i < rooms; i++) {
     const b = big[i];
     const t = lazy[i];
     if (!b || !t) continue;
     say(
-      `${String(i + 1).padStart(4)} | ${mib(b.arrayBuffers).padStart(26)} | ${mib(b.rss).padStart(8)} | ` +
-        `${mib(t.arrayBuffers).padStart(22)} | ${mib(t.rss).padStart(8)}`,
+      `${String(i + 1).padStart(4)} | ${mib(b.arrayBuffers).padStart(26)} | ${mib(b.rss).padStart(9)} | ` +
+        `${mib(t.arrayBuffers).padStart(22)} | ${mib(t.rss).padStart(9)}`,
     );
   }
   const lastBig = big[big.length - 1];

@@ -131,7 +131,11 @@ export class Arena {
    */
   nextChunkSize(need: number, available: number): number {
     if (this.#fifo.length >= this.#maxChunks) return 0;
-    let size = Math.max(need, Math.min(this.#nextSize, this.#maxChunkBytes));
+    // A new chunk at most half the arena's size: growth by at most 1.5x keeps a shard's
+    // reservation close to what it holds.
+    let grow = Math.min(this.#nextSize, this.#maxChunkBytes);
+    while (grow > MIN_CHUNK_BYTES && grow > this.#bytes / 2) grow /= 2;
+    let size = Math.max(need, grow);
     if (size > available) size = Math.floor(available / ENTRY_ALIGN) * ENTRY_ALIGN;
     return size >= need ? size : 0;
   }

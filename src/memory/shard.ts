@@ -437,7 +437,7 @@ export class Shard {
   #evictOldestChunk(): boolean {
     const oldest = this.#arena.oldest;
     if (oldest === undefined) return false;
-    this.#clean(oldest.size, true, true);
+    this.#clean(0, true);
     return true;
   }
 
@@ -455,6 +455,13 @@ export class Shard {
       if (oldest !== head && oldest.used === 0 && oldest.size >= size) {
         // A chunk preallocated by `initialBytes` and never written: fill it next.
         arena.rotateToHead(oldest);
+        continue;
+      }
+      if (round <= arena.chunkCount && arena.bytes - this.#liveBytes > arena.bytes / 3) {
+        // A third of the arena is dead: reclaim it before growing (copying at most 2 bytes
+        // per byte freed), so a store that only overwrites stays near 1.5x its live bytes
+        // instead of climbing to maxBytes.
+        this.#clean(size, false);
         continue;
       }
       const chunkSize = arena.nextChunkSize(size, this.#limit - this.#reserved);
@@ -476,14 +483,15 @@ export class Shard {
   }
 
   /**
-   * Cleans the oldest chunk so that `need` bytes become free at the head. Dead slots are dropped,
-   * expired entries removed; live entries are relocated (first into the head's free tail, then
-   * compacted to the front of this chunk, which becomes the head), or, when the shard is truly
-   * full or `forceEvict`, the oldest are evicted until `need` bytes are free. `evictAll` evicts
-   * every live entry of the chunk (to free its bytes for the index). Returns false when the shard
-   * has no chunk.
+   * Cleans the oldest chunk so that `need` bytes become free at the head. Dead slots are dropped
+   * and expired entries removed. Live entries are relocated (first into the head's free tail,
+   * the rest compacted to the front of this chunk, which becomes the head) unless the shard is
+   * truly full (free bytes below `need` plus 1/16 of the arena) or `forceEvict`: then every live
+   * entry of the chunk is evicted, so eviction is strictly FIFO, a chunk at a time. An emptied
+   * chunk is reused as the head when it can hold `need`, otherwise released (always when `need`
+   * is 0). Returns false when the shard has no chunk.
    */
-  #clean(need: number, forceEvict: boolean, evictAll = false): boolean {
+  #clean(need: number, forceEvict: boolean): boolean {
     const arena = this.#arena;
     const chunk = arena.oldest;
     if (chunk === undefined) return false;
@@ -504,7 +512,7 @@ export class Shard {
       }
       const expiresAt = doubles[(offset >>> 3) + EXPIRES_DOUBLE]!;
       const expired = expiresAt !== 0 && expiresAt <= now;
-      if (expired || (evicting && (evictAll || chunk.size - chunk.live < need))) {
+      if (expired || evicting) {
         this.#queueRemoval(chunk, offset, expired ? 'expired' : 'evicted');
         if (expired) this.#host.counters.expirations++;
         else this.#host.counters.evictions++;
@@ -533,7 +541,7 @@ export class Shard {
       offset = next;
     }
     chunk.used = write;
-    if (chunk.live === 0 && (need === 0 || evictAll || chunk.size < need)) {
+    if (chunk.live === 0 && (need === 0 || chunk.size < need)) {
       this.#releaseChunk(chunk);
     } else {
       arena.rotateToHead(chunk);

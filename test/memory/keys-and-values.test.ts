@@ -25,10 +25,10 @@ const awkwardKeys = [
 
 test('any JS string round-trips as a key, and distinct keys stay distinct', () => {
   const store = new MemoryStore({ shards: 2, budget: null });
-  awkwardKeys.forEach((key, i) => assert.equal(store.set(key, `value ${i}`), true));
-  awkwardKeys.forEach((key, i) =>
-    assert.equal(store.getString(key), `value ${i}`, JSON.stringify(key)),
-  );
+  for (const [i, key] of awkwardKeys.entries()) assert.equal(store.set(key, `value ${i}`), true);
+  for (const [i, key] of awkwardKeys.entries()) {
+    assert.equal(store.getString(key), `value ${i}`, JSON.stringify(key));
+  }
   assert.equal(store.size, awkwardKeys.length);
   assert.deepEqual(new Set(store.keys()), new Set(awkwardKeys));
   store.close();

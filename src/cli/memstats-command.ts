@@ -107,6 +107,11 @@ export function renderMemstats(m: Memstats): string {
       );
     }
   }
+  for (const budget of m.budgets ?? []) {
+    lines.push(
+      `Budget          ${budget.name}: ${b(budget.reservedBytes)} of ${b(budget.maxBytes)} reserved by ${budget.stores} stores`,
+    );
+  }
   lines.push('', `Caches          ${m.caches.length} live`);
   for (const c of m.caches) {
     const fields = Object.entries(c.stats)

@@ -156,6 +156,24 @@ export function createMetricsRegistry(): Registry {
   );
 
   new Gauge({
+    name: 'tiercache_budget_max_bytes',
+    help: 'Cap of each memory budget the stores share.',
+    labelNames: ['budget'],
+    registers,
+    collect() {
+      for (const b of stats().budgets) this.set({ budget: b.name }, b.maxBytes);
+    },
+  });
+  new Gauge({
+    name: 'tiercache_budget_reserved_bytes',
+    help: 'Bytes the stores on each memory budget reserve together.',
+    labelNames: ['budget'],
+    registers,
+    collect() {
+      for (const b of stats().budgets) this.set({ budget: b.name }, b.reservedBytes);
+    },
+  });
+  new Gauge({
     name: 'tiercache_cache_stat',
     help: 'Every numeric field of each TieredCache stats() snapshot, by cache and stat.',
     labelNames: ['cache', 'stat'],

@@ -11,6 +11,11 @@ import { startTestServer } from './helpers.ts';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';
 let server: DebugServer;
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+const errorBody = async (response: Response) => (await response.json()) as ErrorBody;
 before(async () => {
   server = await startTestServer({ token: TOKEN });
 });
@@ -35,7 +40,7 @@ test('requests without the token or with a wrong one get 401', async () => {
   for (const url of [`${server.url}/debug/memstats`, `${server.url}/debug/pprof/heap`]) {
     const missing = await fetch(url);
     assert.equal(missing.status, 401);
-    assert.equal((await missing.json()).error.code, 'TIERCACHE_UNAUTHORIZED');
+    assert.equal((await errorBody(missing)).error.code, 'TIERCACHE_UNAUTHORIZED');
     const wrong = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}-nope` } });
     assert.equal(wrong.status, 401);
     await wrong.arrayBuffer();
@@ -64,7 +69,7 @@ test('a second profile while one runs gets 409 with a clear body', async () => {
   for (const route of ['profile?seconds=1', 'allocs?seconds=1', 'heap']) {
     const second = await fetch(`${server.url}/debug/pprof/${route}`, auth);
     assert.equal(second.status, 409, route);
-    const body = await second.json();
+    const body = await errorBody(second);
     assert.equal(body.error.code, 'TIERCACHE_PROFILE_BUSY');
     assert.match(body.error.message, /cpu profile is being taken/);
   }
@@ -78,7 +83,7 @@ test('seconds outside (0, 60] or not a number gets 400', async () => {
     for (const route of ['profile', 'allocs']) {
       const response = await fetch(`${server.url}/debug/pprof/${route}?seconds=${seconds}`, auth);
       assert.equal(response.status, 400, `${route}?seconds=${seconds}`);
-      const body = await response.json();
+      const body = await errorBody(response);
       assert.equal(body.error.code, 'TIERCACHE_INVALID_ARGUMENT');
       assert.match(body.error.message, /at most 60/);
     }
@@ -100,7 +105,7 @@ test('without a token the handler serves loopback clients only', async () => {
         headersSent: false,
         destroyed: false,
         setHeader() {},
-        end() {
+        end(this: { statusCode: number }) {
           resolve(this.statusCode);
         },
       } as unknown as ServerResponse;

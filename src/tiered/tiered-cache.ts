@@ -16,7 +16,7 @@ import {
 } from '../errors.ts';
 import type { MemoryStore } from '../memory/index.ts';
 import { Breaker, type BreakerState } from './breaker.ts';
-import { Bus, type BusMessage } from './bus.ts';
+import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
 import { channels } from './channels.ts';
 import { MISSING_ENTRY, unwrap, wrap } from './envelope.ts';
 import { runLoader } from './loader.ts';
@@ -90,26 +90,32 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       : null;
     this.#bus = resolved.redis && resolved.bus ? new Bus(`${this.#prefix}bus`) : null;
     if (this.#bus && resolved.redis && this.#memory) {
-      // The subscriber reaches the cache through a WeakRef, and a cache dropped without close()
-      // closes its subscriber when collected: an open socket must not keep the cache alive.
-      const ref = new WeakRef(this);
-      this.#bus.listen(resolved.redis, {
-        onInvalidate: (message) => {
-          const cache = ref.deref();
-          if (cache) cache.#onBusMessage(message);
-        },
-        onReconnect: () => {
-          const cache = ref.deref();
-          if (cache) cache.#onBusReconnect();
-        },
-        onError: (error) => {
-          const cache = ref.deref();
-          if (cache) cache.#reportBusError(error);
-        },
-      });
+      this.#bus.listen(resolved.redis, TieredCache.#busHandlers(new WeakRef(this)));
       busFinalizer.register(this, this.#bus, this.#bus);
     }
     this.#unregister = registerCache(this);
+  }
+
+  /**
+   * The bus reaches the cache only through a WeakRef, and a cache dropped without close() has its
+   * subscriber closed when collected: an open socket must not keep the cache alive. A static
+   * method, because closures created in the constructor would share its context, `this` included.
+   */
+  static #busHandlers<V>(ref: WeakRef<TieredCache<V>>): BusHandlers {
+    return {
+      onInvalidate: (message) => {
+        const cache = ref.deref();
+        if (cache) cache.#onBusMessage(message);
+      },
+      onReconnect: () => {
+        const cache = ref.deref();
+        if (cache) cache.#onBusReconnect();
+      },
+      onError: (error) => {
+        const cache = ref.deref();
+        if (cache) cache.#reportBusError(error);
+      },
+    };
   }
 
   /** True once `close()` was called. */

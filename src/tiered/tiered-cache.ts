@@ -410,8 +410,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const memory = this.#memory;
     if (!memory || this.#closed) return;
     try {
-      memory.set(fullKey, bytes, { ttlMs });
-      this.#stats.memorySets++;
+      // false: no room even after eviction (the store dropped any older value under the key).
+      if (memory.set(fullKey, bytes, { ttlMs })) this.#stats.memorySets++;
     } catch (error) {
       if (!(error instanceof EntryTooLargeError)) throw error;
       // Too large for memory: make sure an older, smaller value is not served in its place.

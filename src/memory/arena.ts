@@ -18,12 +18,25 @@ import { ENTRY_ALIGN } from './entry-layout.ts';
 /** Size of the first chunk of a shard, in bytes (smaller only when the shard's limit is). */
 export const MIN_CHUNK_BYTES = 4096;
 
+/**
+ * A Node Buffer with its per-encoding methods typed. `Buffer#toString` and `Buffer#write` look
+ * up the encoding and then call exactly these methods, which every Node Buffer has but
+ * @types/node does not declare; calling them directly takes that dispatch off the hot path.
+ */
+export interface ArenaBytes extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  ucs2Slice(start: number, end: number): string;
+  latin1Write(text: string, offset: number, length: number): number;
+  utf8Write(text: string, offset: number, length: number): number;
+}
+
 /** One Buffer of entries, with typed-array views for reading headers. */
 export class Chunk {
   /** Id used in locations, >= 1. */
   readonly id: number;
   /** The bytes; `byteOffset` is 0 (allocUnsafeSlow), so the views below alias it exactly. */
-  readonly bytes: Buffer;
+  readonly bytes: ArenaBytes;
   /** 32-bit view for header words. */
   readonly words: Uint32Array;
   /** 64-bit float view for expiry times. */
@@ -37,7 +50,7 @@ export class Chunk {
 
   constructor(id: number, size: number) {
     this.id = id;
-    this.bytes = Buffer.allocUnsafeSlow(size);
+    this.bytes = Buffer.allocUnsafeSlow(size) as ArenaBytes;
     const buffer = this.bytes.buffer;
     this.words = new Uint32Array(buffer, 0, size >>> 2);
     this.doubles = new Float64Array(buffer, 0, size >>> 3);

@@ -163,8 +163,10 @@ export class MemoryStore {
     let valueBytes: number;
     let ascii = false;
     if (typeof value === 'string') {
-      ascii = isAscii(value);
-      valueBytes = ascii ? value.length : Buffer.byteLength(value, 'utf8');
+      // One native call gives both: UTF-8 length equals UTF-16 length only for ASCII text
+      // (measured several times faster than a charCodeAt scan of a 100-char value).
+      valueBytes = Buffer.byteLength(value, 'utf8');
+      ascii = valueBytes === value.length;
     } else if (value instanceof Uint8Array) {
       valueBytes = value.byteLength;
     } else {
@@ -408,11 +410,6 @@ function checkSetOptions(options: unknown): number | undefined {
     throw new InvalidArgumentError(`ttlMs must be a finite number >= 0 (ms), got ${String(ttlMs)}`);
   }
   return ttlMs;
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 function hasWideUnit(text: string): boolean {

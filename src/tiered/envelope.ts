@@ -42,6 +42,31 @@ export function wrap<V>(codec: Codec<V>, value: V): Buffer {
   return out;
 }
 
+/**
+ * Reads back an entry that a text codec wrote, given as the store's UTF-8 decoding of its bytes
+ * (the tag bytes 0x00 / 0x01 decode to the characters U+0000 / U+0001). Never throws.
+ */
+export function unwrapText<V>(
+  codec: Codec<V>,
+  decodeText: (text: string) => V,
+  text: string,
+): Unwrapped<V> {
+  const tag = text.charCodeAt(0);
+  if (tag === MISSING && text.length === 1) return MISSING_RESULT;
+  if (tag !== VALUE) {
+    return { kind: 'corrupt', error: new CodecError('Entry has no tiercache value tag') };
+  }
+  try {
+    // slice() of a flat string is a cheap view in V8, not a copy.
+    return { kind: 'value', value: decodeText(text.slice(1)) };
+  } catch (cause) {
+    return {
+      kind: 'corrupt',
+      error: new CodecError(`The ${codec.name} codec cannot decode this entry`, { cause }),
+    };
+  }
+}
+
 /** Reads an entry back; never throws (undecodable bytes come back as `corrupt`). */
 export function unwrap<V>(codec: Codec<V>, bytes: Buffer): Unwrapped<V> {
   if (bytes.length === 1 && bytes[0] === MISSING) return MISSING_RESULT;

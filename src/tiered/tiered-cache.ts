@@ -18,7 +18,7 @@ import type { MemoryStore } from '../memory/index.ts';
 import { Breaker, type BreakerState } from './breaker.ts';
 import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
 import { channels } from './channels.ts';
-import { MISSING_ENTRY, unwrap, wrap } from './envelope.ts';
+import { MISSING_ENTRY, type Unwrapped, unwrap, unwrapText, wrap } from './envelope.ts';
 import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { RedisTier, type RedisWrite } from './redis-tier.ts';
@@ -65,6 +65,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #flights = new SingleFlight<V>();
   readonly #stats = new StatsCounters();
   readonly #unregister: () => void;
+  readonly #decodeText: ((text: string) => V) | null;
   #closed = false;
   #warnedUnhandled = false;
 
@@ -75,6 +76,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.name = resolved.name;
     this.#prefix = `${resolved.name}:`;
     this.#memory = resolved.memory;
+    this.#decodeText = resolved.codec.decodeText?.bind(resolved.codec) ?? null;
     this.#breaker = resolved.breaker
       ? new Breaker(resolved.breaker, resolved.now, (state) => this.#onBreakerChange(state))
       : null;
@@ -130,10 +132,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const read = readPolicy(options, 'fresh');
     const full = this.#prefix + key;
     if (this.#memory && (read === 'fast' || !this.#redis)) {
-      // Hot path: a memory hit allocates nothing beyond the store's copy and the decoded value.
-      const bytes = this.#memory.get(full);
-      if (bytes !== undefined) {
-        const entry = unwrap(this.#options.codec, bytes);
+      const entry = this.#memoryLookup(full);
+      if (entry !== undefined) {
         if (entry.kind === 'value') {
           this.#stats.memoryHits++;
           return entry.value;
@@ -177,13 +177,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     const values = new Array<V | undefined>(unique.length);
     let pending: number[] = [];
-    const memory = this.#memory;
-    if (memory && (read === 'fast' || !this.#redis)) {
+    if (this.#memory && (read === 'fast' || !this.#redis)) {
       for (let i = 0; i < unique.length; i++) {
         const key = unique[i]!;
-        const bytes = memory.get(this.#prefix + key);
-        if (bytes !== undefined) {
-          const entry = unwrap(this.#options.codec, bytes);
+        const entry = this.#memoryLookup(this.#prefix + key);
+        if (entry !== undefined) {
           if (entry.kind !== 'corrupt') {
             this.#stats.memoryHits++;
             values[i] = entry.kind === 'value' ? entry.value : undefined;
@@ -404,6 +402,21 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         // Reported by the Redis tier; a failed back-fill only costs a later reload.
       }
     }
+  }
+
+  /**
+   * The memory tier's entry for a full key, or `undefined`. Hot path: with a text codec the store
+   * decodes straight to a string (no Buffer copy); otherwise one Buffer copy, then the codec.
+   */
+  #memoryLookup(fullKey: string): Unwrapped<V> | undefined {
+    const memory = this.#memory!;
+    const { codec } = this.#options;
+    if (this.#decodeText) {
+      const text = memory.getString(fullKey);
+      return text === undefined ? undefined : unwrapText(codec, this.#decodeText, text);
+    }
+    const bytes = memory.get(fullKey);
+    return bytes === undefined ? undefined : unwrap(codec, bytes);
   }
 
   #memorySet(fullKey: string, bytes: Buffer, ttlMs: number): void {

@@ -40,7 +40,10 @@ export interface ContenderSetup {
 const TTL_MS = 600_000;
 
 /** tiercache's TieredCache (its `get` reads `fast` when memory is on, as the scenario is about hits). */
-export function tiercache(setup: ContenderSetup, options: { redisTimeoutMs?: number } = {}): Contender {
+export function tiercache(
+  setup: ContenderSetup,
+  options: { redisTimeoutMs?: number } = {},
+): Contender {
   const client = new Redis({ host: setup.host, port: setup.port });
   client.on('error', () => {});
   const cache = new TieredCache<unknown>({
@@ -73,7 +76,11 @@ export function bento(setup: ContenderSetup): Contender {
   if (setup.memory) store = store.useL1Layer(memoryDriver({ maxSize: '100mb' }));
   store = store.useL2Layer(redisDriver({ connection }));
   if (setup.memory) store = store.useBus(redisBusDriver({ connection }));
-  const cache = new BentoCache({ default: 'c', prefix: `${setup.prefix}-bento`, stores: { c: store } });
+  const cache = new BentoCache({
+    default: 'c',
+    prefix: `${setup.prefix}-bento`,
+    stores: { c: store },
+  });
   return {
     name: 'bentocache',
     get: (key) => cache.get({ key }),

@@ -14,7 +14,12 @@ import { type Contender, contenders } from './_tiered-contenders.ts';
 const ms = argNumber('--ms', 300);
 const rounds = argNumber('--rounds', 3);
 const KEYS = Array.from({ length: 1000 }, (_, i) => `user:${100_000 + i}`);
-const value = (i: number) => ({ id: i, name: `user ${i}`, email: `u${i}@example.com`, score: i * 7 });
+const value = (i: number) => ({
+  id: i,
+  name: `user ${i}`,
+  email: `u${i}@example.com`,
+  score: i * 7,
+});
 
 async function opsPerSecond(get: (key: string) => unknown): Promise<number> {
   let ops = 0;
@@ -30,7 +35,9 @@ async function opsPerSecond(get: (key: string) => unknown): Promise<number> {
 const server = await startRedisServer();
 try {
   const setup = { host: '127.0.0.1', port: server.port, prefix: 'bench-hit', memory: true };
-  const libs: Contender[] = contenders.filter((make) => make.name !== 'rawIoredis').map((make) => make(setup));
+  const libs: Contender[] = contenders
+    .filter((make) => make.name !== 'rawIoredis')
+    .map((make) => make(setup));
   for (const lib of libs) {
     for (let i = 0; i < KEYS.length; i++) await lib.set(KEYS[i]!, value(i));
     for (const key of KEYS) await lib.get(key); // warm: every key now in the memory tier
@@ -48,7 +55,9 @@ try {
   }
   const ours = median(samples.get('tiercache')!);
   const bestOther = Math.max(
-    ...[...samples].filter(([name]) => name !== 'tiercache' && !name.startsWith('lru')).map(([, s]) => median(s)),
+    ...[...samples]
+      .filter(([name]) => name !== 'tiercache' && !name.startsWith('lru'))
+      .map(([, s]) => median(s)),
   );
   printTable(
     ['library (memory hit)', 'ops/s (median)', 'µs/op', 'tiercache ×'],
@@ -57,7 +66,9 @@ try {
       return [name, fmt(m), fmt(1e6 / m, 2), `${fmt(ours / m, 2)}×`];
     }),
   );
-  console.log(`\ntiercache vs the best tiered alternative: ${fmt(ours / bestOther, 1)}× (target ≥ 10×)`);
+  console.log(
+    `\ntiercache vs the best tiered alternative: ${fmt(ours / bestOther, 1)}× (target ≥ 10×)`,
+  );
   console.log(`${rounds} interleaved rounds of ${ms} ms · ${machineLine()}`);
   for (const lib of libs) await lib.close();
 } finally {

@@ -21,7 +21,7 @@ import { channels } from './channels.ts';
 import { MISSING_ENTRY, type Unwrapped, unwrap, unwrapText, wrap } from './envelope.ts';
 import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { RedisTier, type RedisWrite } from './redis-tier.ts';
+import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import { type Flight, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
@@ -273,6 +273,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** A frozen snapshot of the counters. */
   stats(): TieredCacheStats {
+    this.#stats.redisSkipped = this.#redis?.skipped ?? 0;
     return this.#stats.snapshot(
       this.name,
       this.#breaker && this.#redis ? this.#breaker.state : 'disabled',
@@ -303,23 +304,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     let pending: number[] = Array.from(keys, (_, i) => i);
     if (this.#redis) {
       const full = keys.map((key) => this.#prefix + key);
+      const text = this.#decodeText !== null;
       const found =
-        keys.length === 1 ? [await this.#redis.get(full[0]!)] : await this.#redis.mget(full);
+        keys.length === 1
+          ? [await this.#redis.get(full[0]!, text)]
+          : await this.#redis.mget(full, text);
       pending = [];
       const memoryTtl = this.#memoryTtl(this.#options.ttlMs);
       for (let i = 0; i < keys.length; i++) {
-        const bytes = found[i];
-        if (bytes === undefined) {
-          this.#stats.redisSkipped += this.#breaker?.state === 'open' ? 1 : 0;
+        const raw = found[i];
+        if (raw === undefined || raw === null) {
+          // undefined: Redis failed or was skipped (already reported); null: not in Redis.
+          if (raw === null) this.#stats.redisMisses++;
           pending.push(i);
           continue;
         }
-        if (bytes === null) {
-          this.#stats.redisMisses++;
-          pending.push(i);
-          continue;
-        }
-        const entry = unwrap(this.#options.codec, bytes);
+        const entry = this.#unwrapRaw(raw);
         if (entry.kind === 'corrupt') {
           this.#reportCorrupt('redis', keys[i]!, entry.error);
           this.#stats.redisMisses++;
@@ -328,10 +328,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
         this.#stats.redisHits++;
         values[i] = entry.kind === 'value' ? entry.value : undefined;
-        // Back-fill memory with Redis's bytes as they are: no re-encoding.
+        // Back-fill memory with what Redis holds, as it is: no re-encoding.
         this.#memorySet(
           full[i]!,
-          bytes,
+          raw,
           entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl(),
         );
       }
@@ -419,7 +419,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     return bytes === undefined ? undefined : unwrap(codec, bytes);
   }
 
-  #memorySet(fullKey: string, bytes: Buffer, ttlMs: number): void {
+  #unwrapRaw(raw: RawEntry): Unwrapped<V> {
+    return typeof raw === 'string'
+      ? unwrapText(this.#options.codec, this.#decodeText!, raw)
+      : unwrap(this.#options.codec, raw);
+  }
+
+  #memorySet(fullKey: string, bytes: RawEntry, ttlMs: number): void {
     const memory = this.#memory;
     if (!memory || this.#closed) return;
     try {

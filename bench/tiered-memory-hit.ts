@@ -43,7 +43,7 @@ try {
     for (const key of KEYS) await lib.get(key); // warm: every key now in the memory tier
   }
   const lru = new LRUCache<string, object>({ max: 10_000 });
-  KEYS.forEach((key, i) => lru.set(key, value(i)));
+  for (let i = 0; i < KEYS.length; i++) lru.set(KEYS[i]!, value(i));
   const samples = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     for (const lib of libs) {

@@ -20,22 +20,22 @@ export type Unwrapped<V> =
   | { readonly kind: 'missing' }
   | { readonly kind: 'corrupt'; readonly error: CodecError };
 
+const VALUE_CHAR = String.fromCharCode(VALUE);
 const MISSING_RESULT = Object.freeze({ kind: 'missing' as const });
 
-/** Encodes `value` with `codec` behind the value tag; a codec failure throws a `CodecError`. */
-export function wrap<V>(codec: Codec<V>, value: V): Buffer {
+/**
+ * Encodes `value` with `codec` behind the value tag; a codec failure throws a `CodecError`. A text
+ * codec's output stays a string (the tag as U+0001), so the memory store sees ASCII text and can
+ * serve it back through its fast latin1 path; Redis receives it as UTF-8 either way.
+ */
+export function wrap<V>(codec: Codec<V>, value: V): Buffer | string {
   let body: Uint8Array | string;
   try {
     body = codec.encode(value);
   } catch (cause) {
     throw new CodecError(`The ${codec.name} codec cannot encode this value`, { cause });
   }
-  if (typeof body === 'string') {
-    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(body, 'utf8'));
-    out[0] = VALUE;
-    out.write(body, 1, 'utf8');
-    return out;
-  }
+  if (typeof body === 'string') return VALUE_CHAR + body;
   const out = Buffer.allocUnsafe(1 + body.byteLength);
   out[0] = VALUE;
   out.set(body, 1);

@@ -31,7 +31,7 @@ export interface RedisTierOptions {
 export type RawEntry = Buffer | string;
 
 /** One write of a pipelined batch: full key, bytes, lifetime in ms (0 = no expiry). */
-export type RedisWrite = readonly [key: string, value: Buffer, ttlMs: number];
+export type RedisWrite = readonly [key: string, value: RawEntry, ttlMs: number];
 
 interface Pending {
   timer: NodeJS.Timeout;

@@ -214,7 +214,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#assertOpen();
     const ttlMs = writeTtl(options, this.#options.ttlMs);
     // Everything is validated and encoded before the first write: bad input changes nothing.
-    const writes: Array<[key: string, bytes: Buffer]> = [];
+    const writes: Array<[key: string, entry: RawEntry]> = [];
     for (const entry of entries) {
       if (!Array.isArray(entry) || entry.length < 2) {
         throw new InvalidArgumentError('setMany(entries): each entry must be a [key, value] pair');
@@ -382,7 +382,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         writes.push([fullKey, MISSING_ENTRY, negativeTtlMs]);
         continue;
       }
-      let bytes: Buffer;
+      let bytes: RawEntry;
       try {
         bytes = wrap(this.#options.codec, value);
       } catch (error) {

@@ -187,6 +187,20 @@ export function createMetricsRegistry(): Registry {
       }
     },
   });
+  new Gauge({
+    name: 'tiercache_cache_breaker_open',
+    help: 'Whether each TieredCache has its Redis circuit breaker open (1) or half-open (0.5).',
+    labelNames: ['cache'],
+    registers,
+    collect() {
+      this.reset();
+      for (const cache of stats().caches) {
+        const state = cache.stats.breaker;
+        if (state === 'disabled') continue;
+        this.set({ cache: cache.name }, state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0);
+      }
+    },
+  });
   return registry;
 }
 

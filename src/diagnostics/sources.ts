@@ -9,6 +9,7 @@ import {
   type MemoryStoreInfo,
   memoryStores,
 } from '../memory/index.ts';
+import { type TieredCacheStats, tieredCaches } from '../tiered/index.ts';
 
 /** One live MemoryStore as the registry describes it. */
 export type StoreInfo = MemoryStoreInfo;
@@ -16,10 +17,10 @@ export type StoreInfo = MemoryStoreInfo;
 /** A memory budget: its cap, what its stores reserve together, and how many draw on it. */
 export type BudgetInfo = MemoryBudgetSnapshot;
 
-/** One live TieredCache: its name and its stats snapshot (counters and gauges). */
+/** One live TieredCache: its name and its stats snapshot. */
 export interface CacheInfo {
   name: string;
-  stats: object;
+  stats: TieredCacheStats;
 }
 
 /** Every live MemoryStore. */
@@ -32,10 +33,7 @@ export function budgets(): BudgetInfo[] {
   return [defaultMemoryBudget().snapshot()];
 }
 
-/**
- * Every live TieredCache. The TieredCache registry (`tieredCaches()` from `../tiered/index.ts`)
- * is being written on the `tiered` branch; until it is merged here the report lists none.
- */
+/** Every live (not closed, not collected) TieredCache with a snapshot of its stats. */
 export function liveCaches(): CacheInfo[] {
-  return [];
+  return tieredCaches();
 }

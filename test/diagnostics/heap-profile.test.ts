@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { DebugServer } from 'tiercache/diagnostics';
 import { fetchSummary, flatOf, startTestServer } from './helpers.ts';
@@ -38,6 +39,15 @@ test('a function that only makes garbage is absent from the in-use profile after
   // At most a stray sample V8 has not yet dropped (64 KiB = 4 samples); the garbage was many MiB.
   assert.ok(flatOf(summary, 'makeGarbage') <= 64 * 1024);
   assert.ok(flatOf(summary, 'retainRecords') > 0, 'retained objects are still there');
+});
+
+test('profile frames point at the original TypeScript lines (tsx enables source maps)', async () => {
+  const summary = await fetchSummary(`${server.url}/debug/pprof/heap`);
+  const frame = summary.functions.find((f) => f.name === 'retainRecords');
+  const source = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+  const line = source.findIndex((l) => l.startsWith('function retainRecords')) + 1;
+  assert.equal(frame?.file, import.meta.url);
+  assert.equal(frame?.line, line);
 });
 
 test('/debug/pprof/heap says since when the in-use sampler has been running', async () => {

@@ -143,3 +143,17 @@ test('other methods get 405 and unknown paths 404 (or next())', async () => {
   );
   assert.ok(nextCalled, 'a path outside the prefix goes to next()');
 });
+
+test('paths named after prototype members are plain 404s, and bad options fail at construction', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  for (const path of ['/constructor', '/__proto__', '/toString', '/hasOwnProperty']) {
+    const response = await fetch(`${server.url}${path}`, { headers: auth });
+    assert.equal(response.status, 404, path);
+    await response.arrayBuffer();
+  }
+  assert.throws(
+    () => createDiagnosticsHandler({ heapSamplingIntervalBytes: 0 }),
+    InvalidOptionError,
+  );
+  assert.throws(() => createDiagnosticsHandler({ prefix: 'admin' }), /prefix/);
+});

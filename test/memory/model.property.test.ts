@@ -134,7 +134,9 @@ for (const [label, config] of configs) {
               case 'set': {
                 const bytes = Buffer.from(step.value as string);
                 const entryBytes =
-                  24 + (/[^\u0000-\u00ff]/.test(step.key) ? 2 : 1) * step.key.length + bytes.length;
+                  24 +
+                  ([...step.key].some((c) => c.charCodeAt(0) > 0xff) ? 2 : 1) * step.key.length +
+                  bytes.length;
                 if (
                   entryBytes > store.maxBytes ||
                   entryBytes > (config.maxEntryBytes ?? Number.POSITIVE_INFINITY)

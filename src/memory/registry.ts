@@ -60,7 +60,8 @@ export interface StoreRecord {
 export const DEFAULT_MANY_STORES_THRESHOLD = 64;
 
 const records = new Set<StoreRecord>();
-const liveBySite = new Map<string, number>();
+/** Live stores per creation site; the entry also holds the one copy of the site's text. */
+const sites = new Map<string, { readonly site: string; live: number }>();
 const warnedSites = new Set<string>();
 let threshold = DEFAULT_MANY_STORES_THRESHOLD;
 
@@ -109,17 +110,20 @@ export function setManyStoresThreshold(value: number): void {
   threshold = value;
 }
 
-/** The first stack frame outside tiercache: where user code created a store. */
+/**
+ * The first stack frame outside tiercache: where user code created a store. Stores from one site
+ * share one copy of the text (a substring would keep the whole stack string alive per store).
+ */
 export function creationSite(): string {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 32;
+  Error.stackTraceLimit = 16;
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = limit;
   for (const line of stack.split('\n').slice(1)) {
     const frame = line.trim().replace(/^at /, '');
     if (frame.includes(LIBRARY_PATH) || frame.includes(LIBRARY_URL)) continue;
     if (frame.startsWith('node:') || frame.includes('(node:')) continue;
-    return frame;
+    return sites.get(frame)?.site ?? Buffer.from(frame).toString();
   }
   return '<unknown>';
 }
@@ -129,8 +133,12 @@ export function registerStore(store: RegisteredStore, record: StoreRecord): void
   records.add(record);
   finalizer.register(store, record, record);
   record.account.budget?.attachStore();
-  const live = (liveBySite.get(record.createdBy) ?? 0) + 1;
-  liveBySite.set(record.createdBy, live);
+  let site = sites.get(record.createdBy);
+  if (site === undefined) {
+    site = { site: record.createdBy, live: 0 };
+    sites.set(record.createdBy, site);
+  }
+  const live = ++site.live;
   if (live > threshold && !warnedSites.has(record.createdBy)) {
     warnedSites.add(record.createdBy);
     process.emitWarning(
@@ -155,7 +163,6 @@ function settle(record: StoreRecord): void {
   account.budget?.release(account.bytes);
   account.bytes = 0;
   account.budget?.detachStore();
-  const live = (liveBySite.get(record.createdBy) ?? 1) - 1;
-  if (live > 0) liveBySite.set(record.createdBy, live);
-  else liveBySite.delete(record.createdBy);
+  const site = sites.get(record.createdBy);
+  if (site !== undefined && --site.live === 0) sites.delete(record.createdBy);
 }

@@ -13,6 +13,7 @@
 import type { Arena as ArenaType, Chunk } from './arena.ts';
 import { Arena, MIN_CHUNK_BYTES } from './arena.ts';
 import {
+  ENTRY_ALIGN,
   EXPIRES_DOUBLE,
   FLAG_ASCII_VALUE,
   FLAG_DEAD,
@@ -275,11 +276,8 @@ export class Shard {
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
   preallocate(bytes: number, maxChunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
-    while (remaining >= MIN_CHUNK_BYTES) {
-      const size = Math.min(
-        maxChunkBytes,
-        Math.floor(remaining / MIN_CHUNK_BYTES) * MIN_CHUNK_BYTES,
-      );
+    while (remaining >= ENTRY_ALIGN * 8) {
+      const size = Math.min(maxChunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
       if (!this.#tryReserve(size)) return;
       // Added as empty chunks: the fill order is oldest-first, so they are used before new ones.
       this.#arena.add(size);

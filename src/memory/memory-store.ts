@@ -103,7 +103,7 @@ export class MemoryStore {
       name: resolved.name,
       maxBytes: resolved.maxBytes,
       createdAt: Date.now(),
-      createdBy: creationSite(),
+      createdBy: creationSite(new.target),
       account: this.#host.account,
       ref: new WeakRef(this),
       timer: undefined,

@@ -110,22 +110,76 @@ export function setManyStoresThreshold(value: number): void {
   threshold = value;
 }
 
+/** Formatted creation sites by raw position (`file:line:column` before source maps). */
+const formattedSites = new Map<string, string>();
+const MAX_FORMATTED_SITES = 4096;
+
 /**
- * The first stack frame outside tiercache: where user code created a store. Stores from one site
- * share one copy of the text (a substring would keep the whole stack string alive per store).
+ * The first stack frame outside tiercache: where user code created a store, as Node prints it
+ * (source-mapped when source maps are on). `below` is the function whose caller to start from
+ * (the store's constructor).
+ *
+ * Formatting a stack trace costs kilobytes of garbage, which 10,000 stores from one loop turn
+ * into megabytes of resident memory; so the frames are first read as structured call sites, and
+ * the formatted text is produced once per site and reused.
  */
-export function creationSite(): string {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 16;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  for (const line of stack.split('\n').slice(1)) {
-    const frame = line.trim().replace(/^at /, '');
-    if (frame.includes(LIBRARY_PATH) || frame.includes(LIBRARY_URL)) continue;
-    if (frame.startsWith('node:') || frame.includes('(node:')) continue;
-    return sites.get(frame)?.site ?? Buffer.from(frame).toString();
+// biome-ignore lint/complexity/noBannedTypes: captureStackTrace takes any function.
+export function creationSite(below: Function): string {
+  // Usually the constructor's caller is the site: look at a few frames, then at more.
+  let frames = captureStack(below, 3, structured) as NodeJS.CallSite[];
+  if (frames.every((frame) => isLibraryFile(frame.getFileName() ?? ''))) {
+    frames = captureStack(below, 16, structured) as NodeJS.CallSite[];
+  }
+  for (let i = 0; i < frames.length; i++) {
+    const file = frames[i]!.getFileName() ?? '';
+    if (isLibraryFile(file)) continue;
+    const position = `${file}:${frames[i]!.getLineNumber()}:${frames[i]!.getColumnNumber()}`;
+    let text = formattedSites.get(position);
+    if (text === undefined) {
+      const lines = String(captureStack(below, i + 1, undefined)).split('\n');
+      // Copied, so that the site does not keep the whole stack text alive.
+      text = Buffer.from((lines[i + 1] ?? '').trim().replace(/^at /, '')).toString();
+      if (formattedSites.size >= MAX_FORMATTED_SITES) formattedSites.clear();
+      formattedSites.set(position, text);
+    }
+    return text;
   }
   return '<unknown>';
+}
+
+type PrepareStackTrace = (error: Error, callSites: NodeJS.CallSite[]) => unknown;
+
+const structured: PrepareStackTrace = (_error, callSites) => callSites;
+
+/** Captures `depth` frames below `below`, as `prepare` presents them (undefined: Node's text). */
+function captureStack(
+  // biome-ignore lint/complexity/noBannedTypes: captureStackTrace takes any function.
+  below: Function,
+  depth: number,
+  prepare: PrepareStackTrace | undefined,
+): unknown {
+  const errorClass = Error as { prepareStackTrace?: PrepareStackTrace };
+  const original = errorClass.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    errorClass.prepareStackTrace = prepare;
+    Error.stackTraceLimit = depth;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, below);
+    return holder.stack ?? [];
+  } finally {
+    errorClass.prepareStackTrace = original;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function isLibraryFile(file: string): boolean {
+  return (
+    file.startsWith(LIBRARY_URL) ||
+    file.startsWith(LIBRARY_PATH) ||
+    file.startsWith('node:') ||
+    file === ''
+  );
 }
 
 /** Adds a store; warns when its creation site now has too many live stores. */

@@ -104,7 +104,7 @@ let totalCollisions = 0;
 for (const [label, config] of configs) {
   test(`behaves like a Map with expiry: ${label}`, () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 2000, size: 'max' }), (ops) => {
+      fc.property(fc.array(opArb, { minLength: 600, maxLength: 1600, size: 'max' }), (ops) => {
         let now = 1_000;
         const model = new Map<string, ModelEntry>();
         const live = (key: string) => {
@@ -204,7 +204,7 @@ for (const [label, config] of configs) {
           store.close();
         }
       }),
-      { numRuns: 50 },
+      { numRuns: 60 },
     );
   });
 }

@@ -179,7 +179,7 @@ export class MemoryStore {
     if (entryBytes > this.#options.maxEntryBytes) {
       throw new EntryTooLargeError(entryBytes, this.#options.maxEntryBytes);
     }
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const index = hash & this.#shardMask;
     const shard = this.#shards[index] ?? this.#createShard(index);
     if (shard === undefined) return false;
@@ -198,7 +198,7 @@ export class MemoryStore {
   get(key: string): Buffer | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -213,7 +213,7 @@ export class MemoryStore {
   getString(key: string): string | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -228,7 +228,7 @@ export class MemoryStore {
   has(key: string): boolean {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) return false;
     const found = shard.has(key, hash);
@@ -240,7 +240,7 @@ export class MemoryStore {
   delete(key: string): boolean {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const index = hash & this.#shardMask;
     const shard = this.#shards[index];
     if (shard === undefined) return false;
@@ -318,7 +318,7 @@ export class MemoryStore {
       if (keys === undefined) continue;
       for (const key of keys) {
         this.#assertOpen();
-        const hash = this.#hash(key);
+        const hash = this.#hash(key) | 0;
         const shard = this.#shards[hash & this.#shardMask];
         if (shard === undefined || !shard.has(key, hash)) continue;
         // Read without touching hit/miss counters: iteration is not a cache lookup.

@@ -13,6 +13,7 @@
 import type { Arena as ArenaType, Chunk } from './arena.ts';
 import { Arena, MIN_CHUNK_BYTES } from './arena.ts';
 import {
+  ENTRY_ALIGN,
   EXPIRES_DOUBLE,
   FLAG_ASCII_VALUE,
   FLAG_DEAD,
@@ -53,6 +54,12 @@ export interface ShardHost {
   reserve(bytes: number): boolean;
   /** Returns bytes reserved earlier. */
   release(bytes: number): void;
+  /**
+   * The budget refused `bytes` and `requester` has nothing of its own left to evict: evict the
+   * oldest chunks of the store's other shards so the store can grow where it needs to. Returns
+   * whether anything was freed.
+   */
+  reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
 
 /** Bytes a new shard reserves up front: its smallest index table. */
@@ -272,14 +279,18 @@ export class Shard {
     this.#table = new IndexTable(MIN_CAPACITY);
   }
 
+  /** Evicts every entry of the oldest chunk and releases it; returns the bytes released. */
+  evictOldestChunk(): number {
+    const before = this.#reserved;
+    this.#evictOldestChunk();
+    return before - this.#reserved;
+  }
+
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
   preallocate(bytes: number, maxChunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
-    while (remaining >= MIN_CHUNK_BYTES) {
-      const size = Math.min(
-        maxChunkBytes,
-        Math.floor(remaining / MIN_CHUNK_BYTES) * MIN_CHUNK_BYTES,
-      );
+    while (remaining >= ENTRY_ALIGN * 8) {
+      const size = Math.min(maxChunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
       if (!this.#tryReserve(size)) return;
       // Added as empty chunks: the fill order is oldest-first, so they are used before new ones.
       this.#arena.add(size);
@@ -420,7 +431,9 @@ export class Shard {
   #growIndex(): boolean {
     while (this.#table.needsGrowth()) {
       if (this.#resizeIndex(this.#table.capacity * 2)) return true;
-      if (!this.#evictOldestChunk()) return false;
+      if (!this.#evictOldestChunk() && !this.#host.reclaim(this.#table.bytes * 2, this)) {
+        return false;
+      }
     }
     return true;
   }
@@ -478,7 +491,9 @@ export class Shard {
         }
       }
       // Past one pass over every chunk without making room, relocation cannot help: evict.
-      if (!this.#clean(size, round > arena.chunkCount)) return 0;
+      if (!this.#clean(size, round > arena.chunkCount) && !this.#host.reclaim(size, this)) {
+        return 0;
+      }
     }
   }
 

@@ -229,10 +229,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       writes.push([key, wrap(this.#options.codec, value)]);
     }
     if (writes.length === 0) return;
-    for (const [key] of writes) this.#flights.forget(this.#prefix + key);
+    // Reads in flight may have seen the old state: detach them now, and again once Redis has the
+    // write (a read that started in between may have read Redis before the write landed).
+    const full = writes.map(([key]) => this.#prefix + key);
+    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       const redisWrites = writes.map(
-        ([key, bytes]): RedisWrite => [this.#prefix + key, bytes, this.#jitter(ttlMs)],
+        ([, bytes], i): RedisWrite => [full[i]!, bytes, this.#jitter(ttlMs)],
       );
       try {
         await this.#redis.setMany(redisWrites);
@@ -240,9 +243,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
+      for (const key of full) this.#flights.forget(key);
     }
     const memoryTtl = this.#memoryTtl(ttlMs);
-    for (const [key, bytes] of writes) this.#memorySet(this.#prefix + key, bytes, memoryTtl);
+    for (let i = 0; i < writes.length; i++) this.#memorySet(full[i]!, writes[i]![1], memoryTtl);
     await this.#publish({ keys: writes.map(([key]) => key) });
   }
 
@@ -266,6 +270,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
+      for (const key of full) this.#flights.forget(key);
     }
     if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
     await this.#publish({ keys: [...keys] });

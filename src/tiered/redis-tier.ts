@@ -175,8 +175,10 @@ export class RedisTier {
   #groups(keys: readonly string[]): number[][] {
     const bySlot = new Map<number, number[]>();
     if (this.#client.isCluster) {
+      // ioredis adds the client's own `keyPrefix` to every key: the slot is that of the full key.
+      const keyPrefix = this.#client.options.keyPrefix ?? '';
       for (let i = 0; i < keys.length; i++) {
-        const slot = keySlot(keys[i]!);
+        const slot = keySlot(keyPrefix + keys[i]!);
         const group = bySlot.get(slot);
         if (group) group.push(i);
         else bySlot.set(slot, [i]);

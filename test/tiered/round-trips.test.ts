@@ -168,6 +168,22 @@ describe('round trips on a three-master cluster', () => {
     await cache.close();
   });
 
+  it('groups by the slot of the full key when the client has its own keyPrefix', async () => {
+    const prefixed = cluster.client({ keyPrefix: 'app:' });
+    const cache = new TieredCache<number>({ name: 'rtp', redis: prefixed, memory: false });
+    const errors: Error[] = [];
+    cache.on('error', (error) => errors.push(error));
+    const all = keys(300);
+    await cache.setMany(all.map((key, i) => [key, i]));
+    assert.deepEqual(
+      await cache.getMany(all),
+      all.map((_, i) => i),
+    );
+    assert.deepEqual(errors, [], 'no CROSSSLOT error');
+    await cache.close();
+    prefixed.disconnect();
+  });
+
   it('keys sharing a {hash tag} are read with one MGET', async () => {
     const cache = new TieredCache<number>({ name: '{room-7}', redis: client, memory: false });
     const all = keys(1000);

@@ -23,7 +23,7 @@ import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type Flight, SingleFlight } from './single-flight.ts';
+import { type Flight, type FlightResult, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /**
@@ -229,10 +229,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       writes.push([key, wrap(this.#options.codec, value)]);
     }
     if (writes.length === 0) return;
-    for (const [key] of writes) this.#flights.forget(this.#prefix + key);
+    // Reads in flight may have seen the old state: detach them now, and again once Redis has the
+    // write (a read that started in between may have read Redis before the write landed).
+    const full = writes.map(([key]) => this.#prefix + key);
+    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       const redisWrites = writes.map(
-        ([key, bytes]): RedisWrite => [this.#prefix + key, bytes, this.#jitter(ttlMs)],
+        ([, bytes], i): RedisWrite => [full[i]!, bytes, this.#jitter(ttlMs)],
       );
       try {
         await this.#redis.setMany(redisWrites);
@@ -240,9 +243,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
+      for (const key of full) this.#flights.forget(key);
     }
     const memoryTtl = this.#memoryTtl(ttlMs);
-    for (const [key, bytes] of writes) this.#memorySet(this.#prefix + key, bytes, memoryTtl);
+    for (let i = 0; i < writes.length; i++) this.#memorySet(full[i]!, writes[i]![1], memoryTtl);
     await this.#publish({ keys: writes.map(([key]) => key) });
   }
 
@@ -266,6 +270,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
+      for (const key of full) this.#flights.forget(key);
     }
     if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
     await this.#publish({ keys: [...keys] });
@@ -298,21 +303,33 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#options.ownsMemory) this.#memory?.close();
   }
 
-  /** Redis, then one merged load, for distinct keys that memory did not answer. */
+  /**
+   * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
+   * fetched together (one MGET per slot group, then one loader call).
+   */
   async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
-    const values = new Array<V | undefined>(keys.length);
-    let pending: number[] = Array.from(keys, (_, i) => i);
+    if (!this.#redis && !this.#options.load) return new Array<V | undefined>(keys.length);
+    const flights = this.#flights.load(
+      keys.map((key) => this.#prefix + key),
+      (batch, batchFlights) => this.#fetch(batch, batchFlights),
+    );
+    return Promise.all(flights.map((flight) => flight.promise));
+  }
+
+  /** Fetches full keys from Redis, then the loader; back-fills memory, and Redis with loaded values. */
+  async #fetch(fullKeys: string[], flights: ReadonlyArray<Flight<V>>): Promise<FlightResult<V>> {
+    const found = new Map<string, V | undefined>();
+    let pending: number[] = Array.from(fullKeys, (_, i) => i);
     if (this.#redis) {
-      const full = keys.map((key) => this.#prefix + key);
       const text = this.#decodeText !== null;
-      const found =
-        keys.length === 1
-          ? [await this.#redis.get(full[0]!, text)]
-          : await this.#redis.mget(full, text);
+      const raws =
+        fullKeys.length === 1
+          ? [await this.#redis.get(fullKeys[0]!, text)]
+          : await this.#redis.mget(fullKeys, text);
       pending = [];
       const memoryTtl = this.#memoryTtl(this.#options.ttlMs);
-      for (let i = 0; i < keys.length; i++) {
-        const raw = found[i];
+      for (let i = 0; i < fullKeys.length; i++) {
+        const raw = raws[i];
         if (raw === undefined || raw === null) {
           // undefined: Redis failed or was skipped (already reported); null: not in Redis.
           if (raw === null) this.#stats.redisMisses++;
@@ -321,31 +338,44 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
         const entry = this.#unwrapRaw(raw);
         if (entry.kind === 'corrupt') {
-          this.#reportCorrupt('redis', keys[i]!, entry.error);
+          this.#reportCorrupt('redis', fullKeys[i]!.slice(this.#prefix.length), entry.error);
           this.#stats.redisMisses++;
           pending.push(i);
           continue;
         }
         this.#stats.redisHits++;
-        values[i] = entry.kind === 'value' ? entry.value : undefined;
-        // Back-fill memory with what Redis holds, as it is: no re-encoding.
-        this.#memorySet(
-          full[i]!,
-          raw,
-          entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl(),
-        );
+        found.set(fullKeys[i]!, entry.kind === 'value' ? entry.value : undefined);
+        // Back-fill memory with what Redis holds, as it is (no re-encoding), unless a write
+        // since the read made it stale.
+        if (flights[i]!.current) {
+          const ttl = entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl();
+          this.#memorySet(fullKeys[i]!, raw, ttl);
+        }
       }
     }
-    if (pending.length === 0 || !this.#options.load || this.#closed) return values;
-    const missing = pending.map((i) => this.#prefix + keys[i]!);
-    const flights = this.#flights.load(
-      missing,
-      (batch) => this.#load(batch),
-      (loaded) => this.#backfill(loaded),
-    );
-    const loaded = await Promise.all(flights.map((flight) => flight.promise));
-    for (let j = 0; j < pending.length; j++) values[pending[j]!] = loaded[j];
-    return values;
+    if (pending.length === 0 || !this.#options.load || this.#closed) {
+      return { lookup: (key) => found.get(key) };
+    }
+    const missing = pending.map((i) => fullKeys[i]!);
+    let loaded: (fullKey: string) => V | undefined;
+    try {
+      loaded = await this.#load(missing);
+    } catch (error) {
+      // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
+      return {
+        lookup: (key) => {
+          if (found.has(key)) return found.get(key);
+          throw error;
+        },
+      };
+    }
+    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => [
+      fullKeys[i]!,
+      loaded(fullKeys[i]!),
+      flights[i]!,
+    ]);
+    for (const [key, value] of backfill) found.set(key, value);
+    return { lookup: (key) => found.get(key), settled: this.#backfill(backfill) };
   }
 
   /** One loader call for full keys; counts it and reports failures to the channel. */

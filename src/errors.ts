@@ -14,6 +14,7 @@ export const ErrorCodes = {
   CACHE_CLOSED: 'TIERCACHE_CACHE_CLOSED',
   REDIS_ERROR: 'TIERCACHE_REDIS_ERROR',
   REDIS_TIMEOUT: 'TIERCACHE_REDIS_TIMEOUT',
+  CIRCUIT_OPEN: 'TIERCACHE_CIRCUIT_OPEN',
   CODEC_ERROR: 'TIERCACHE_CODEC_ERROR',
   LOADER_ERROR: 'TIERCACHE_LOADER_ERROR',
   INSECURE_DEBUG: 'TIERCACHE_INSECURE_DEBUG',
@@ -28,6 +29,7 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 export const WarningCodes = {
   MANY_STORES: 'TIERCACHE_MANY_STORES',
   MEMORY_GROWTH: 'TIERCACHE_MEMORY_GROWTH',
+  CACHE_ERROR: 'TIERCACHE_CACHE_ERROR',
 } as const;
 
 /** The base of every tiercache error: `code` is stable, `cause` carries the underlying error. */
@@ -144,6 +146,16 @@ export class RedisTimeoutError extends TiercacheError {
   }
 }
 
+/** Redis was skipped: the circuit breaker is open after repeated failures (see `breaker`). */
+export class CircuitOpenError extends TiercacheError {
+  constructor(operation: string) {
+    super(
+      ErrorCodes.CIRCUIT_OPEN,
+      `Redis ${operation} skipped: the circuit breaker is open after repeated failures`,
+    );
+  }
+}
+
 /** Bytes could not be encoded or decoded by the cache's codec. */
 export class CodecError extends TiercacheError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -162,6 +174,16 @@ export class LoaderError extends TiercacheError {
 export class InsecureDebugError extends TiercacheError {
   constructor(message: string) {
     super(ErrorCodes.INSECURE_DEBUG, message);
+  }
+}
+
+/** A profile was requested while another one is being taken; only one runs at a time. */
+export class ProfileBusyError extends TiercacheError {
+  constructor(running: string) {
+    super(
+      ErrorCodes.PROFILE_BUSY,
+      `A ${running} profile is being taken; only one profile runs at a time, retry when it ends`,
+    );
   }
 }
 

@@ -67,9 +67,13 @@ let threshold = DEFAULT_MANY_STORES_THRESHOLD;
 
 const finalizer = new FinalizationRegistry<StoreRecord>(settle);
 
-// Frames under the package's src/ (or dist/) folder are tiercache's own.
-const LIBRARY_URL = new URL('..', import.meta.url).href;
-const LIBRARY_PATH = fileURLToPath(LIBRARY_URL);
+// Frames in the folders that create stores on a caller's behalf (this one, and the tiered cache,
+// which builds its memory tier) are tiercache's own; the site is the first frame outside them.
+// Other parts of the package (the story repro, the CLI) are callers like any user code.
+const INTERNAL_DIRS = [
+  new URL('./', import.meta.url),
+  new URL('../tiered/', import.meta.url),
+].flatMap((url) => [url.href, fileURLToPath(url)]);
 
 /** Lists the live MemoryStores of this process (closed and collected ones are gone). */
 export function memoryStores(): MemoryStoreInfo[] {
@@ -175,10 +179,7 @@ function captureStack(
 
 function isLibraryFile(file: string): boolean {
   return (
-    file.startsWith(LIBRARY_URL) ||
-    file.startsWith(LIBRARY_PATH) ||
-    file.startsWith('node:') ||
-    file === ''
+    INTERNAL_DIRS.some((dir) => file.startsWith(dir)) || file.startsWith('node:') || file === ''
   );
 }
 

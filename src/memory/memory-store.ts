@@ -370,7 +370,8 @@ export class MemoryStore {
   #createShard(index: number): Shard | undefined {
     const host = this.#host;
     if (!host.reserve(SHARD_BASE_BYTES)) {
-      if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES)) return undefined;
+      if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
+        return undefined;
     }
     const shard = new Shard(this.#host, this.#options.shardLimit, this.#options.maxChunkBytes);
     this.#shards[index] = shard;

@@ -62,6 +62,9 @@ export interface ShardHost {
   reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
 
+// Keys up to this length are copied by a JS loop: cheaper than a native call for short strings.
+const SHORT_KEY_UNITS = 32;
+
 /** Bytes a new shard reserves up front: its smallest index table. */
 export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
 
@@ -194,6 +197,9 @@ export class Shard {
       const units = chunk.units;
       const base = keyStart >>> 1;
       for (let i = 0; i < key.length; i++) units[base + i] = key.charCodeAt(i);
+    } else if (key.length <= SHORT_KEY_UNITS) {
+      const bytes = chunk.bytes;
+      for (let i = 0; i < key.length; i++) bytes[keyStart + i] = key.charCodeAt(i);
     } else {
       chunk.bytes.latin1Write(key, keyStart, key.length);
     }

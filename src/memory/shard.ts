@@ -76,6 +76,8 @@ export class Shard {
   #table = new IndexTable(MIN_CAPACITY);
   #reserved = SHARD_BASE_BYTES;
   #liveBytes = 0;
+  /** False when no live entry has an expiry, so the sweep can skip this shard. */
+  #mayExpire = false;
   // Result registers of #find, so a lookup returns chunk and offset without allocating.
   #foundChunk: Chunk | undefined;
   #foundOffset = 0;
@@ -175,6 +177,7 @@ export class Shard {
         chunk.words[word + VALUE_LENGTH_WORD] = valueBytes;
         chunk.words[word + KEY_INFO_WORD] = info;
         chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+        if (expiresAt !== 0) this.#mayExpire = true;
         writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii);
         return true;
       }
@@ -192,6 +195,7 @@ export class Shard {
     words[word + VALUE_LENGTH_WORD] = valueBytes;
     words[word + KEY_INFO_WORD] = info;
     chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+    if (expiresAt !== 0) this.#mayExpire = true;
     const keyStart = offset + HEADER_BYTES;
     if (keyWide) {
       const units = chunk.units;
@@ -224,7 +228,9 @@ export class Shard {
 
   /** Removes every entry whose expiry is at or before `now`. */
   sweep(now: number): void {
+    if (!this.#mayExpire) return;
     let removed = false;
+    let expiring = false;
     for (const chunk of [...this.#arena.chunks]) {
       const { words, doubles } = chunk;
       const used = chunk.used;
@@ -240,10 +246,14 @@ export class Shard {
           this.#expire(chunk, offset, capacity);
           removed = true;
           if (chunk.used === 0) break; // the chunk was emptied and released or rewound
+        } else if (expiresAt !== 0) {
+          expiring = true;
         }
         offset += capacity;
       }
     }
+    // Until an entry with an expiry is written again, sweeping this shard finds nothing.
+    this.#mayExpire = expiring;
     if (removed) this.#afterRemovals();
   }
 

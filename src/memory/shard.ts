@@ -2,11 +2,12 @@
  * One shard of a MemoryStore: an {@link IndexTable} over an {@link Arena} of chunks, with
  * expiry, reclaim and FIFO eviction, under a byte limit that covers its chunks and its index.
  *
- * Reclaim (see docs/memory-store.md): when the head chunk is full and no chunk can be added, the
- * shard cleans its oldest chunk. Dead and expired slots are dropped; live entries are relocated,
- * first into the free tail of the head chunk, the rest compacted to the front of the cleaned chunk,
- * which then becomes the head. Only when the shard is truly full (free bytes below the entry plus
- * 1/16 of the arena) are the oldest live entries evicted, just enough of them, in FIFO order.
+ * Reclaim (see docs/memory-store.md): when the head chunk is full and a third of the arena is
+ * free, or no chunk can be added, the shard cleans its oldest chunk. Dead and expired slots are
+ * dropped; live entries are relocated, first into the free tail of the head chunk, the rest
+ * compacted to the front of the cleaned chunk, which then becomes the head. Only when the shard is
+ * truly full (free bytes below the entry plus 1/16 of the arena) are live entries evicted: all
+ * of the oldest chunk's, so eviction is strictly FIFO.
  *
  * @module
  */

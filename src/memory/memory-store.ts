@@ -166,6 +166,11 @@ export class MemoryStore {
     return this.#options.maxBytes;
   }
 
+  /** The largest entry (24-byte header + key + value) `set` accepts, in bytes. */
+  get maxEntryBytes(): number {
+    return this.#options.maxEntryBytes;
+  }
+
   /** The budget this store draws on, or null. */
   get budget(): MemoryBudget | null {
     return this.#options.budget;

@@ -352,10 +352,12 @@ export class MemoryStore {
         this.#assertOpen();
         const hash = this.#hash(key) | 0;
         const shard = this.#shards[hash & this.#shardMask];
-        if (shard === undefined || !shard.has(key, hash)) continue;
+        const live = shard !== undefined && shard.has(key, hash);
         // Read without touching hit/miss counters: iteration is not a cache lookup.
-        const value = withValues ? this.#peek(shard, key, hash) : undefined;
-        yield [key, value];
+        const value = live && withValues ? this.#peek(shard, key, hash) : undefined;
+        // An entry that expired since the snapshot was removed just now: report it.
+        this.#dispatchRemovals();
+        if (live) yield [key, value];
       }
     }
   }

@@ -127,3 +127,25 @@ test('the background sweep removes expired entries without any read', async () =
   assert.equal(store.reservedBytes, 0, 'the swept store returned its memory');
   store.close();
 });
+
+test('an entry expiring during an iteration is skipped and reported', () => {
+  let now = 0;
+  const removed: string[] = [];
+  const store = new MemoryStore({
+    now: () => now,
+    sweepIntervalMs: 0,
+    budget: null,
+    shards: 1,
+    onRemove: (key, _value, reason) => removed.push(`${key}:${reason}`),
+  });
+  store.set('first', 'v');
+  store.set('second', 'v', { ttlMs: 10 });
+  const seen: string[] = [];
+  for (const key of store.keys()) {
+    seen.push(key);
+    now = 10;
+  }
+  assert.deepEqual(seen, ['first']);
+  assert.deepEqual(removed, ['second:expired']);
+  store.close();
+});

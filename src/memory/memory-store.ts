@@ -88,7 +88,7 @@ class StoreHost implements ShardHost {
       // The shard holding the most gives up its oldest chunk (FIFO within that shard).
       let victim: Shard | undefined;
       for (const shard of this.#shards) {
-        if (shard === undefined || shard === requester || shard.liveBytes === 0) continue;
+        if (shard === undefined || shard === requester || shard.chunkBytes === 0) continue;
         if (victim === undefined || shard.reservedBytes > victim.reservedBytes) victim = shard;
       }
       if (victim === undefined) break;

@@ -103,6 +103,11 @@ export class Shard {
     return this.#liveBytes;
   }
 
+  /** Bytes of arena chunks (live, dead or unused). */
+  get chunkBytes(): number {
+    return this.#arena.bytes;
+  }
+
   /** Bytes held: chunks plus index arrays. */
   get reservedBytes(): number {
     return this.#reserved;

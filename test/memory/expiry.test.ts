@@ -122,7 +122,7 @@ test('the background sweep removes expired entries without any read', async () =
   for (let i = 0; i < 10; i++) store.set(`k${i}`, 'v', { ttlMs: 100 });
   clock.advance(100);
   // Wait for the sweep (an unref'ed interval) to run; bounded by the test's own timeout.
-  for (let i = 0; i < 400 && store.stats().expirations < 10; i++) await sleep(5);
+  for (let i = 0; i < 2000 && store.stats().expirations < 10; i++) await sleep(5);
   assert.equal(store.stats().expirations, 10);
   assert.equal(store.reservedBytes, 0, 'the swept store returned its memory');
   store.close();

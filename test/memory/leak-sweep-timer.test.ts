@@ -57,7 +57,7 @@ test('close() stops the sweep timer', async () => {
     return 0;
   };
   store.set('k', 'v', { ttlMs: 60_000 });
-  for (let i = 0; i < 400 && sweeps < 3; i++)
+  for (let i = 0; i < 5000 && sweeps < 3; i++)
     await new Promise((resolve) => setTimeout(resolve, 2));
   assert.ok(sweeps >= 3, 'the sweep runs while the store is open');
   store.close();

@@ -10,7 +10,8 @@ const COMMANDS: readonly Command[] = [memstatsCommand, topCommand, watchCommand,
 
 const HELP = `Usage: tiercache <command> [options]
 
-Reads the diagnostics a tiercache process serves (startDebugServer or the handler).
+Reads the diagnostics a tiercache process serves (startDebugServer or the handler), and
+replays the story's one-cache-per-room leak (repro).
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}

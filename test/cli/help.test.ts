@@ -5,9 +5,9 @@ import { runTiercache } from './helpers.ts';
 test('--help works on the program and on every command', async () => {
   const main = await runTiercache(['--help']);
   assert.equal(main.code, 0);
-  for (const command of ['memstats', 'top', 'watch'])
+  for (const command of ['memstats', 'top', 'watch', 'repro'])
     assert.match(main.stdout, new RegExp(`^  ${command} `, 'm'));
-  for (const command of ['memstats', 'top', 'watch']) {
+  for (const command of ['memstats', 'top', 'watch', 'repro']) {
     const help = await runTiercache([command, '--help']);
     assert.equal(help.code, 0, command);
     assert.match(help.stdout, new RegExp(`^Usage: tiercache ${command} `), command);
@@ -23,7 +23,7 @@ test('no command prints the usage and exits 2; an unknown one is one line and ex
   assert.equal(unknown.code, 2);
   assert.equal(
     unknown.stderr,
-    'tiercache: unknown command "flamegraph"; commands: memstats, top, watch\n',
+    'tiercache: unknown command "flamegraph"; commands: memstats, top, watch, repro\n',
   );
 });
 

@@ -178,16 +178,19 @@ describe('round trips on a three-master cluster', () => {
     });
     const errors: Error[] = [];
     cache.on('error', (error) => errors.push(error));
-    // Enough keys that some share a slot: grouped by the wrong slot, those MGETs fail CROSSSLOT.
-    const all = keys(2000);
-    await cache.setMany(all.map((key, i) => [key, i]));
-    assert.deepEqual(
-      await cache.getMany(all),
-      all.map((_, i) => i),
-    );
-    assert.deepEqual(errors, [], 'no CROSSSLOT error');
-    await cache.close();
-    prefixed.disconnect();
+    try {
+      // Enough keys that some share a slot: grouped by the wrong slot, those MGETs fail CROSSSLOT.
+      const all = keys(2000);
+      await cache.setMany(all.map((key, i) => [key, i]));
+      assert.deepEqual(
+        await cache.getMany(all),
+        all.map((_, i) => i),
+      );
+      assert.deepEqual(errors, [], 'no CROSSSLOT error');
+    } finally {
+      await cache.close();
+      prefixed.disconnect();
+    }
   });
 
   it('keys sharing a {hash tag} are read with one MGET', async () => {

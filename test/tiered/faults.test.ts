@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { RedisTimeoutError, TieredCache } from 'tiercache';
@@ -23,6 +23,14 @@ describe('Redis faults', () => {
     await server.kill();
   });
 
+  // Closed after each test even when it fails: an open bus subscriber would keep reconnecting to
+  // the killed server and keep the test process alive.
+  const opened: TieredCache<string>[] = [];
+  afterEach(async () => {
+    server.resume();
+    await Promise.all(opened.splice(0).map((cache) => cache.close()));
+  });
+
   const makeCache = (
     name: string,
     extra: Partial<ConstructorParameters<typeof TieredCache<string>>[0]> = {},
@@ -36,6 +44,7 @@ describe('Redis faults', () => {
     });
     const errors: Error[] = [];
     cache.on('error', (error) => errors.push(error));
+    opened.push(cache);
     return { cache, errors };
   };
 

@@ -10,7 +10,6 @@ import {
   CacheClosedError,
   EntryTooLargeError,
   InvalidArgumentError,
-  InvalidOptionError,
   type TiercacheError,
   WarningCodes,
 } from '../errors.ts';
@@ -611,7 +610,9 @@ function readPolicy(options: ReadOptions | undefined, fallback: ReadPolicy): Rea
 function writeTtl(options: WriteOptions | undefined, fallback: number): number {
   const ttlMs = options?.ttlMs ?? fallback;
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0 || ttlMs > 2 ** 31 - 1) {
-    throw new InvalidOptionError('ttlMs', `must be between 0 and ${2 ** 31 - 1} ms, got ${ttlMs}`);
+    throw new InvalidArgumentError(
+      `{ ttlMs } must be a number of ms between 0 and ${2 ** 31 - 1}, got ${String(ttlMs)}`,
+    );
   }
   return ttlMs;
 }

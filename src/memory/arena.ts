@@ -8,7 +8,7 @@
  * little reserves little. The arena only manages chunks and locations; the shard decides when to
  * reserve bytes, relocate entries and release chunks.
  *
- * A location packs `chunk id << offsetBits | offset / 8` into a u32 (offsets are 8-aligned).
+ * A location packs `chunk id << offsetBits | offset / 8` into 32 bits (offsets are 8-aligned).
  * Ids start at 1 so that location 0 can mean "empty" in the index.
  *
  * @module
@@ -37,8 +37,8 @@ export class Chunk {
   readonly id: number;
   /** The bytes; `byteOffset` is 0 (allocUnsafeSlow), so the views below alias it exactly. */
   readonly bytes: ArenaBytes;
-  /** 32-bit view for header words. */
-  readonly words: Uint32Array;
+  /** 32-bit view for header words (signed, like the index: values stay small integers). */
+  readonly words: Int32Array;
   /** 64-bit float view for expiry times. */
   readonly doubles: Float64Array;
   /** 16-bit view for UTF-16 keys. */
@@ -52,7 +52,7 @@ export class Chunk {
     this.id = id;
     this.bytes = Buffer.allocUnsafeSlow(size) as ArenaBytes;
     const buffer = this.bytes.buffer;
-    this.words = new Uint32Array(buffer, 0, size >>> 2);
+    this.words = new Int32Array(buffer, 0, size >>> 2);
     this.doubles = new Float64Array(buffer, 0, size >>> 3);
     this.units = new Uint16Array(buffer, 0, size >>> 1);
   }
@@ -111,7 +111,8 @@ export class Arena {
 
   /** The packed location of byte `offset` of `chunk`. */
   location(chunk: Chunk, offset: number): number {
-    return (chunk.id * 2 ** this.#offsetBits + offset / ENTRY_ALIGN) >>> 0;
+    // The 32-bit pattern as a signed int32 (`<<` wraps), the form the index stores.
+    return (chunk.id << this.#offsetBits) | (offset >>> 3);
   }
 
   /** The chunk a location points into. */
@@ -131,7 +132,11 @@ export class Arena {
    */
   nextChunkSize(need: number, available: number): number {
     if (this.#fifo.length >= this.#maxChunks) return 0;
-    let size = Math.max(need, Math.min(this.#nextSize, this.#maxChunkBytes));
+    // A new chunk at most half the arena's size: growth by at most 1.5x keeps a shard's
+    // reservation close to what it holds.
+    let grow = Math.min(this.#nextSize, this.#maxChunkBytes);
+    while (grow > MIN_CHUNK_BYTES && grow > this.#bytes / 2) grow /= 2;
+    let size = Math.max(need, grow);
     if (size > available) size = Math.floor(available / ENTRY_ALIGN) * ENTRY_ALIGN;
     return size >= need ? size : 0;
   }

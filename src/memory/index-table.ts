@@ -1,7 +1,9 @@
 /**
- * One shard's index: an open-addressing hash table in one `Uint32Array`, key hash -> entry
+ * One shard's index: an open-addressing hash table in one `Int32Array`, key hash -> entry
  * location, with no per-entry JS object.
  *
+ * - Values are signed int32 (hashes and locations are 32-bit patterns): V8 keeps them as small
+ *   integers, where unsigned values above 2^31 would be boxed on the hot path.
  * - Slot `s` occupies the pair `[2s] = hash, [2s + 1] = location`: hash and location share a
  *   cache line, so a probe costs one memory access (two parallel arrays cost two on a miss).
  *   Callers address slots by their even position `p = 2s`.
@@ -18,7 +20,7 @@
  * @module
  */
 
-/** Bytes one slot costs (a u32 hash and a u32 location). */
+/** Bytes one slot costs (a 32-bit hash and a 32-bit location). */
 export const SLOT_COST = 8;
 /** Smallest capacity a table has, in slots. */
 export const MIN_CAPACITY = 8;
@@ -27,7 +29,7 @@ const PHI32 = 0x9e3779b1;
 
 /** The typed-array hash table of one shard. */
 export class IndexTable {
-  #slots: Uint32Array;
+  #slots: Int32Array;
   #mask: number;
   #shift: number;
   #count = 0;
@@ -38,13 +40,13 @@ export class IndexTable {
   }
 
   constructor(capacity: number = MIN_CAPACITY) {
-    this.#slots = new Uint32Array(capacity * 2);
+    this.#slots = new Int32Array(capacity * 2);
     this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity);
   }
 
   /** The slot pairs `[hash, location]` (read, and locations updated, by the shard). */
-  get slots(): Uint32Array {
+  get slots(): Int32Array {
     return this.#slots;
   }
 
@@ -132,7 +134,7 @@ export class IndexTable {
   /** Rehashes every slot into a new array of `capacity` slots (a power of two). */
   resize(capacity: number): void {
     const old = this.#slots;
-    this.#slots = new Uint32Array(capacity * 2);
+    this.#slots = new Int32Array(capacity * 2);
     this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity);
     this.#count = 0;

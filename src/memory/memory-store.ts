@@ -55,8 +55,15 @@ class StoreHost implements ShardHost {
   };
   readonly removals: [string, Buffer, RemovalReason][] | undefined;
   readonly account: BudgetAccount;
+  readonly #shards: readonly (Shard | undefined)[];
 
-  constructor(now: () => number, budget: MemoryBudget | null, withRemovals: boolean) {
+  constructor(
+    shards: readonly (Shard | undefined)[],
+    now: () => number,
+    budget: MemoryBudget | null,
+    withRemovals: boolean,
+  ) {
+    this.#shards = shards;
     this.now = now;
     this.account = { budget, bytes: 0 };
     this.removals = withRemovals ? [] : undefined;
@@ -73,6 +80,21 @@ class StoreHost implements ShardHost {
     const account = this.account;
     account.bytes -= bytes;
     account.budget?.release(bytes);
+  }
+
+  reclaim(bytes: number, requester: Shard | undefined): boolean {
+    let freed = 0;
+    while (freed < bytes) {
+      // The shard holding the most gives up its oldest chunk (FIFO within that shard).
+      let victim: Shard | undefined;
+      for (const shard of this.#shards) {
+        if (shard === undefined || shard === requester || shard.liveBytes === 0) continue;
+        if (victim === undefined || shard.reservedBytes > victim.reservedBytes) victim = shard;
+      }
+      if (victim === undefined) break;
+      freed += victim.evictOldestChunk();
+    }
+    return freed > 0;
   }
 }
 
@@ -98,12 +120,17 @@ export class MemoryStore {
     this.#hash = resolved.hash;
     this.#shardMask = resolved.shards - 1;
     this.#shards = new Array<Shard | undefined>(resolved.shards).fill(undefined);
-    this.#host = new StoreHost(resolved.now, resolved.budget, resolved.onRemove !== undefined);
+    this.#host = new StoreHost(
+      this.#shards,
+      resolved.now,
+      resolved.budget,
+      resolved.onRemove !== undefined,
+    );
     this.#record = {
       name: resolved.name,
       maxBytes: resolved.maxBytes,
       createdAt: Date.now(),
-      createdBy: creationSite(),
+      createdBy: creationSite(new.target),
       account: this.#host.account,
       ref: new WeakRef(this),
       timer: undefined,
@@ -179,7 +206,7 @@ export class MemoryStore {
     if (entryBytes > this.#options.maxEntryBytes) {
       throw new EntryTooLargeError(entryBytes, this.#options.maxEntryBytes);
     }
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const index = hash & this.#shardMask;
     const shard = this.#shards[index] ?? this.#createShard(index);
     if (shard === undefined) return false;
@@ -198,7 +225,7 @@ export class MemoryStore {
   get(key: string): Buffer | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -213,7 +240,7 @@ export class MemoryStore {
   getString(key: string): string | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -228,7 +255,7 @@ export class MemoryStore {
   has(key: string): boolean {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) return false;
     const found = shard.has(key, hash);
@@ -240,7 +267,7 @@ export class MemoryStore {
   delete(key: string): boolean {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const index = hash & this.#shardMask;
     const shard = this.#shards[index];
     if (shard === undefined) return false;
@@ -318,7 +345,7 @@ export class MemoryStore {
       if (keys === undefined) continue;
       for (const key of keys) {
         this.#assertOpen();
-        const hash = this.#hash(key);
+        const hash = this.#hash(key) | 0;
         const shard = this.#shards[hash & this.#shardMask];
         if (shard === undefined || !shard.has(key, hash)) continue;
         // Read without touching hit/miss counters: iteration is not a cache lookup.
@@ -341,7 +368,11 @@ export class MemoryStore {
   }
 
   #createShard(index: number): Shard | undefined {
-    if (!this.#host.reserve(SHARD_BASE_BYTES)) return undefined;
+    const host = this.#host;
+    if (!host.reserve(SHARD_BASE_BYTES)) {
+      if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
+        return undefined;
+    }
     const shard = new Shard(this.#host, this.#options.shardLimit, this.#options.maxChunkBytes);
     this.#shards[index] = shard;
     return shard;

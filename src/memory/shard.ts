@@ -2,17 +2,19 @@
  * One shard of a MemoryStore: an {@link IndexTable} over an {@link Arena} of chunks, with
  * expiry, reclaim and FIFO eviction, under a byte limit that covers its chunks and its index.
  *
- * Reclaim (see docs/memory-store.md): when the head chunk is full and no chunk can be added, the
- * shard cleans its oldest chunk. Dead and expired slots are dropped; live entries are relocated,
- * first into the free tail of the head chunk, the rest compacted to the front of the cleaned chunk,
- * which then becomes the head. Only when the shard is truly full (free bytes below the entry plus
- * 1/16 of the arena) are the oldest live entries evicted, just enough of them, in FIFO order.
+ * Reclaim (see docs/memory-store.md): when the head chunk is full and a third of the arena is
+ * free, or no chunk can be added, the shard cleans its oldest chunk. Dead and expired slots are
+ * dropped; live entries are relocated, first into the free tail of the head chunk, the rest
+ * compacted to the front of the cleaned chunk, which then becomes the head. Only when the shard is
+ * truly full (free bytes below the entry plus 1/16 of the arena) are live entries evicted: all
+ * of the oldest chunk's, so eviction is strictly FIFO.
  *
  * @module
  */
 import type { Arena as ArenaType, Chunk } from './arena.ts';
 import { Arena, MIN_CHUNK_BYTES } from './arena.ts';
 import {
+  ENTRY_ALIGN,
   EXPIRES_DOUBLE,
   FLAG_ASCII_VALUE,
   FLAG_DEAD,
@@ -53,7 +55,16 @@ export interface ShardHost {
   reserve(bytes: number): boolean;
   /** Returns bytes reserved earlier. */
   release(bytes: number): void;
+  /**
+   * The budget refused `bytes` and `requester` has nothing of its own left to evict: evict the
+   * oldest chunks of the store's other shards so the store can grow where it needs to. Returns
+   * whether anything was freed.
+   */
+  reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
+
+// Keys up to this length are copied by a JS loop: cheaper than a native call for short strings.
+const SHORT_KEY_UNITS = 32;
 
 /** Bytes a new shard reserves up front: its smallest index table. */
 export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
@@ -66,6 +77,8 @@ export class Shard {
   #table = new IndexTable(MIN_CAPACITY);
   #reserved = SHARD_BASE_BYTES;
   #liveBytes = 0;
+  /** False when no live entry has an expiry, so the sweep can skip this shard. */
+  #mayExpire = false;
   // Result registers of #find, so a lookup returns chunk and offset without allocating.
   #foundChunk: Chunk | undefined;
   #foundOffset = 0;
@@ -165,6 +178,7 @@ export class Shard {
         chunk.words[word + VALUE_LENGTH_WORD] = valueBytes;
         chunk.words[word + KEY_INFO_WORD] = info;
         chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+        if (expiresAt !== 0) this.#mayExpire = true;
         writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii);
         return true;
       }
@@ -182,11 +196,15 @@ export class Shard {
     words[word + VALUE_LENGTH_WORD] = valueBytes;
     words[word + KEY_INFO_WORD] = info;
     chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+    if (expiresAt !== 0) this.#mayExpire = true;
     const keyStart = offset + HEADER_BYTES;
     if (keyWide) {
       const units = chunk.units;
       const base = keyStart >>> 1;
       for (let i = 0; i < key.length; i++) units[base + i] = key.charCodeAt(i);
+    } else if (key.length <= SHORT_KEY_UNITS) {
+      const bytes = chunk.bytes;
+      for (let i = 0; i < key.length; i++) bytes[keyStart + i] = key.charCodeAt(i);
     } else {
       chunk.bytes.latin1Write(key, keyStart, key.length);
     }
@@ -211,7 +229,9 @@ export class Shard {
 
   /** Removes every entry whose expiry is at or before `now`. */
   sweep(now: number): void {
+    if (!this.#mayExpire) return;
     let removed = false;
+    let expiring = false;
     for (const chunk of [...this.#arena.chunks]) {
       const { words, doubles } = chunk;
       const used = chunk.used;
@@ -227,10 +247,14 @@ export class Shard {
           this.#expire(chunk, offset, capacity);
           removed = true;
           if (chunk.used === 0) break; // the chunk was emptied and released or rewound
+        } else if (expiresAt !== 0) {
+          expiring = true;
         }
         offset += capacity;
       }
     }
+    // Until an entry with an expiry is written again, sweeping this shard finds nothing.
+    this.#mayExpire = expiring;
     if (removed) this.#afterRemovals();
   }
 
@@ -272,14 +296,18 @@ export class Shard {
     this.#table = new IndexTable(MIN_CAPACITY);
   }
 
+  /** Evicts every entry of the oldest chunk and releases it; returns the bytes released. */
+  evictOldestChunk(): number {
+    const before = this.#reserved;
+    this.#evictOldestChunk();
+    return before - this.#reserved;
+  }
+
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
   preallocate(bytes: number, maxChunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
-    while (remaining >= MIN_CHUNK_BYTES) {
-      const size = Math.min(
-        maxChunkBytes,
-        Math.floor(remaining / MIN_CHUNK_BYTES) * MIN_CHUNK_BYTES,
-      );
+    while (remaining >= ENTRY_ALIGN * 8) {
+      const size = Math.min(maxChunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
       if (!this.#tryReserve(size)) return;
       // Added as empty chunks: the fill order is oldest-first, so they are used before new ones.
       this.#arena.add(size);
@@ -420,7 +448,9 @@ export class Shard {
   #growIndex(): boolean {
     while (this.#table.needsGrowth()) {
       if (this.#resizeIndex(this.#table.capacity * 2)) return true;
-      if (!this.#evictOldestChunk()) return false;
+      if (!this.#evictOldestChunk() && !this.#host.reclaim(this.#table.bytes * 2, this)) {
+        return false;
+      }
     }
     return true;
   }
@@ -437,7 +467,7 @@ export class Shard {
   #evictOldestChunk(): boolean {
     const oldest = this.#arena.oldest;
     if (oldest === undefined) return false;
-    this.#clean(oldest.size, true, true);
+    this.#clean(0, true);
     return true;
   }
 
@@ -457,6 +487,13 @@ export class Shard {
         arena.rotateToHead(oldest);
         continue;
       }
+      if (round <= arena.chunkCount && arena.bytes - this.#liveBytes > arena.bytes / 3) {
+        // A third of the arena is dead: reclaim it before growing (copying at most 2 bytes
+        // per byte freed), so a store that only overwrites stays near 1.5x its live bytes
+        // instead of climbing to maxBytes.
+        this.#clean(size, false);
+        continue;
+      }
       const chunkSize = arena.nextChunkSize(size, this.#limit - this.#reserved);
       if (chunkSize > 0) {
         if (this.#tryReserve(chunkSize)) {
@@ -471,19 +508,22 @@ export class Shard {
         }
       }
       // Past one pass over every chunk without making room, relocation cannot help: evict.
-      if (!this.#clean(size, round > arena.chunkCount)) return 0;
+      if (!this.#clean(size, round > arena.chunkCount) && !this.#host.reclaim(size, this)) {
+        return 0;
+      }
     }
   }
 
   /**
-   * Cleans the oldest chunk so that `need` bytes become free at the head. Dead slots are dropped,
-   * expired entries removed; live entries are relocated (first into the head's free tail, then
-   * compacted to the front of this chunk, which becomes the head), or, when the shard is truly
-   * full or `forceEvict`, the oldest are evicted until `need` bytes are free. `evictAll` evicts
-   * every live entry of the chunk (to free its bytes for the index). Returns false when the shard
-   * has no chunk.
+   * Cleans the oldest chunk so that `need` bytes become free at the head. Dead slots are dropped
+   * and expired entries removed. Live entries are relocated (first into the head's free tail,
+   * the rest compacted to the front of this chunk, which becomes the head) unless the shard is
+   * truly full (free bytes below `need` plus 1/16 of the arena) or `forceEvict`: then every live
+   * entry of the chunk is evicted, so eviction is strictly FIFO, a chunk at a time. An emptied
+   * chunk is reused as the head when it can hold `need`, otherwise released (always when `need`
+   * is 0). Returns false when the shard has no chunk.
    */
-  #clean(need: number, forceEvict: boolean, evictAll = false): boolean {
+  #clean(need: number, forceEvict: boolean): boolean {
     const arena = this.#arena;
     const chunk = arena.oldest;
     if (chunk === undefined) return false;
@@ -504,7 +544,7 @@ export class Shard {
       }
       const expiresAt = doubles[(offset >>> 3) + EXPIRES_DOUBLE]!;
       const expired = expiresAt !== 0 && expiresAt <= now;
-      if (expired || (evicting && (evictAll || chunk.size - chunk.live < need))) {
+      if (expired || evicting) {
         this.#queueRemoval(chunk, offset, expired ? 'expired' : 'evicted');
         if (expired) this.#host.counters.expirations++;
         else this.#host.counters.evictions++;
@@ -533,7 +573,7 @@ export class Shard {
       offset = next;
     }
     chunk.used = write;
-    if (chunk.live === 0 && (need === 0 || evictAll || chunk.size < need)) {
+    if (chunk.live === 0 && (need === 0 || chunk.size < need)) {
       this.#releaseChunk(chunk);
     } else {
       arena.rotateToHead(chunk);

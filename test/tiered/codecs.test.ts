@@ -12,7 +12,7 @@ it('every codec round-trips its values through the envelope', () => {
   const json = jsonCodec();
   const msgpack = msgpackCodec();
   fc.assert(
-    // msgpackr drops "__proto__" keys on decode (its prototype-pollution guard): not a value to cache.
+    // msgpackr renames "__proto__" keys on decode (its prototype-pollution guard), by design.
     fc.property(
       fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')),
       (value) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { RedisTimeoutError, TieredCache } from 'tiercache';
+import { CircuitOpenError, RedisTimeoutError, TieredCache } from 'tiercache';
 import { type PrivateRedis, startRedisServer } from '../helpers/redis-server.ts';
 
 // Every test here has a hard timeout: a read or close() that hangs on a dead Redis fails it.
@@ -148,6 +148,26 @@ describe('Redis faults', () => {
       await cache.get('probe2');
       assert.equal(cache.stats().breaker, 'closed');
       await cache.close();
+    },
+  );
+
+  it(
+    'strict writes throw the timeout, then CircuitOpenError while the breaker is open',
+    HANG,
+    async () => {
+      const { cache } = makeCache('strict-breaker', {
+        strict: true,
+        breaker: { failureThreshold: 1, coolDownMs: 60_000 },
+      });
+      server.pause();
+      try {
+        await assert.rejects(cache.set('k', 'v'), RedisTimeoutError);
+        await assert.rejects(cache.set('k', 'v'), CircuitOpenError);
+        await assert.rejects(cache.delete('k'), CircuitOpenError);
+        assert.equal(await cache.get('k'), 'loaded:k', 'reads still answer from the loader');
+      } finally {
+        server.resume();
+      }
     },
   );
 

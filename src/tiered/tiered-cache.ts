@@ -22,7 +22,7 @@ import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type Flight, type FlightResult, SingleFlight } from './single-flight.ts';
+import { type Flight, type FlightBatch, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /**
@@ -312,12 +312,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       keys.map((key) => this.#prefix + key),
       (batch, batchFlights) => this.#fetch(batch, batchFlights),
     );
-    return Promise.all(flights.map((flight) => flight.promise));
+    // Usually a single batch (this call's own); several when joining other reads' fetches.
+    const first = flights[0]!.batch;
+    if (flights.every((flight) => flight.batch === first)) await first.done;
+    else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
+    return flights.map((flight) => flightValue(flight));
   }
 
-  /** Fetches full keys from Redis, then the loader; back-fills memory, and Redis with loaded values. */
-  async #fetch(fullKeys: string[], flights: ReadonlyArray<Flight<V>>): Promise<FlightResult<V>> {
-    const found = new Map<string, V | undefined>();
+  /**
+   * Fetches a batch from Redis, then the loader, into `batch.values`; back-fills memory, and
+   * returns the back-fill of loaded values into Redis.
+   */
+  async #fetch(
+    batch: FlightBatch<V>,
+    flights: ReadonlyArray<Flight<V>>,
+  ): Promise<{ settled: Promise<void> } | undefined> {
+    const { keys: fullKeys, values } = batch;
     let pending: number[] = Array.from(fullKeys, (_, i) => i);
     if (this.#redis) {
       const text = this.#decodeText !== null;
@@ -343,7 +353,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           continue;
         }
         this.#stats.redisHits++;
-        found.set(fullKeys[i]!, entry.kind === 'value' ? entry.value : undefined);
+        values[i] = entry.kind === 'value' ? entry.value : undefined;
         // Back-fill memory with what Redis holds, as it is (no re-encoding), unless a write
         // since the read made it stale.
         if (flights[i]!.current) {
@@ -352,29 +362,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
       }
     }
-    if (pending.length === 0 || !this.#options.load || this.#closed) {
-      return { lookup: (key) => found.get(key) };
-    }
-    const missing = pending.map((i) => fullKeys[i]!);
+    if (pending.length === 0 || !this.#options.load || this.#closed) return undefined;
     let loaded: (fullKey: string) => V | undefined;
     try {
-      loaded = await this.#load(missing);
+      loaded = await this.#load(pending.map((i) => fullKeys[i]!));
     } catch (error) {
       // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
-      return {
-        lookup: (key) => {
-          if (found.has(key)) return found.get(key);
-          throw error;
-        },
-      };
+      batch.error = error;
+      batch.failed = new Uint8Array(fullKeys.length);
+      for (const i of pending) batch.failed[i] = 1;
+      return undefined;
     }
-    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => [
-      fullKeys[i]!,
-      loaded(fullKeys[i]!),
-      flights[i]!,
-    ]);
-    for (const [key, value] of backfill) found.set(key, value);
-    return { lookup: (key) => found.get(key), settled: this.#backfill(backfill) };
+    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => {
+      values[i] = loaded(fullKeys[i]!);
+      return [fullKeys[i]!, values[i], flights[i]!];
+    });
+    return { settled: this.#backfill(backfill) };
   }
 
   /** One loader call for full keys; counts it and reports failures to the channel. */

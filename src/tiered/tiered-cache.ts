@@ -230,8 +230,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (writes.length === 0) return;
     // Reads in flight may have seen the old state: detach them now, and again once Redis has the
     // write (a read that started in between may have read Redis before the write landed).
+    for (const [key] of writes) this.#flights.forget(key);
     const full = writes.map(([key]) => this.#prefix + key);
-    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       const redisWrites = writes.map(
         ([, bytes], i): RedisWrite => [full[i]!, bytes, this.#jitter(ttlMs)],
@@ -242,7 +242,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
-      for (const key of full) this.#flights.forget(key);
+      for (const [key] of writes) this.#flights.forget(key);
     }
     const memoryTtl = this.#memoryTtl(ttlMs);
     for (let i = 0; i < writes.length; i++) this.#memorySet(full[i]!, writes[i]![1], memoryTtl);
@@ -261,15 +261,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       throw new InvalidArgumentError('deleteMany(keys): keys must be an array of strings');
     for (const key of keys) checkKey(key);
     if (keys.length === 0) return;
+    for (const key of keys) this.#flights.forget(key);
     const full = keys.map((key) => this.#prefix + key);
-    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       try {
         await this.#redis.del(full);
       } catch (error) {
         if (this.#options.strict) throw error;
       }
-      for (const key of full) this.#flights.forget(key);
+      for (const key of keys) this.#flights.forget(key);
     }
     if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
     await this.#publish({ keys: [...keys] });
@@ -308,9 +308,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    */
   async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
     if (!this.#redis && !this.#options.load) return new Array<V | undefined>(keys.length);
-    const flights = this.#flights.load(
-      keys.map((key) => this.#prefix + key),
-      (batch, batchFlights) => this.#fetch(batch, batchFlights),
+    // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
+    // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
+    const flights = this.#flights.load(keys, (batch, batchFlights) =>
+      this.#fetch(batch, batchFlights),
     );
     // Usually a single batch (this call's own); several when joining other reads' fetches.
     const first = flights[0]!.batch;
@@ -327,9 +328,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     batch: FlightBatch<V>,
     flights: ReadonlyArray<Flight<V>>,
   ): Promise<{ settled: Promise<void> } | undefined> {
-    const { keys: fullKeys, values } = batch;
-    let pending: number[] = Array.from(fullKeys, (_, i) => i);
+    const { keys, values } = batch;
+    let pending: number[] = Array.from(keys, (_, i) => i);
     if (this.#redis) {
+      const fullKeys = keys.map((key) => this.#prefix + key);
       const text = this.#decodeText !== null;
       const raws =
         fullKeys.length === 1
@@ -347,7 +349,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
         const entry = this.#unwrapRaw(raw);
         if (entry.kind === 'corrupt') {
-          this.#reportCorrupt('redis', fullKeys[i]!.slice(this.#prefix.length), entry.error);
+          this.#reportCorrupt('redis', keys[i]!, entry.error);
           this.#stats.redisMisses++;
           pending.push(i);
           continue;
@@ -363,32 +365,30 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
     }
     if (pending.length === 0 || !this.#options.load || this.#closed) return undefined;
-    let loaded: (fullKey: string) => V | undefined;
+    let loaded: (key: string) => V | undefined;
     try {
-      loaded = await this.#load(pending.map((i) => fullKeys[i]!));
+      loaded = await this.#load(pending.map((i) => keys[i]!));
     } catch (error) {
       // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
       batch.error = error;
-      batch.failed = new Uint8Array(fullKeys.length);
+      batch.failed = new Uint8Array(keys.length);
       for (const i of pending) batch.failed[i] = 1;
       return undefined;
     }
     const backfill = pending.map((i): [string, V | undefined, Flight<V>] => {
-      values[i] = loaded(fullKeys[i]!);
-      return [fullKeys[i]!, values[i], flights[i]!];
+      values[i] = loaded(keys[i]!);
+      return [keys[i]!, values[i], flights[i]!];
     });
     return { settled: this.#backfill(backfill) };
   }
 
-  /** One loader call for full keys; counts it and reports failures to the channel. */
-  async #load(fullKeys: string[]): Promise<(fullKey: string) => V | undefined> {
+  /** One loader call; counts it and reports failures to the channel. */
+  async #load(keys: string[]): Promise<(key: string) => V | undefined> {
     const load = this.#options.load!;
-    const keys = fullKeys.map((key) => key.slice(this.#prefix.length));
     this.#stats.loads++;
     this.#stats.keysLoaded += keys.length;
     try {
-      const lookup = await runLoader(load, keys);
-      return (fullKey) => lookup(fullKey.slice(this.#prefix.length));
+      return await runLoader(load, keys);
     } catch (error) {
       this.#stats.loaderErrors++;
       if (channels.loaderError.hasSubscribers) {
@@ -400,13 +400,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** Writes loaded values (and negative markers) to memory, then Redis in one pipeline. */
   async #backfill(
-    loaded: Array<[fullKey: string, value: V | undefined, flight: Flight<V>]>,
+    loaded: Array<[key: string, value: V | undefined, flight: Flight<V>]>,
   ): Promise<void> {
     if (this.#closed) return;
     const writes: RedisWrite[] = [];
     const { ttlMs, negativeTtlMs } = this.#options;
-    for (const [fullKey, value, flight] of loaded) {
+    for (const [key, value, flight] of loaded) {
       if (!flight.current) continue;
+      const fullKey = this.#prefix + key;
       if (value === undefined) {
         this.#stats.notFound++;
         if (negativeTtlMs === 0) continue;
@@ -419,7 +420,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         bytes = wrap(this.#options.codec, value);
       } catch (error) {
         // The caller still gets the loaded value; it just cannot be cached.
-        this.#reportCorrupt('loader', fullKey.slice(this.#prefix.length), error as TiercacheError);
+        this.#reportCorrupt('loader', key, error as TiercacheError);
         continue;
       }
       const redisTtl = this.#jitter(ttlMs);
@@ -507,7 +508,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     for (const key of message.keys) {
       const full = this.#prefix + key;
-      this.#flights.forget(full);
+      this.#flights.forget(key);
       this.#memory?.delete(full);
     }
   }

@@ -11,8 +11,7 @@
  *
  * @module
  */
-import type { Arena as ArenaType, Chunk } from './arena.ts';
-import { Arena, MIN_CHUNK_BYTES } from './arena.ts';
+import { Arena, type Chunk, MIN_CHUNK_BYTES } from './arena.ts';
 import {
   ENTRY_ALIGN,
   EXPIRES_DOUBLE,
@@ -73,7 +72,7 @@ export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
 export class Shard {
   readonly #host: ShardHost;
   readonly #limit: number;
-  readonly #arena: ArenaType;
+  readonly #arena: Arena;
   #table = new IndexTable(MIN_CAPACITY);
   #reserved = SHARD_BASE_BYTES;
   #liveBytes = 0;
@@ -101,6 +100,11 @@ export class Shard {
   /** Bytes of live slots, headers included. */
   get liveBytes(): number {
     return this.#liveBytes;
+  }
+
+  /** Bytes of arena chunks (live, dead or unused). */
+  get chunkBytes(): number {
+    return this.#arena.bytes;
   }
 
   /** Bytes held: chunks plus index arrays. */

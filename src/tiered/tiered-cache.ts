@@ -57,6 +57,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly name: string;
   readonly #options: ResolvedOptions<V>;
   readonly #prefix: string;
+  /**
+   * Prefix of keys in the memory tier: the cache's prefix in a shared store, none in a store it
+   * owns. Why: a prefixed key is a fresh concatenated string, and hashing and comparing it costs
+   * the store more than the rest of a hit (measured ≈ 1.0 µs vs 0.37 µs per getString).
+   */
+  readonly #memoryPrefix: string;
   readonly #memory: MemoryStore | null;
   readonly #redis: RedisTier | null;
   readonly #breaker: Breaker | null;
@@ -74,6 +80,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#options = resolved;
     this.name = resolved.name;
     this.#prefix = `${resolved.name}:`;
+    this.#memoryPrefix = resolved.ownsMemory ? '' : this.#prefix;
     this.#memory = resolved.memory;
     this.#decodeText = resolved.codec.decodeText?.bind(resolved.codec) ?? null;
     this.#breaker = resolved.breaker
@@ -129,9 +136,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#assertOpen();
     checkKey(key);
     const read = readPolicy(options, 'fresh');
-    const full = this.#prefix + key;
     if (this.#memory && (read === 'fast' || !this.#redis)) {
-      const entry = this.#memoryLookup(full);
+      const entry = this.#memoryLookup(key);
       if (entry !== undefined) {
         if (entry.kind === 'value') {
           this.#stats.memoryHits++;
@@ -179,7 +185,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#memory && (read === 'fast' || !this.#redis)) {
       for (let i = 0; i < unique.length; i++) {
         const key = unique[i]!;
-        const entry = this.#memoryLookup(this.#prefix + key);
+        const entry = this.#memoryLookup(key);
         if (entry !== undefined) {
           if (entry.kind !== 'corrupt') {
             this.#stats.memoryHits++;
@@ -245,7 +251,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       for (const [key] of writes) this.#flights.forget(key);
     }
     const memoryTtl = this.#memoryTtl(ttlMs);
-    for (let i = 0; i < writes.length; i++) this.#memorySet(full[i]!, writes[i]![1], memoryTtl);
+    for (const [key, entry] of writes) this.#memorySet(key, entry, memoryTtl);
     await this.#publish({ keys: writes.map(([key]) => key) });
   }
 
@@ -271,7 +277,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       for (const key of keys) this.#flights.forget(key);
     }
-    if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
+    for (const key of keys) this.#memoryDelete(key);
     await this.#publish({ keys: [...keys] });
   }
 
@@ -360,7 +366,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         // since the read made it stale.
         if (flights[i]!.current) {
           const ttl = entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl();
-          this.#memorySet(fullKeys[i]!, raw, ttl);
+          this.#memorySet(keys[i]!, raw, ttl);
         }
       }
     }
@@ -411,7 +417,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       if (value === undefined) {
         this.#stats.notFound++;
         if (negativeTtlMs === 0) continue;
-        this.#memorySet(fullKey, MISSING_ENTRY, this.#negativeMemoryTtl());
+        this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl());
         writes.push([fullKey, MISSING_ENTRY, negativeTtlMs]);
         continue;
       }
@@ -424,7 +430,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         continue;
       }
       const redisTtl = this.#jitter(ttlMs);
-      this.#memorySet(fullKey, bytes, this.#memoryTtl(redisTtl));
+      this.#memorySet(key, bytes, this.#memoryTtl(redisTtl));
       writes.push([fullKey, bytes, redisTtl]);
     }
     if (this.#redis && writes.length > 0) {
@@ -438,17 +444,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * The memory tier's entry for a full key, or `undefined`. Hot path: with a text codec the store
+   * The memory tier's entry for `key`, or `undefined`. Hot path: with a text codec the store
    * decodes straight to a string (no Buffer copy); otherwise one Buffer copy, then the codec.
    */
-  #memoryLookup(fullKey: string): Unwrapped<V> | undefined {
+  #memoryLookup(key: string): Unwrapped<V> | undefined {
     const memory = this.#memory!;
     const { codec } = this.#options;
+    const memoryKey = this.#memoryPrefix + key;
     if (this.#decodeText) {
-      const text = memory.getString(fullKey);
+      const text = memory.getString(memoryKey);
       return text === undefined ? undefined : unwrapText(codec, this.#decodeText, text);
     }
-    const bytes = memory.get(fullKey);
+    const bytes = memory.get(memoryKey);
     return bytes === undefined ? undefined : unwrap(codec, bytes);
   }
 
@@ -458,17 +465,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       : unwrap(this.#options.codec, raw);
   }
 
-  #memorySet(fullKey: string, bytes: RawEntry, ttlMs: number): void {
+  #memorySet(key: string, entry: RawEntry, ttlMs: number): void {
     const memory = this.#memory;
     if (!memory || this.#closed) return;
+    const memoryKey = this.#memoryPrefix + key;
     try {
       // false: no room even after eviction (the store dropped any older value under the key).
-      if (memory.set(fullKey, bytes, { ttlMs })) this.#stats.memorySets++;
+      if (memory.set(memoryKey, entry, { ttlMs })) this.#stats.memorySets++;
     } catch (error) {
       if (!(error instanceof EntryTooLargeError)) throw error;
       // Too large for memory: make sure an older, smaller value is not served in its place.
-      memory.delete(fullKey);
+      memory.delete(memoryKey);
     }
+  }
+
+  #memoryDelete(key: string): void {
+    if (this.#memory && !this.#closed) this.#memory.delete(this.#memoryPrefix + key);
   }
 
   /** Memory lifetime for an entry living `redisTtl` ms in Redis (0 = forever in both). */
@@ -507,9 +519,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       return;
     }
     for (const key of message.keys) {
-      const full = this.#prefix + key;
       this.#flights.forget(key);
-      this.#memory?.delete(full);
+      this.#memoryDelete(key);
     }
   }
 
@@ -550,9 +561,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   /** Undecodable bytes: count, delete the entry from the tier it came from, report. */
   #reportCorrupt(tier: 'memory' | 'redis' | 'loader', key: string, error: TiercacheError): void {
     this.#stats.codecErrors++;
-    const full = this.#prefix + key;
-    if (tier === 'memory') this.#memory?.delete(full);
-    if (tier === 'redis') this.#redis?.del([full]).catch(() => {});
+    if (tier === 'memory') this.#memoryDelete(key);
+    if (tier === 'redis') this.#redis?.del([this.#prefix + key]).catch(() => {});
     if (channels.codecError.hasSubscribers) {
       channels.codecError.publish({ cache: this.name, key, tier, error });
     }

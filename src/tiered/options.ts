@@ -191,12 +191,13 @@ function number(option: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** Whole milliseconds: Redis refuses a fractional `PX`, so a fraction would fail every write. */
 function duration(option: string, value: unknown, fallback: number, min: number): number {
   const ms = number(option, value, fallback);
-  if (ms < min || ms > MAX_TIMER_MS) {
+  if (!Number.isInteger(ms) || ms < min || ms > MAX_TIMER_MS) {
     throw new InvalidOptionError(
       option,
-      `must be between ${min} and ${MAX_TIMER_MS} ms, got ${ms}`,
+      `must be a whole number of ms between ${min} and ${MAX_TIMER_MS}, got ${ms}`,
     );
   }
   return ms;

@@ -623,9 +623,10 @@ function readPolicy(options: ReadOptions | undefined, fallback: ReadPolicy): Rea
 
 function writeTtl(options: WriteOptions | undefined, fallback: number): number {
   const ttlMs = options?.ttlMs ?? fallback;
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0 || ttlMs > 2 ** 31 - 1) {
+  // Whole ms: Redis refuses `PX 1500.5`, which would fail every write of the call.
+  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 0 || ttlMs > 2 ** 31 - 1) {
     throw new InvalidArgumentError(
-      `{ ttlMs } must be a number of ms between 0 and ${2 ** 31 - 1}, got ${String(ttlMs)}`,
+      `{ ttlMs } must be a whole number of ms between 0 and ${2 ** 31 - 1}, got ${String(ttlMs)}`,
     );
   }
   return ttlMs;

@@ -15,6 +15,10 @@ it('refuses bad options at construction, naming the option', () => {
     [{ name: 7 as unknown as string }, 'name', InvalidOptionTypeError],
     [{ ttlMs: -1 }, 'ttlMs', InvalidOptionError],
     [{ ttlMs: Number.NaN }, 'ttlMs', InvalidOptionError],
+    // Redis refuses a fractional `PX`: accepted, it would fail every write.
+    [{ ttlMs: 1500.5 }, 'ttlMs', InvalidOptionError],
+    [{ memoryTtlMs: 0.5 }, 'memoryTtlMs', InvalidOptionError],
+    [{ negativeTtlMs: 99.9 }, 'negativeTtlMs', InvalidOptionError],
     [{ memoryTtlMs: '5' as unknown as number }, 'memoryTtlMs', InvalidOptionTypeError],
     [{ negativeTtlMs: 2 ** 40 }, 'negativeTtlMs', InvalidOptionError],
     [{ ttlJitter: 1.5 }, 'ttlJitter', InvalidOptionError],
@@ -48,6 +52,7 @@ it('refuses a bad per-call ttlMs without writing anything', async () => {
     await cache.set('k', 'v');
     await assert.rejects(cache.set('k', 'w', { ttlMs: -5 }), InvalidArgumentError);
     await assert.rejects(cache.setMany([['k', 'w']], { ttlMs: Number.NaN }), InvalidArgumentError);
+    await assert.rejects(cache.set('k', 'w', { ttlMs: 0.5 }), InvalidArgumentError);
     assert.equal(await cache.get('k'), 'v');
   } finally {
     await cache.close();

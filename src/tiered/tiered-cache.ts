@@ -217,6 +217,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   /** Writes many values (pipelined per slot group), then tells other nodes in one message. */
   async setMany(entries: Iterable<readonly [string, V]>, options?: WriteOptions): Promise<void> {
     this.#assertOpen();
+    if (!isIterable(entries)) {
+      throw new InvalidArgumentError(
+        'setMany(entries): entries must be an iterable of [key, value] pairs (an array or a Map)',
+      );
+    }
     const ttlMs = writeTtl(options, this.#options.ttlMs);
     // Everything is validated and encoded before the first write: bad input changes nothing.
     const writes: Array<[key: string, entry: RawEntry]> = [];
@@ -611,6 +616,10 @@ function checkKey(key: unknown): asserts key is string {
       `Cache keys must be strings, got ${key === null ? 'null' : typeof key}`,
     );
   }
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof (value as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] === 'function';
 }
 
 function readPolicy(options: ReadOptions | undefined, fallback: ReadPolicy): ReadPolicy {

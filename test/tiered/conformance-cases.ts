@@ -111,6 +111,17 @@ export function conformance(label: string, make: MakeCache): void {
         assert.equal(await cache.get('other'), undefined, 'a rejected batch writes nothing');
         await assert.rejects(cache.get(42 as unknown as string), InvalidArgumentError);
         await assert.rejects(cache.getMany(['a', null as unknown as string]), InvalidArgumentError);
+        for (const notEntries of [null, 5, undefined, {}]) {
+          await assert.rejects(
+            cache.setMany(notEntries as never),
+            (error: Error & { code?: string }) => {
+              assert.ok(error instanceof InvalidArgumentError, `${notEntries}: ${error.name}`);
+              assert.equal(error.code, 'TIERCACHE_INVALID_ARGUMENT');
+              return true;
+            },
+          );
+        }
+        assert.equal(await cache.get('k'), 'kept');
       } finally {
         await cache.close();
       }

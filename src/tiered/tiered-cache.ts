@@ -328,6 +328,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const first = flights[0]!.batch;
     if (flights.every((flight) => flight.batch === first)) await first.done;
     else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
+    // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
+    if (this.#closed) throw new CacheClosedError(this.name);
     return flights.map((flight) => flightValue(flight));
   }
 

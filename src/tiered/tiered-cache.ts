@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import {
   CacheClosedError,
+  CircuitOpenError,
   EntryTooLargeError,
   InvalidArgumentError,
   type TiercacheError,
@@ -251,7 +252,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         await this.#redis.setMany(redisWrites);
         this.#stats.redisSets += writes.length;
       } catch (error) {
-        if (this.#options.strict) throw error;
+        for (const [key] of writes) this.#flights.forget(key);
+        // Redis may not have the value: memory must not serve it as if it had, nor the old one.
+        for (const [key] of writes) this.#memoryDelete(key);
+        this.#failedWrite('SET', error);
+        await this.#publish({ keys: writes.map(([key]) => key) });
+        return;
       }
       for (const [key] of writes) this.#flights.forget(key);
     }
@@ -278,7 +284,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       try {
         await this.#redis.del(full);
       } catch (error) {
-        if (this.#options.strict) throw error;
+        // Memory drops the keys even when this throws: a strict caller then retries a clean state.
+        for (const key of keys) this.#memoryDelete(key);
+        this.#failedWrite('DEL', error);
       }
       for (const key of keys) this.#flights.forget(key);
     }
@@ -514,8 +522,21 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       await this.#redis.publish(this.#bus.channel, this.#bus.encode(message));
       this.#stats.busSent++;
     } catch (error) {
-      if (this.#options.strict) throw error;
+      this.#failedWrite('PUBLISH', error);
     }
+  }
+
+  /**
+   * A write Redis did not take: thrown when `strict`; otherwise reported, which the Redis tier
+   * already did for failures and timeouts, but not for a command the open breaker skipped.
+   */
+  #failedWrite(operation: string, error: unknown): void {
+    if (this.#options.strict) throw error;
+    if (!(error instanceof CircuitOpenError)) return;
+    if (channels.redisError.hasSubscribers) {
+      channels.redisError.publish({ cache: this.name, operation, error });
+    }
+    this.#emitError(error);
   }
 
   #onBusMessage(message: BusMessage): void {

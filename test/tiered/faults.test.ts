@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { CacheClosedError, CircuitOpenError, RedisTimeoutError, TieredCache } from 'tiercache';
+import {
+  CacheClosedError,
+  CircuitOpenError,
+  RedisTimeoutError,
+  TieredCache,
+  TieredChannels,
+} from 'tiercache';
 import { type PrivateRedis, startRedisServer } from '../helpers/redis-server.ts';
 
 // Every test here has a hard timeout: a read or close() that hangs on a dead Redis fails it.
@@ -167,6 +174,45 @@ describe('Redis faults', () => {
         assert.equal(await cache.get('k'), 'loaded:k', 'reads still answer from the loader');
       } finally {
         server.resume();
+      }
+    },
+  );
+
+  it(
+    'reports writes the open breaker skipped, and a skipped set leaves memory without the value',
+    HANG,
+    async () => {
+      const { cache, errors } = makeCache('skipped-writes', {
+        breaker: { failureThreshold: 1, coolDownMs: 60_000 },
+        now: () => 0,
+      });
+      const published: unknown[] = [];
+      const onMessage = (message: unknown) => published.push(message);
+      subscribe(TieredChannels.redisError, onMessage);
+      try {
+        await cache.set('k', 'v1');
+        server.pause();
+        try {
+          assert.equal(await cache.get('x'), 'loaded:x'); // times out: the breaker opens
+        } finally {
+          server.resume();
+        }
+        assert.equal(cache.stats().breaker, 'open');
+        const before = errors.length;
+        await cache.set('k', 'v2');
+        await cache.delete('gone');
+        const skipped = errors.slice(before);
+        assert.ok(skipped.length >= 2, `one report per skipped write, got ${skipped.length}`);
+        assert.ok(skipped.every((error) => error instanceof CircuitOpenError));
+        assert.ok(
+          published.some(
+            (message) => (message as { error: unknown }).error instanceof CircuitOpenError,
+          ),
+        );
+        // Redis never got v2: memory must not serve it (nor the older v1) as if it had.
+        assert.equal(await cache.get('k', { read: 'fast' }), 'loaded:k');
+      } finally {
+        unsubscribe(TieredChannels.redisError, onMessage);
       }
     },
   );

@@ -28,6 +28,7 @@ export class Breaker {
   #openedAt = 0;
   #state: BreakerState = 'closed';
   #probeInFlight = false;
+  #generation = 0;
 
   constructor(
     options: Required<BreakerOptions>,
@@ -48,6 +49,15 @@ export class Breaker {
     return this.#state;
   }
 
+  /**
+   * Bumped on every state change. A caller reads it right after {@link allow} and hands it back
+   * with the call's result: a reply to a call sent before the breaker opened must not close it,
+   * nor count as the half-open probe's failure.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Whether a call may go to Redis now; in half-open state only the first caller gets `true`. */
   allow(): boolean {
     const state = this.state;
@@ -59,15 +69,17 @@ export class Breaker {
     return true;
   }
 
-  /** Records a call that Redis answered. */
-  success(): void {
+  /** Records a call that Redis answered (ignored when sent in an earlier `generation`). */
+  success(generation: number): void {
+    if (generation !== this.#generation) return;
     this.#failures = 0;
     this.#probeInFlight = false;
     if (this.#state !== 'closed') this.#set('closed');
   }
 
-  /** Records a failed or timed-out call. */
-  failure(): void {
+  /** Records a failed or timed-out call (ignored when sent in an earlier `generation`). */
+  failure(generation: number): void {
+    if (generation !== this.#generation) return;
     this.#failures++;
     const probeFailed = this.#probeInFlight;
     this.#probeInFlight = false;
@@ -80,6 +92,7 @@ export class Breaker {
   #set(state: BreakerState): void {
     if (state === this.#state) return;
     this.#state = state;
+    this.#generation++;
     this.#onChange(state);
   }
 }

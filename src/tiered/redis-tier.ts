@@ -210,16 +210,18 @@ export class RedisTier {
    */
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new CacheClosedError(this.#name));
-    if (this.#breaker && !this.#breaker.allow()) {
+    const breaker = this.#breaker;
+    if (breaker && !breaker.allow()) {
       this.#skipped++;
       return Promise.reject(new CircuitOpenError(operation));
     }
+    const generation = breaker?.generation ?? 0;
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
         timer: setTimeout(() => {
           this.#pending.delete(pending);
           const error = new RedisTimeoutError(operation, this.#timeoutMs);
-          this.#breaker?.failure();
+          breaker?.failure(generation);
           this.#report(operation, error);
           reject(error);
         }, this.#timeoutMs),
@@ -242,14 +244,14 @@ export class RedisTier {
       promise.then(
         (value) => {
           if (!settle()) return;
-          this.#breaker?.success();
+          breaker?.success(generation);
           resolve(value);
         },
         (cause: unknown) => {
           if (!settle()) return;
           const message = cause instanceof Error ? cause.message : String(cause);
           const error = new RedisError(`Redis ${operation} failed: ${message}`, { cause });
-          this.#breaker?.failure();
+          breaker?.failure(generation);
           this.#report(operation, error);
           reject(error);
         },

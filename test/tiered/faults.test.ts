@@ -158,6 +158,29 @@ describe('Redis faults', () => {
     },
   );
 
+  it('a reply to a command sent before the breaker opened does not close it', HANG, async () => {
+    const { cache } = makeCache('stale-reply', {
+      redisTimeoutMs: 2000,
+      breaker: { failureThreshold: 1, coolDownMs: 60_000 },
+      now: () => 0,
+    });
+    server.pause();
+    let late: Promise<string | undefined>;
+    try {
+      const first = cache.get('first');
+      await sleep(1000);
+      // Sent while the breaker is closed; still waiting when the first read's timeout opens it.
+      late = cache.get('late');
+      assert.equal(await first, 'loaded:first');
+      assert.equal(cache.stats().breaker, 'open');
+    } finally {
+      server.resume();
+    }
+    // The thawed server answers the late GET well within its timeout: a stale success.
+    assert.equal(await late, 'loaded:late');
+    assert.equal(cache.stats().breaker, 'open');
+  });
+
   it(
     'strict writes throw the timeout, then CircuitOpenError while the breaker is open',
     HANG,

@@ -16,8 +16,9 @@ import type { RedisClient } from './redis-tier.ts';
 export interface TieredCacheOptions<V> {
   /**
    * The cache's name: the prefix of its keys in Redis (`<name>:<key>`) and in a shared memory
-   * store, and the name of its bus channel (`<name>:bus`). Letters, digits and `._-:{}` only; a name in braces is a cluster hash tag
-   * that keeps all the cache's keys in one slot.
+   * store, and the name of its bus channel (`<name>:bus`). Letters, digits and `._-{}` only: no
+   * `:`, so the first `:` of a Redis key always ends the name (cache `a` key `b:k` cannot be cache
+   * `a:b` key `k`). A name in braces is a cluster hash tag that keeps all its keys in one slot.
    */
   name: string;
   /** How values become bytes. @default jsonCodec() */
@@ -86,7 +87,8 @@ export interface ResolvedOptions<V> {
 }
 
 // Braces are allowed so that a name can be a cluster hash tag (`{room-7}`): one slot for all its keys.
-const NAME = /^[A-Za-z0-9._:{}-]+$/;
+// No ':': it separates the name from the key, so no two caches' keys or prefixes can overlap.
+const NAME = /^[A-Za-z0-9._{}-]+$/;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Validates `options` and applies defaults; throws naming the first bad option. */
@@ -99,7 +101,7 @@ export function resolveOptions<V>(options: TieredCacheOptions<V>): ResolvedOptio
   if (!NAME.test(name)) {
     throw new InvalidOptionError(
       'name',
-      `"${name}" must be non-empty and use only A-Z a-z 0-9 . _ : - { }`,
+      `"${name}" must be non-empty and use only A-Z a-z 0-9 . _ - { } (":" separates the name from keys)`,
     );
   }
   const codec = options.codec ?? jsonCodec<V>();

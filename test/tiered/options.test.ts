@@ -12,6 +12,8 @@ it('refuses bad options at construction, naming the option', () => {
   const cases: Array<[Partial<TieredCacheOptions<unknown>>, string, unknown]> = [
     [{ name: '' }, 'name', InvalidOptionError],
     [{ name: 'has space' }, 'name', InvalidOptionError],
+    // ':' separates name and key: cache `a` key `b:k` must not be cache `a:b` key `k`.
+    [{ name: 'room:meta' }, 'name', InvalidOptionError],
     [{ name: 7 as unknown as string }, 'name', InvalidOptionTypeError],
     [{ ttlMs: -1 }, 'ttlMs', InvalidOptionError],
     [{ ttlMs: Number.NaN }, 'ttlMs', InvalidOptionError],
@@ -44,6 +46,9 @@ it('refuses bad options at construction, naming the option', () => {
     );
   }
   assert.throws(() => new TieredCache(undefined as never), InvalidOptionTypeError);
+  for (const name of ['{room-7}', 'room.meta_v2-x']) {
+    void new TieredCache({ name, redis: false }).close();
+  }
 });
 
 it('refuses a bad per-call ttlMs without writing anything', async () => {

@@ -205,19 +205,30 @@ export function conformance(label: string, make: MakeCache): void {
       const calls: string[][] = [];
       const cache = make<string>({
         load: (keys) => {
-          calls.push(keys);
+          calls.push([...keys]);
           if (fail && keys.includes('bad')) throw new Error('database down');
           return keys.map((key) => `v:${key}`);
         },
       });
       try {
-        const [bad, good] = await Promise.allSettled([cache.get('bad'), cache.get('good')]);
-        assert.equal(bad.status, 'rejected');
-        assert.ok(bad.status === 'rejected' && bad.reason instanceof LoaderError);
-        assert.match((bad as PromiseRejectedResult).reason.message, /database down/);
-        assert.deepEqual(good, { status: 'fulfilled', value: 'v:good' });
+        await cache.set('redisHit', 'stored');
+        // One fetch below memory for both keys (`fresh`); the single read of 'redisHit', started
+        // while that fetch is in flight, joins it instead of reading on its own.
+        const [many, single] = await Promise.allSettled([
+          cache.getMany(['redisHit', 'bad'], { read: 'fresh' }),
+          cache.get('redisHit'),
+        ]);
+        assert.ok(many.status === 'rejected' && many.reason instanceof LoaderError);
+        assert.match((many as PromiseRejectedResult).reason.message, /database down/);
+        assert.deepEqual(single, { status: 'fulfilled', value: 'stored' }, "'redisHit' succeeds");
+        assert.deepEqual(calls, [['bad']], 'the loader saw only the key no tier had');
+        assert.ok(cache.stats().redis.hits <= 1, 'the single read joined the batch');
         fail = false;
-        assert.equal(await cache.get('bad'), 'v:bad', 'a failed load is not cached');
+        assert.deepEqual(
+          await cache.getMany(['redisHit', 'bad'], { read: 'fresh' }),
+          ['stored', 'v:bad'],
+          'a failed load is not cached',
+        );
         assert.equal(cache.stats().loader.errors, 1);
       } finally {
         await cache.close();

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { CacheClosedError, CircuitOpenError, RedisError, RedisTimeoutError } from '../errors.ts';
 import type { Breaker } from './breaker.ts';
 import { keySlot } from './key-slot.ts';
@@ -102,14 +102,15 @@ export class RedisTier {
     }
   }
 
-  /** Writes entries with `SET ... PX`, one pipeline per cluster node; throws if any write failed. */
-  async setMany(writes: readonly RedisWrite[]): Promise<void> {
+  /**
+   * Writes entries with `SET ... PX`, one pipeline per cluster node; throws if any write failed.
+   * `onlyIfAbsent` adds `NX`: a key that is there already (a newer write) is left as it is.
+   */
+  async setMany(writes: readonly RedisWrite[], onlyIfAbsent = false): Promise<void> {
     if (writes.length === 0) return;
     if (writes.length === 1) {
       const [key, value, ttlMs] = writes[0]!;
-      await this.#call('SET', () =>
-        ttlMs > 0 ? this.#client.set(key, value, 'PX', ttlMs) : this.#client.set(key, value),
-      );
+      await this.#call('SET', () => setCommand(this.#client, key, value, ttlMs, onlyIfAbsent));
       return;
     }
     const groups = this.#groups(
@@ -122,8 +123,7 @@ export class RedisTier {
           const pipeline = this.#client.pipeline();
           for (const i of indices) {
             const [key, value, ttlMs] = writes[i]!;
-            if (ttlMs > 0) pipeline.set(key, value, 'PX', ttlMs);
-            else pipeline.set(key, value);
+            pipelineSet(pipeline, key, value, ttlMs, onlyIfAbsent);
           }
           const replies = (await pipeline.exec()) ?? [];
           const failed = replies.find(([error]) => error);
@@ -258,6 +258,37 @@ export class RedisTier {
       );
     });
   }
+}
+
+/** Sends one `SET` with its optional `PX` and `NX`. */
+function setCommand(
+  client: RedisClient,
+  key: string,
+  value: RawEntry,
+  ttlMs: number,
+  onlyIfAbsent: boolean,
+): Promise<'OK' | null> {
+  if (ttlMs > 0) {
+    return onlyIfAbsent
+      ? client.set(key, value, 'PX', ttlMs, 'NX')
+      : client.set(key, value, 'PX', ttlMs);
+  }
+  return onlyIfAbsent ? client.set(key, value, 'NX') : client.set(key, value);
+}
+
+/** Queues one `SET` with its optional `PX` and `NX` on a pipeline. */
+function pipelineSet(
+  pipeline: ChainableCommander,
+  key: string,
+  value: RawEntry,
+  ttlMs: number,
+  onlyIfAbsent: boolean,
+): void {
+  if (ttlMs > 0) {
+    if (onlyIfAbsent) pipeline.set(key, value, 'PX', ttlMs, 'NX');
+    else pipeline.set(key, value, 'PX', ttlMs);
+  } else if (onlyIfAbsent) pipeline.set(key, value, 'NX');
+  else pipeline.set(key, value);
 }
 
 function throwFirstRejection(results: PromiseSettledResult<unknown>[]): void {

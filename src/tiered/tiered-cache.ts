@@ -450,7 +450,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     if (this.#redis && writes.length > 0) {
       try {
-        await this.#redis.setMany(writes);
+        // NX: a back-fill only follows a Redis miss, so a key there now is a newer write (maybe
+        // another node's, whose bus message has not arrived): it must win over our older load.
+        await this.#redis.setMany(writes, true);
         this.#stats.redisSets += writes.length;
       } catch {
         // Reported by the Redis tier; a failed back-fill only costs a later reload.

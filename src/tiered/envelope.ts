@@ -3,6 +3,11 @@
  * what makes negative caching safe: whatever a codec produces (even zero bytes) is stored behind
  * `VALUE`, so no value can ever read back as the `MISSING` marker.
  *
+ * In Redis, an entry with a lifetime is preceded by its absolute expiry (`EXPIRES`, then 9 base-36
+ * ASCII digits of ms since the epoch), so a node that back-fills its memory from Redis knows how
+ * long the entry has left without a `PTTL` round trip, and memory never outlives Redis. Memory
+ * holds the entry without that header.
+ *
  * @module
  */
 import { CodecError } from '../errors.ts';
@@ -10,6 +15,11 @@ import type { Codec } from './codecs.ts';
 
 const MISSING = 0x00;
 const VALUE = 0x01;
+const EXPIRES = 0x02;
+/** 9 base-36 digits hold any ms timestamp until the year 5138; fixed width keeps parsing cheap. */
+const EXPIRY_DIGITS = 9;
+const EXPIRY_HEADER = 1 + EXPIRY_DIGITS;
+const EXPIRES_CHAR = String.fromCharCode(EXPIRES);
 
 /** The single-byte entry that remembers "the loader has no such key" (negative caching). */
 export const MISSING_ENTRY: Buffer = Buffer.from([MISSING]);
@@ -81,4 +91,33 @@ export function unwrap<V>(codec: Codec<V>, bytes: Buffer): Unwrapped<V> {
       error: new CodecError(`The ${codec.name} codec cannot decode this entry`, { cause }),
     };
   }
+}
+
+/** `entry` behind its absolute expiry (ms since the epoch), as written to Redis. */
+export function withExpiry(entry: Buffer | string, expiresAt: number): Buffer | string {
+  const header = EXPIRES_CHAR + expiresAt.toString(36).padStart(EXPIRY_DIGITS, '0');
+  if (typeof entry === 'string') return header + entry;
+  return Buffer.concat([Buffer.from(header, 'latin1'), entry]);
+}
+
+/**
+ * The absolute expiry of an entry read from Redis: 0 when it has no expiry header (no lifetime),
+ * NaN when the header is malformed. The entry itself is {@link withoutExpiry}.
+ */
+export function expiryOf(raw: Buffer | string): number {
+  const string = typeof raw === 'string';
+  if ((string ? raw.charCodeAt(0) : raw[0]) !== EXPIRES) return 0;
+  if (raw.length < EXPIRY_HEADER) return Number.NaN;
+  return Number.parseInt(
+    string ? raw.slice(1, EXPIRY_HEADER) : raw.toString('latin1', 1, EXPIRY_HEADER),
+    36,
+  );
+}
+
+/** The entry behind an expiry header (a view, not a copy), or `raw` itself when it has none. */
+export function withoutExpiry(raw: Buffer | string): Buffer | string {
+  if (typeof raw === 'string') {
+    return raw.charCodeAt(0) === EXPIRES ? raw.slice(EXPIRY_HEADER) : raw;
+  }
+  return raw[0] === EXPIRES ? raw.subarray(EXPIRY_HEADER) : raw;
 }

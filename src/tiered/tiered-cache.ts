@@ -18,7 +18,16 @@ import type { MemoryStore } from '../memory/index.ts';
 import { Breaker, type BreakerState } from './breaker.ts';
 import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
 import { channels } from './channels.ts';
-import { MISSING_ENTRY, type Unwrapped, unwrap, unwrapText, wrap } from './envelope.ts';
+import {
+  expiryOf,
+  MISSING_ENTRY,
+  type Unwrapped,
+  unwrap,
+  unwrapText,
+  withExpiry,
+  withoutExpiry,
+  wrap,
+} from './envelope.ts';
 import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
@@ -244,9 +253,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     // write (a read that started in between may have read Redis before the write landed).
     for (const [key] of writes) this.#flights.forget(key);
     const full = writes.map(([key]) => this.#prefix + key);
+    // One jittered lifetime per key, given to both tiers: memory must not outlive Redis.
+    const lifetimes = writes.map(() => this.#jitter(ttlMs));
     if (this.#redis) {
+      const now = Date.now();
       const redisWrites = writes.map(
-        ([, bytes], i): RedisWrite => [full[i]!, bytes, this.#jitter(ttlMs)],
+        ([, entry], i): RedisWrite => [
+          full[i]!,
+          redisEntry(entry, lifetimes[i]!, now),
+          lifetimes[i]!,
+        ],
       );
       try {
         await this.#redis.setMany(redisWrites);
@@ -261,8 +277,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       for (const [key] of writes) this.#flights.forget(key);
     }
-    const memoryTtl = this.#memoryTtl(ttlMs);
-    for (const [key, entry] of writes) this.#memorySet(key, entry, memoryTtl);
+    for (let i = 0; i < writes.length; i++) {
+      const [key, entry] = writes[i]!;
+      this.#memorySet(key, entry, this.#memoryTtl(lifetimes[i]!));
+    }
     await this.#publish({ keys: writes.map(([key]) => key) });
   }
 
@@ -359,7 +377,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           ? [await this.#redis.get(fullKeys[0]!, text)]
           : await this.#redis.mget(fullKeys, text);
       pending = [];
-      const memoryTtl = this.#memoryTtl(this.#options.ttlMs);
+      const now = Date.now();
       for (let i = 0; i < fullKeys.length; i++) {
         const raw = raws[i];
         if (raw === undefined || raw === null) {
@@ -368,7 +386,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           pending.push(i);
           continue;
         }
-        const entry = this.#unwrapRaw(raw);
+        const stored = withoutExpiry(raw);
+        const entry = this.#unwrapRaw(stored);
         if (entry.kind === 'corrupt') {
           this.#reportCorrupt('redis', keys[i]!, entry.error);
           this.#stats.redisMisses++;
@@ -377,11 +396,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
         this.#stats.redisHits++;
         values[i] = entry.kind === 'value' ? entry.value : undefined;
-        // Back-fill memory with what Redis holds, as it is (no re-encoding), unless a write
-        // since the read made it stale.
-        if (flights[i]!.current) {
-          const ttl = entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl();
-          this.#memorySet(keys[i]!, raw, ttl);
+        // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
+        // Redis keeps it, unless a write since the read made it stale.
+        if (this.#memory && flights[i]!.current) {
+          const base =
+            entry.kind === 'value' ? this.#options.memoryTtlMs : this.#negativeMemoryTtl();
+          const ttl = memoryTtlUntil(base, expiryOf(raw), now);
+          if (ttl >= 0) this.#memorySet(keys[i]!, stored, ttl);
         }
       }
     }
@@ -426,6 +447,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#closed) return;
     const writes: RedisWrite[] = [];
     const { ttlMs, negativeTtlMs } = this.#options;
+    const now = Date.now();
     for (const [key, value, flight] of loaded) {
       if (!flight.current) continue;
       const fullKey = this.#prefix + key;
@@ -433,7 +455,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         this.#stats.notFound++;
         if (negativeTtlMs === 0) continue;
         this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl());
-        writes.push([fullKey, MISSING_ENTRY, negativeTtlMs]);
+        writes.push([fullKey, withExpiry(MISSING_ENTRY, now + negativeTtlMs), negativeTtlMs]);
         continue;
       }
       let bytes: RawEntry;
@@ -446,7 +468,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       const redisTtl = this.#jitter(ttlMs);
       this.#memorySet(key, bytes, this.#memoryTtl(redisTtl));
-      writes.push([fullKey, bytes, redisTtl]);
+      writes.push([fullKey, redisEntry(bytes, redisTtl, now), redisTtl]);
     }
     if (this.#redis && writes.length > 0) {
       try {
@@ -641,6 +663,22 @@ function checkKey(key: unknown): asserts key is string {
       `Cache keys must be strings, got ${key === null ? 'null' : typeof key}`,
     );
   }
+}
+
+/** What Redis stores for an entry living `ttlMs` from `now` (0 = forever): behind its expiry. */
+function redisEntry(entry: RawEntry, ttlMs: number, now: number): RawEntry {
+  return ttlMs > 0 ? withExpiry(entry, now + ttlMs) : entry;
+}
+
+/**
+ * Memory lifetime for an entry Redis holds until `expiresAt` (0 = no expiry): `base` (0 = none),
+ * cut to what Redis has left; -1 when nothing is left (or the expiry header was malformed).
+ */
+function memoryTtlUntil(base: number, expiresAt: number, now: number): number {
+  if (expiresAt === 0) return base;
+  const left = expiresAt - now;
+  if (!(left > 0)) return -1;
+  return base === 0 ? left : Math.min(base, left);
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {

@@ -2,8 +2,9 @@
  * Cross-node invalidation over Redis pub/sub. Messages carry keys only (never values) and the
  * sender's origin id, so a node ignores its own messages. The subscriber is a dedicated
  * `duplicate()` of the caller's client, owned and closed by the bus. Pub/sub is fire-and-forget:
- * when the subscriber reconnects, messages may have been lost while it was away, so the bus
- * tells its owner to drop everything it holds in memory.
+ * whatever was published before a SUBSCRIBE is acknowledged (at start-up, or after a reconnect)
+ * may have been missed, so each time the subscription becomes active the bus tells its owner,
+ * which drops everything it holds in memory.
  *
  * @module
  */
@@ -16,7 +17,8 @@ export type BusMessage = { readonly keys: readonly string[] } | { readonly clear
 /** What the bus calls back into; kept apart from the cache so the bus holds no strong reference. */
 export interface BusHandlers {
   onInvalidate(message: BusMessage): void;
-  onReconnect(): void;
+  /** The subscription is active: for the first time, or again after a reconnect. */
+  onSubscribed(reconnected: boolean): void;
   onError(error: Error): void;
 }
 
@@ -33,7 +35,8 @@ export class Bus {
   /** The pub/sub channel. */
   readonly channel: string;
   #subscriber: RedisClient | null = null;
-  #readyOnce = false;
+  #subscribing = false;
+  #subscribedOnce = false;
   #closed = false;
 
   constructor(channel: string) {
@@ -46,11 +49,26 @@ export class Bus {
     // A connection in subscriber mode cannot run other commands: it must be a dedicated one.
     const subscriber = client.duplicate();
     this.#subscriber = subscriber;
+    const subscribe = () => {
+      this.#subscribing = true;
+      subscriber.subscribe(channel).then(
+        () => {
+          this.#subscribing = false;
+          if (this.#closed) return;
+          handlers.onSubscribed(this.#subscribedOnce);
+          this.#subscribedOnce = true;
+        },
+        (error: Error) => {
+          this.#subscribing = false;
+          if (!this.#closed) handlers.onError(error);
+        },
+      );
+    };
+    // Our own SUBSCRIBE on every (re)connect, unless one is still queued: its reply is the moment
+    // the subscription is active again (ioredis's automatic resubscribe gives no such signal),
+    // and it retries a first SUBSCRIBE that was refused because Redis was down at start-up.
     subscriber.on('ready', () => {
-      if (this.#closed) return;
-      // ioredis resubscribes by itself on reconnect; what was published meanwhile is gone.
-      if (this.#readyOnce) handlers.onReconnect();
-      this.#readyOnce = true;
+      if (!this.#closed && !this.#subscribing) subscribe();
     });
     // Without an 'error' listener ioredis would log every reconnect failure to stderr.
     subscriber.on('error', (error: Error) => {
@@ -61,9 +79,7 @@ export class Bus {
       const message = this.decode(payload.toString('utf8'));
       if (message) handlers.onInvalidate(message);
     });
-    subscriber.subscribe(channel).catch((error: Error) => {
-      if (!this.#closed) handlers.onError(error);
-    });
+    subscribe();
   }
 
   /** The wire form of a message from this node. */

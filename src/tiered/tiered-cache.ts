@@ -125,9 +125,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         const cache = ref.deref();
         if (cache) cache.#onBusMessage(message);
       },
-      onReconnect: () => {
+      onSubscribed: (reconnected) => {
         const cache = ref.deref();
-        if (cache) cache.#onBusReconnect();
+        if (cache) cache.#onBusSubscribed(reconnected);
       },
       onError: (error) => {
         const cache = ref.deref();
@@ -576,10 +576,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
   }
 
-  #onBusReconnect(): void {
+  /**
+   * Invalidations published before this moment may have been missed (none heard before the first
+   * subscription, none while reconnecting): drop memory, and the reads in flight that would fill it.
+   */
+  #onBusSubscribed(reconnected: boolean): void {
     if (this.#closed) return;
-    this.#stats.busReconnects++;
     this.#clearMemory();
+    if (!reconnected) return;
+    this.#stats.busReconnects++;
     if (channels.busReconnect.hasSubscribers) channels.busReconnect.publish({ cache: this.name });
   }
 

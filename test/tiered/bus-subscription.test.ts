@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { TieredCache } from 'tiercache';
+import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
+
+const HANG = { timeout: 30_000 };
+
+/** Waits for `done()`, failing after 15 s (a bound on a hang, not a timing assertion). */
+async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) assert.fail(`not ${what} within 15 s`);
+    await sleep(20);
+  }
+}
+
+/** Publishes probes from `writer` until `reader` has received a bus message: it is subscribed. */
+async function untilSubscribed(writer: TieredCache<string>, reader: TieredCache<string>) {
+  await until('subscribed', async () => {
+    await writer.delete('probe');
+    await sleep(20);
+    return reader.stats().bus.received > 0;
+  });
+}
+
+describe('the bus subscription', () => {
+  describe('on the shared Redis', async () => {
+    const skip = await skipWithoutRedis();
+    let client: Redis;
+    before(() => {
+      if (!skip) client = sharedRedis();
+    });
+    after(() => client?.disconnect());
+
+    it('memory filled before the first SUBSCRIBE is acknowledged is dropped once it is', {
+      skip,
+      ...HANG,
+    }, async () => {
+      const name = uniquePrefix('bus-start');
+      const writer = new TieredCache<string>({ name, redis: client, memory: false });
+      await writer.set('k', 'old');
+      const reader = new TieredCache<string>({ name, redis: client });
+      try {
+        // The subscriber is still connecting: this back-fills memory, and the write that
+        // follows is published before anyone listens, so the reader never hears of it.
+        assert.deepEqual(await reader.getMany(['k']), ['old']);
+        await writer.set('k', 'new');
+        await untilSubscribed(writer, reader);
+        assert.deepEqual(await reader.getMany(['k']), ['new']);
+        assert.equal(reader.stats().bus.reconnects, 0, 'the first subscription is no reconnect');
+      } finally {
+        await writer.close();
+        await reader.close();
+        await client.del(`${name}:k`);
+      }
+    });
+  });
+
+  it('subscribes once Redis comes up when it was down at start-up', HANG, async () => {
+    const server = await startRedisServer();
+    await server.stop();
+    // One retry per command: the first SUBSCRIBE is rejected while the server is down.
+    const client = server.client({ maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    const errors: Error[] = [];
+    const reader = new TieredCache<string>({
+      name: 'bus-down',
+      redis: client,
+      redisTimeoutMs: 200,
+    });
+    reader.on('error', (error) => errors.push(error));
+    let writer: TieredCache<string> | undefined;
+    try {
+      await until('refused', () => errors.some((error) => /max retries/i.test(error.message)));
+      await server.restart();
+      writer = new TieredCache<string>({ name: 'bus-down', redis: client, memory: false });
+      // ioredis reconnects with back-off; the reader must then subscribe on its own.
+      await untilSubscribed(writer, reader);
+      await reader.set('k', 'v1');
+      assert.deepEqual(await reader.getMany(['k']), ['v1']);
+      const received = reader.stats().bus.received;
+      await writer.set('k', 'v2');
+      await until('told', () => reader.stats().bus.received > received);
+      assert.deepEqual(await reader.getMany(['k']), ['v2']);
+    } finally {
+      await writer?.close();
+      await reader.close();
+      client.disconnect();
+      await server.kill();
+    }
+  });
+});

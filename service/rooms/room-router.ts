@@ -48,6 +48,7 @@ export class RoomRouter {
   #closed = false;
   #created = 0;
   #stopped = 0;
+  #handledByStopped = 0;
 
   constructor(options: RoomRouterOptions) {
     this.#createRoom = options.createRoom;
@@ -76,9 +77,11 @@ export class RoomRouter {
     return this.#rooms.size;
   }
 
-  /** Counters since start: rooms created and stopped. */
-  stats(): { live: number; created: number; stopped: number } {
-    return { live: this.#rooms.size, created: this.#created, stopped: this.#stopped };
+  /** Counters since start: live rooms, rooms created and stopped, messages handled by all of them. */
+  stats(): { live: number; created: number; stopped: number; handled: number } {
+    let handled = this.#handledByStopped;
+    for (const worker of this.#rooms.values()) handled += worker.handled;
+    return { live: this.#rooms.size, created: this.#created, stopped: this.#stopped, handled };
   }
 
   /** The rids of the live rooms. */
@@ -163,6 +166,7 @@ export class RoomRouter {
     if (this.#rooms.get(rid) === worker) this.#rooms.delete(rid);
     const stopping = worker.stop({ drain: true }).then(() => {
       this.#stopped++;
+      this.#handledByStopped += worker.handled;
       this.#stopping.delete(stopping);
       this.#onRoomStopped?.(rid, reason);
     });

@@ -1,0 +1,10 @@
+/**
+ * The dashboard's server side: the sampler that records memory, stores, rooms, cache hit ratio
+ * and GC pause every second, the log of `TIERCACHE_` process warnings, and the control behind
+ * the page's load button. The page itself is in `public/`.
+ *
+ * @module
+ */
+export { LoadControl } from './load-control.ts';
+export { MetricsSampler, type MetricsSample } from './metrics-sampler.ts';
+export { type LoggedWarning, WarningLog } from './warning-log.ts';

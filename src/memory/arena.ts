@@ -1,0 +1,155 @@
+/**
+ * One shard's byte arena: a log of chunks. Entries are appended to the newest chunk (the head);
+ * chunks form a FIFO from oldest to head. A chunk is one `Buffer.allocUnsafeSlow` (never one
+ * Buffer per entry, never from Node's shared pool, so releasing it really returns the memory)
+ * with typed-array views over the same bytes for header reads. An entry never straddles chunks.
+ *
+ * Chunk sizes grow geometrically, 4 KiB, 8 KiB, ... up to `maxChunkBytes`, so a store that holds
+ * little reserves little. The arena only manages chunks and locations; the shard decides when to
+ * reserve bytes, relocate entries and release chunks.
+ *
+ * A location packs `chunk id << offsetBits | offset / 8` into a u32 (offsets are 8-aligned).
+ * Ids start at 1 so that location 0 can mean "empty" in the index.
+ *
+ * @module
+ */
+import { ENTRY_ALIGN } from './entry-layout.ts';
+
+/** Size of the first chunk of a shard, in bytes (smaller only when the shard's limit is). */
+export const MIN_CHUNK_BYTES = 4096;
+
+/** One Buffer of entries, with typed-array views for reading headers. */
+export class Chunk {
+  /** Id used in locations, >= 1. */
+  readonly id: number;
+  /** The bytes; `byteOffset` is 0 (allocUnsafeSlow), so the views below alias it exactly. */
+  readonly bytes: Buffer;
+  /** 32-bit view for header words. */
+  readonly words: Uint32Array;
+  /** 64-bit float view for expiry times. */
+  readonly doubles: Float64Array;
+  /** 16-bit view for UTF-16 keys. */
+  readonly units: Uint16Array;
+  /** Bytes written so far: entries occupy `[0, used)`. */
+  used = 0;
+  /** Bytes of live slots; `size - live` is reclaimable. */
+  live = 0;
+
+  constructor(id: number, size: number) {
+    this.id = id;
+    this.bytes = Buffer.allocUnsafeSlow(size);
+    const buffer = this.bytes.buffer;
+    this.words = new Uint32Array(buffer, 0, size >>> 2);
+    this.doubles = new Float64Array(buffer, 0, size >>> 3);
+    this.units = new Uint16Array(buffer, 0, size >>> 1);
+  }
+
+  /** Bytes of the chunk. */
+  get size(): number {
+    return this.bytes.length;
+  }
+}
+
+/** The chunks of one shard, in FIFO order, and the location encoding. */
+export class Arena {
+  readonly #offsetBits: number;
+  readonly #offsetMask: number;
+  readonly #maxChunkBytes: number;
+  readonly #maxChunks: number;
+  readonly #byId: (Chunk | undefined)[] = [undefined];
+  readonly #freeIds: number[] = [];
+  /** Oldest first; the last is the head that receives appends. */
+  readonly #fifo: Chunk[] = [];
+  #bytes = 0;
+  #nextSize = MIN_CHUNK_BYTES;
+
+  /** `maxChunkBytes` must be a power of two >= {@link MIN_CHUNK_BYTES}. */
+  constructor(maxChunkBytes: number) {
+    this.#maxChunkBytes = maxChunkBytes;
+    this.#offsetBits = Math.log2(maxChunkBytes) - Math.log2(ENTRY_ALIGN);
+    this.#offsetMask = 2 ** this.#offsetBits - 1;
+    this.#maxChunks = 2 ** (32 - this.#offsetBits) - 1;
+  }
+
+  /** The chunk receiving appends, if any. */
+  get head(): Chunk | undefined {
+    return this.#fifo[this.#fifo.length - 1];
+  }
+
+  /** The chunk holding the oldest entries, if any. */
+  get oldest(): Chunk | undefined {
+    return this.#fifo[0];
+  }
+
+  /** Number of chunks. */
+  get chunkCount(): number {
+    return this.#fifo.length;
+  }
+
+  /** Sum of chunk sizes, in bytes. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The chunks, oldest first (the live array: copy it before adding or removing chunks). */
+  get chunks(): readonly Chunk[] {
+    return this.#fifo;
+  }
+
+  /** The packed location of byte `offset` of `chunk`. */
+  location(chunk: Chunk, offset: number): number {
+    return (chunk.id * 2 ** this.#offsetBits + offset / ENTRY_ALIGN) >>> 0;
+  }
+
+  /** The chunk a location points into. */
+  chunkAt(location: number): Chunk {
+    return this.#byId[location >>> this.#offsetBits]!;
+  }
+
+  /** The byte offset a location points at. */
+  offsetAt(location: number): number {
+    return (location & this.#offsetMask) * ENTRY_ALIGN;
+  }
+
+  /**
+   * Size for a new chunk that must hold `need` bytes, given `available` bytes of quota: the next
+   * size of the geometric sequence, cut down to what is available; 0 when `need` cannot fit or
+   * no chunk id is free.
+   */
+  nextChunkSize(need: number, available: number): number {
+    if (this.#fifo.length >= this.#maxChunks) return 0;
+    let size = Math.max(need, Math.min(this.#nextSize, this.#maxChunkBytes));
+    if (size > available) size = Math.floor(available / ENTRY_ALIGN) * ENTRY_ALIGN;
+    return size >= need ? size : 0;
+  }
+
+  /** Allocates a chunk of `size` bytes (already reserved by the caller) as the new head. */
+  add(size: number): Chunk {
+    const id = this.#freeIds.pop() ?? this.#byId.length;
+    const chunk = new Chunk(id, size);
+    this.#byId[id] = chunk;
+    this.#fifo.push(chunk);
+    this.#bytes += size;
+    if (size >= this.#nextSize) this.#nextSize = Math.min(this.#nextSize * 2, this.#maxChunkBytes);
+    return chunk;
+  }
+
+  /** Drops a chunk; the caller releases its bytes. */
+  remove(chunk: Chunk): void {
+    const at = this.#fifo.indexOf(chunk);
+    if (at < 0) return;
+    this.#fifo.splice(at, 1);
+    this.#byId[chunk.id] = undefined;
+    this.#freeIds.push(chunk.id);
+    this.#bytes -= chunk.size;
+    if (this.#fifo.length === 0) this.#nextSize = MIN_CHUNK_BYTES;
+  }
+
+  /** Moves a chunk to the head position (its entries become the newest). */
+  rotateToHead(chunk: Chunk): void {
+    const at = this.#fifo.indexOf(chunk);
+    if (at < 0 || at === this.#fifo.length - 1) return;
+    this.#fifo.splice(at, 1);
+    this.#fifo.push(chunk);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The in-process tier: {@link MemoryStore}, a lazily allocated, byte-bounded cache whose entries
+ * live in per-shard arenas of large Buffers indexed by typed-array hash tables (no per-entry JS
+ * object for the garbage collector to trace), the process-wide {@link MemoryBudget} all stores
+ * share, and {@link memoryStores} to list the live stores and where they were created.
+ *
+ * @module
+ */
+export type { MemoryBudgetOptions, MemoryBudgetSnapshot } from './budget.ts';
+export {
+  DEFAULT_MEMORY_FRACTION,
+  defaultMemoryBudget,
+  defaultMemoryLimit,
+  MEMORY_LIMIT_ENV,
+  MemoryBudget,
+} from './budget.ts';
+export type { MemoryStoreStats, SetOptions } from './memory-store.ts';
+export { MemoryStore } from './memory-store.ts';
+export type { MemoryStoreOptions } from './options.ts';
+export { DEFAULT_MAX_BYTES, DEFAULT_SHARDS, DEFAULT_SWEEP_INTERVAL_MS } from './options.ts';
+export { parseBytes } from './parse-bytes.ts';
+export type { MemoryStoreInfo } from './registry.ts';
+export {
+  DEFAULT_MANY_STORES_THRESHOLD,
+  manyStoresThreshold,
+  memoryStores,
+  setManyStoresThreshold,
+} from './registry.ts';
+export type { RemovalReason } from './shard.ts';

@@ -1,0 +1,427 @@
+/**
+ * The public MemoryStore: an in-process cache of byte values under string keys, held in
+ * per-shard arenas of large Buffers with typed-array indexes, so the garbage collector has no
+ * per-entry object to trace. Allocates on first use, stays under `maxBytes` and its budget,
+ * reclaims overwritten space, expires entries, and registers itself for diagnostics.
+ *
+ * @module
+ */
+import { EntryTooLargeError, InvalidArgumentError, StoreClosedError } from '../errors.ts';
+import type { MemoryBudget } from './budget.ts';
+import { HEADER_BYTES, MAX_KEY_UNITS } from './entry-layout.ts';
+import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
+import { resolveOptions } from './options.ts';
+import type { BudgetAccount, StoreRecord } from './registry.ts';
+import { creationSite, registerStore, unregisterStore } from './registry.ts';
+import type { Counters, RemovalReason, ShardHost } from './shard.ts';
+import { SHARD_BASE_BYTES, Shard } from './shard.ts';
+import { startSweeper } from './sweeper.ts';
+
+/** Per-`set` options. */
+export interface SetOptions {
+  /** Lifetime of this entry in ms; 0 = none. @default the store's `ttlMs` */
+  ttlMs?: number;
+}
+
+/** A frozen snapshot of a store's counters since construction. */
+export interface MemoryStoreStats {
+  /** `get`/`getString` calls that found a live entry. */
+  readonly hits: number;
+  /** `get`/`getString` calls that found nothing (or only an expired entry). */
+  readonly misses: number;
+  /** Successful `set` calls. */
+  readonly sets: number;
+  /** `delete` calls that removed an entry. */
+  readonly deletes: number;
+  /** Live entries removed to make room (FIFO). */
+  readonly evictions: number;
+  /** Entries removed because their time was up (on read, by the sweep or during reclaim). */
+  readonly expirations: number;
+  /** Index probes that met an entry with the same 32-bit hash but a different key. */
+  readonly collisions: number;
+}
+
+/** The pieces of a store its shards and registry record share; never references the store. */
+class StoreHost implements ShardHost {
+  readonly now: () => number;
+  readonly counters: Counters = {
+    hits: 0,
+    misses: 0,
+    sets: 0,
+    deletes: 0,
+    evictions: 0,
+    expirations: 0,
+    collisions: 0,
+  };
+  readonly removals: [string, Buffer, RemovalReason][] | undefined;
+  readonly account: BudgetAccount;
+
+  constructor(now: () => number, budget: MemoryBudget | null, withRemovals: boolean) {
+    this.now = now;
+    this.account = { budget, bytes: 0 };
+    this.removals = withRemovals ? [] : undefined;
+  }
+
+  reserve(bytes: number): boolean {
+    const account = this.account;
+    if (account.budget !== null && !account.budget.tryReserve(bytes)) return false;
+    account.bytes += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    const account = this.account;
+    account.bytes -= bytes;
+    account.budget?.release(bytes);
+  }
+}
+
+/**
+ * A byte-bounded, lazily allocated in-process cache. Keys are any JS string; values are bytes
+ * (`Uint8Array`) or strings (stored as UTF-8). Synchronous; not shared across threads.
+ */
+export class MemoryStore {
+  /** The store's name, as given in the options. */
+  readonly name: string;
+  readonly #options: ResolvedOptions;
+  readonly #host: StoreHost;
+  readonly #record: StoreRecord;
+  readonly #shards: (Shard | undefined)[];
+  readonly #shardMask: number;
+  readonly #hash: (key: string) => number;
+  #closed = false;
+
+  constructor(options?: MemoryStoreOptions) {
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.name = resolved.name;
+    this.#hash = resolved.hash;
+    this.#shardMask = resolved.shards - 1;
+    this.#shards = new Array<Shard | undefined>(resolved.shards).fill(undefined);
+    this.#host = new StoreHost(resolved.now, resolved.budget, resolved.onRemove !== undefined);
+    this.#record = {
+      name: resolved.name,
+      maxBytes: resolved.maxBytes,
+      createdAt: Date.now(),
+      createdBy: creationSite(),
+      account: this.#host.account,
+      ref: new WeakRef(this),
+      timer: undefined,
+    };
+    registerStore(this, this.#record);
+    if (resolved.initialBytes > 0) this.#preallocate(resolved.initialBytes);
+  }
+
+  /** Number of live entries (expired entries not yet purged are included until read or swept). */
+  get size(): number {
+    this.#assertOpen();
+    let size = 0;
+    for (const shard of this.#shards) if (shard !== undefined) size += shard.count;
+    return size;
+  }
+
+  /** Bytes of live entries, headers included (each entry's 8-aligned slot). */
+  get usedBytes(): number {
+    this.#assertOpen();
+    let bytes = 0;
+    for (const shard of this.#shards) if (shard !== undefined) bytes += shard.liveBytes;
+    return bytes;
+  }
+
+  /** Bytes the store holds: arena chunks plus index tables. Never exceeds `maxBytes`. */
+  get reservedBytes(): number {
+    this.#assertOpen();
+    return this.#host.account.bytes;
+  }
+
+  /** The hard cap on {@link reservedBytes}, in bytes. */
+  get maxBytes(): number {
+    return this.#options.maxBytes;
+  }
+
+  /** The budget this store draws on, or null. */
+  get budget(): MemoryBudget | null {
+    return this.#options.budget;
+  }
+
+  /** Whether {@link close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Stores `value` under `key`; returns true when stored, false when the store's bytes (or its
+   * budget) could not make room even after evicting (any previous value under the key is then
+   * gone). Throws `EntryTooLargeError` (store untouched) when header + key + value exceed
+   * `maxEntryBytes`, `InvalidArgumentError` on a bad key, value or TTL.
+   */
+  set(key: string, value: Uint8Array | string, options?: SetOptions): boolean {
+    this.#assertOpen();
+    checkKey(key);
+    let ttlMs = this.#options.ttlMs;
+    if (options !== undefined) ttlMs = checkSetOptions(options) ?? ttlMs;
+    let valueBytes: number;
+    let ascii = false;
+    if (typeof value === 'string') {
+      ascii = isAscii(value);
+      valueBytes = ascii ? value.length : Buffer.byteLength(value, 'utf8');
+    } else if (value instanceof Uint8Array) {
+      valueBytes = value.byteLength;
+    } else {
+      throw new InvalidArgumentError(
+        `MemoryStore "${this.name}": value must be a string or Uint8Array, got ${typeName(value)}`,
+      );
+    }
+    const wide = hasWideUnit(key);
+    const entryBytes = HEADER_BYTES + (wide ? key.length * 2 : key.length) + valueBytes;
+    if (entryBytes > this.#options.maxEntryBytes) {
+      throw new EntryTooLargeError(entryBytes, this.#options.maxEntryBytes);
+    }
+    const hash = this.#hash(key);
+    const index = hash & this.#shardMask;
+    const shard = this.#shards[index] ?? this.#createShard(index);
+    if (shard === undefined) return false;
+    let expiresAt = 0;
+    if (ttlMs > 0) {
+      expiresAt = this.#host.now() + ttlMs;
+      if (this.#record.timer === undefined) this.#startSweeper();
+    }
+    const stored = shard.set(key, hash, wide, value, valueBytes, ascii, expiresAt);
+    if (stored) this.#host.counters.sets++;
+    this.#dispatchRemovals();
+    return stored;
+  }
+
+  /** The value under `key` as a new Buffer the caller owns, or undefined. */
+  get(key: string): Buffer | undefined {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key);
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) {
+      this.#host.counters.misses++;
+      return undefined;
+    }
+    const value = shard.get(key, hash);
+    this.#dispatchRemovals();
+    return value;
+  }
+
+  /** The value under `key` decoded as UTF-8, or undefined. */
+  getString(key: string): string | undefined {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key);
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) {
+      this.#host.counters.misses++;
+      return undefined;
+    }
+    const value = shard.getString(key, hash);
+    this.#dispatchRemovals();
+    return value;
+  }
+
+  /** Whether a live entry exists under `key` (does not count as a hit or miss). */
+  has(key: string): boolean {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key);
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) return false;
+    const found = shard.has(key, hash);
+    this.#dispatchRemovals();
+    return found;
+  }
+
+  /** Removes `key`; returns whether a live entry was removed (`onRemove` reason `'deleted'`). */
+  delete(key: string): boolean {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key);
+    const index = hash & this.#shardMask;
+    const shard = this.#shards[index];
+    if (shard === undefined) return false;
+    const deleted = shard.delete(key, hash);
+    if (deleted) this.#host.counters.deletes++;
+    if (shard.count === 0) this.#dropShard(index);
+    this.#dispatchRemovals();
+    return deleted;
+  }
+
+  /** Removes every entry (`onRemove` reason `'deleted'`) and releases all memory. */
+  clear(): void {
+    this.#assertOpen();
+    for (let i = 0; i < this.#shards.length; i++) {
+      const shard = this.#shards[i];
+      if (shard === undefined) continue;
+      shard.queueAll('deleted');
+      this.#dropShard(i);
+    }
+    this.#dispatchRemovals();
+  }
+
+  /** Removes expired entries now (the sweep calls this); returns how many were removed. */
+  purgeExpired(): number {
+    this.#assertOpen();
+    const before = this.#host.counters.expirations;
+    const now = this.#host.now();
+    for (let i = 0; i < this.#shards.length; i++) {
+      const shard = this.#shards[i];
+      if (shard === undefined) continue;
+      shard.sweep(now);
+      if (shard.count === 0) this.#dropShard(i);
+    }
+    this.#dispatchRemovals();
+    return this.#host.counters.expirations - before;
+  }
+
+  /** Releases all memory and budget, stops the sweep; any later use throws `StoreClosedError`. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (let i = 0; i < this.#shards.length; i++) this.#dropShard(i);
+    this.#host.removals?.splice(0);
+    unregisterStore(this.#record);
+  }
+
+  /** A frozen snapshot of the counters. */
+  stats(): MemoryStoreStats {
+    this.#assertOpen();
+    return Object.freeze({ ...this.#host.counters });
+  }
+
+  /**
+   * Iterates the live keys, shard by shard, oldest first within a shard. Each shard's keys are
+   * snapshotted when the iteration reaches it; keys removed before they are yielded are skipped.
+   */
+  *keys(): IterableIterator<string> {
+    for (const [key] of this.#walk(false)) yield key;
+  }
+
+  /** Iterates `[key, value]` pairs like {@link keys}; each value is a new Buffer. */
+  *entries(): IterableIterator<[string, Buffer]> {
+    for (const [key, value] of this.#walk(true)) yield [key, value!];
+  }
+
+  /** Iterates `[key, value]` pairs, like {@link entries}. */
+  [Symbol.iterator](): IterableIterator<[string, Buffer]> {
+    return this.entries();
+  }
+
+  *#walk(withValues: boolean): Generator<[string, Buffer | undefined]> {
+    this.#assertOpen();
+    for (let i = 0; i < this.#shards.length; i++) {
+      const keys = this.#shards[i]?.keys();
+      if (keys === undefined) continue;
+      for (const key of keys) {
+        this.#assertOpen();
+        const hash = this.#hash(key);
+        const shard = this.#shards[hash & this.#shardMask];
+        if (shard === undefined || !shard.has(key, hash)) continue;
+        // Read without touching hit/miss counters: iteration is not a cache lookup.
+        const value = withValues ? this.#peek(shard, key, hash) : undefined;
+        yield [key, value];
+      }
+    }
+  }
+
+  #peek(shard: Shard, key: string, hash: number): Buffer | undefined {
+    const { hits, misses } = this.#host.counters;
+    const value = shard.get(key, hash);
+    this.#host.counters.hits = hits;
+    this.#host.counters.misses = misses;
+    return value;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError(this.name);
+  }
+
+  #createShard(index: number): Shard | undefined {
+    if (!this.#host.reserve(SHARD_BASE_BYTES)) return undefined;
+    const shard = new Shard(this.#host, this.#options.shardLimit, this.#options.maxChunkBytes);
+    this.#shards[index] = shard;
+    return shard;
+  }
+
+  #dropShard(index: number): void {
+    const shard = this.#shards[index];
+    if (shard === undefined) return;
+    this.#shards[index] = undefined;
+    shard.dispose();
+  }
+
+  #preallocate(bytes: number): void {
+    const perShard = Math.floor(bytes / this.#shards.length);
+    for (let i = 0; i < this.#shards.length; i++) {
+      const shard = this.#shards[i] ?? this.#createShard(i);
+      if (shard === undefined) return;
+      shard.preallocate(perShard - SHARD_BASE_BYTES, this.#options.maxChunkBytes);
+    }
+  }
+
+  #startSweeper(): void {
+    const interval = this.#options.sweepIntervalMs;
+    if (interval > 0)
+      this.#record.timer = startSweeper(this.#record.ref as WeakRef<MemoryStore>, interval);
+  }
+
+  #dispatchRemovals(): void {
+    const removals = this.#host.removals;
+    if (removals === undefined || removals.length === 0) return;
+    const onRemove = this.#options.onRemove!;
+    let failure: { error: unknown } | undefined;
+    // Callbacks run after the store is consistent, so they may use the store; a throwing
+    // callback does not stop the others, and its error is rethrown at the end.
+    while (removals.length > 0) {
+      for (const [key, value, reason] of removals.splice(0)) {
+        try {
+          onRemove(key, value, reason);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+}
+
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string') {
+    throw new InvalidArgumentError(`key must be a string, got ${typeName(key)}`);
+  }
+  if (key.length > MAX_KEY_UNITS) {
+    throw new InvalidArgumentError(
+      `key is ${key.length} UTF-16 code units long; at most ${MAX_KEY_UNITS} are supported`,
+    );
+  }
+}
+
+function checkSetOptions(options: unknown): number | undefined {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`set options must be an object, got ${typeName(options)}`);
+  }
+  const ttlMs = (options as SetOptions).ttlMs;
+  if (ttlMs === undefined) return undefined;
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0) {
+    throw new InvalidArgumentError(`ttlMs must be a finite number >= 0 (ms), got ${String(ttlMs)}`);
+  }
+  return ttlMs;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+function hasWideUnit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return true;
+  return false;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}

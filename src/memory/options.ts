@@ -1,0 +1,289 @@
+/**
+ * MemoryStore options: their documentation (units, defaults, memory cost), validation at
+ * construction, and the derived sizes (per-shard limit, chunk size) the shards use.
+ *
+ * @module
+ */
+import { InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
+import { MIN_CHUNK_BYTES } from './arena.ts';
+import type { MemoryBudget } from './budget.ts';
+import { MemoryBudget as Budget, defaultMemoryBudget } from './budget.ts';
+import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
+import type { HashFunction } from './hash.ts';
+import { hashString } from './hash.ts';
+import type { RemovalReason } from './shard.ts';
+import { SHARD_BASE_BYTES } from './shard.ts';
+import { HASH_FUNCTION } from './test-hooks.ts';
+
+/** Options of a {@link MemoryStore}; every one is optional. */
+export interface MemoryStoreOptions {
+  /** Shown by `memoryStores()`, diagnostics and error messages. @default 'memory-store' */
+  name?: string;
+  /**
+   * Hard cap on `reservedBytes` (arena chunks + index tables), in bytes. Nothing is allocated up
+   * front; this is only a ceiling. Each shard may hold `floor(maxBytes / shards)`.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Number of shards, a power of two from 1 to 65536. Each shard is created on its first write
+   * and then costs a 64-byte index plus its chunks; the store itself keeps one pointer per shard
+   * (8 bytes each). More shards spread the index; fewer let one key range use more of `maxBytes`.
+   * @default 16, or fewer when `maxBytes` is under 1 MiB (each shard gets >= 64 KiB)
+   */
+  shards?: number;
+  /**
+   * Largest entry, in bytes: 24-byte header + key (1 byte per code unit, 2 if any unit is >= 256)
+   * + value. Larger entries throw `EntryTooLargeError`. Must fit a shard with its index:
+   * `maxEntryBytes + 64 <= floor(maxBytes / shards)`. Arena chunks are at least this big.
+   * @default min(1 MiB, a quarter of a shard's bytes)
+   */
+  maxEntryBytes?: number;
+  /** Default lifetime of an entry, in ms; 0 = no expiry. A `set` may give its own. @default 0 */
+  ttlMs?: number;
+  /**
+   * Period of the background expiry sweep, in ms; 0 disables it (expired entries are still never
+   * returned, and their space is reclaimed when the arena is cleaned). The timer is started on
+   * the first write with an expiry, is `unref()`ed and reaches the store through a `WeakRef`, so
+   * it keeps neither the process nor the store alive. @default 1000
+   */
+  sweepIntervalMs?: number;
+  /**
+   * Bytes of chunks to allocate at construction, spread over all shards, in bytes. Counted in
+   * `reservedBytes` and the budget like any other chunk (a budget that cannot hold them gets
+   * fewer). Only useful to reproduce eager allocation on purpose. @default 0
+   */
+  initialBytes?: number;
+  /**
+   * The budget whose bytes this store reserves; `null` for none (only `maxBytes` bounds it).
+   * @default the process budget, see `defaultMemoryBudget()`
+   */
+  budget?: MemoryBudget | null;
+  /**
+   * Called after an entry leaves the store other than by overwrite or `close()`: `'expired'`,
+   * `'evicted'` (FIFO, to make room) or `'deleted'` (`delete()` and `clear()`). `value` is a copy.
+   * Keys and values are only decoded when this is set.
+   */
+  onRemove?: (key: string, value: Buffer, reason: RemovalReason) => void;
+  /** The clock, in ms (absolute, like `Date.now`). For tests. @default Date.now */
+  now?: () => number;
+}
+
+/** Options after defaults and validation, with derived sizes. */
+export interface ResolvedOptions {
+  readonly name: string;
+  readonly maxBytes: number;
+  readonly shards: number;
+  readonly maxEntryBytes: number;
+  readonly ttlMs: number;
+  readonly sweepIntervalMs: number;
+  readonly initialBytes: number;
+  readonly budget: MemoryBudget | null;
+  readonly onRemove: MemoryStoreOptions['onRemove'];
+  readonly now: () => number;
+  readonly hash: HashFunction;
+  /** `floor(maxBytes / shards)`: the bytes one shard may hold, chunks plus index. */
+  readonly shardLimit: number;
+  /** Largest arena chunk, a power of two. */
+  readonly maxChunkBytes: number;
+}
+
+/** The default `maxBytes`: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** The default number of shards. */
+export const DEFAULT_SHARDS = 16;
+/** The default sweep period, in ms. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+/** Upper bound of `maxEntryBytes` (and of a chunk): 1 GiB. */
+export const MAX_ENTRY_LIMIT = 2 ** 30;
+/** Upper bound of one shard's bytes: chunk ids and offsets share a 32-bit location. */
+export const MAX_SHARD_BYTES = 2 ** 34;
+
+const MiB = 1024 * 1024;
+const KNOWN = new Set([
+  'name',
+  'maxBytes',
+  'shards',
+  'maxEntryBytes',
+  'ttlMs',
+  'sweepIntervalMs',
+  'initialBytes',
+  'budget',
+  'onRemove',
+  'now',
+]);
+
+/** Validates `options` and fills in defaults; throws `InvalidOptionError` / `InvalidOptionTypeError`. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidOptionTypeError('options', `expected an object, got ${describe(options)}`);
+  }
+  const o = options as Record<string | symbol, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) {
+      throw new InvalidOptionTypeError(
+        key,
+        `unknown MemoryStore option (known: ${[...KNOWN].join(', ')})`,
+      );
+    }
+  }
+  const name = optionalString(o, 'name') ?? 'memory-store';
+  const maxBytes = optionalInteger(o, 'maxBytes', 1) ?? DEFAULT_MAX_BYTES;
+  const shards = optionalInteger(o, 'shards', 1) ?? defaultShards(maxBytes);
+  if (shards > 65536 || (shards & (shards - 1)) !== 0) {
+    throw new InvalidOptionError(
+      'shards',
+      `expected a power of two from 1 to 65536, got ${shards}`,
+    );
+  }
+  const shardLimit = Math.floor(maxBytes / shards);
+  if (shardLimit > MAX_SHARD_BYTES) {
+    throw new InvalidOptionError(
+      'shards',
+      `maxBytes / shards is ${shardLimit} bytes; one shard holds at most ${MAX_SHARD_BYTES}: raise shards`,
+    );
+  }
+  const minEntry = slotBytes(0, 0);
+  if (shardLimit < SHARD_BASE_BYTES + minEntry) {
+    throw new InvalidOptionError(
+      'maxBytes',
+      `${maxBytes} bytes over ${shards} shards leaves ${shardLimit} per shard, below the ${SHARD_BASE_BYTES + minEntry} one entry needs: raise maxBytes or lower shards`,
+    );
+  }
+  const roomForEntry = Math.floor((shardLimit - SHARD_BASE_BYTES) / 8) * 8;
+  const maxEntryBytes =
+    optionalInteger(o, 'maxEntryBytes', 1) ??
+    Math.max(minEntry, Math.min(MiB, Math.floor(roomForEntry / 4 / 8) * 8));
+  if (maxEntryBytes < HEADER_BYTES) {
+    throw new InvalidOptionError(
+      'maxEntryBytes',
+      `must be at least the ${HEADER_BYTES}-byte entry header, got ${maxEntryBytes}`,
+    );
+  }
+  if (
+    maxEntryBytes > MAX_ENTRY_LIMIT ||
+    slotBytes(maxEntryBytes - HEADER_BYTES, 0) > roomForEntry
+  ) {
+    throw new InvalidOptionError(
+      'maxEntryBytes',
+      `${maxEntryBytes} bytes does not fit a shard (${shardLimit} bytes = maxBytes / shards, minus a ${SHARD_BASE_BYTES}-byte index): lower maxEntryBytes, raise maxBytes or lower shards`,
+    );
+  }
+  const ttlMs = optionalNumber(o, 'ttlMs') ?? 0;
+  const sweepIntervalMs = optionalNumber(o, 'sweepIntervalMs') ?? DEFAULT_SWEEP_INTERVAL_MS;
+  if (sweepIntervalMs > 2 ** 31 - 1) {
+    throw new InvalidOptionError(
+      'sweepIntervalMs',
+      `at most ${2 ** 31 - 1} ms, got ${sweepIntervalMs}`,
+    );
+  }
+  const initialBytes = optionalInteger(o, 'initialBytes', 0) ?? 0;
+  if (initialBytes > maxBytes) {
+    throw new InvalidOptionError('initialBytes', `${initialBytes} exceeds maxBytes (${maxBytes})`);
+  }
+  let budget: MemoryBudget | null;
+  if (o.budget === undefined) budget = defaultMemoryBudget();
+  else if (o.budget === null) budget = null;
+  else if (o.budget instanceof Budget) budget = o.budget;
+  else {
+    throw new InvalidOptionTypeError(
+      'budget',
+      `expected a MemoryBudget or null, got ${describe(o.budget)}`,
+    );
+  }
+  const onRemove = optionalFunction(o, 'onRemove') as MemoryStoreOptions['onRemove'];
+  const now = (optionalFunction(o, 'now') as (() => number) | undefined) ?? Date.now;
+  const hash = (o[HASH_FUNCTION] as HashFunction | undefined) ?? hashString;
+  return {
+    name,
+    maxBytes,
+    shards,
+    maxEntryBytes,
+    ttlMs,
+    sweepIntervalMs,
+    initialBytes,
+    budget,
+    onRemove,
+    now,
+    hash,
+    shardLimit,
+    maxChunkBytes: chunkBytesFor(shardLimit, maxEntryBytes),
+  };
+}
+
+function defaultShards(maxBytes: number): number {
+  let shards = DEFAULT_SHARDS;
+  while (shards > 1 && maxBytes / shards < 64 * 1024) shards >>>= 1;
+  return shards;
+}
+
+/**
+ * The largest chunk: holds the largest entry; otherwise 1/16 to 1/8 of a shard (so reclaim moves
+ * little at a time), between 4 KiB and 1 MiB, and big enough that the shard's chunks fit the
+ * ids a 32-bit location leaves.
+ */
+function chunkBytesFor(shardLimit: number, maxEntryBytes: number): number {
+  let size = MIN_CHUNK_BYTES;
+  while (size < MiB && size * 16 <= shardLimit) size *= 2;
+  while (size < slotBytes(maxEntryBytes - HEADER_BYTES, 0)) size *= 2;
+  // Chunk ids get 35 - log2(size) bits; leave room for twice the chunks the limit needs.
+  while ((shardLimit / size) * 2 > 2 ** (35 - Math.log2(size)) - 1) size *= 2;
+  return size;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
+}
+
+function optionalString(o: Record<string, unknown>, key: string): string | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new InvalidOptionTypeError(key, `expected a string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalNumber(o: Record<string, unknown>, key: string): number | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') {
+    throw new InvalidOptionTypeError(key, `expected a number, got ${describe(value)}`);
+  }
+  if (!Number.isFinite(value) || value < 0) {
+    throw new InvalidOptionError(key, `expected a finite number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+function optionalInteger(o: Record<string, unknown>, key: string, min: number): number | undefined {
+  const value = optionalNumberOfAnySign(o, key);
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(
+      key,
+      `expected an integer >= ${min}${key.endsWith('Bytes') ? ' (bytes)' : ''}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+function optionalNumberOfAnySign(o: Record<string, unknown>, key: string): number | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') {
+    throw new InvalidOptionTypeError(key, `expected a number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalFunction(o: Record<string, unknown>, key: string): unknown {
+  const value = o[key];
+  if (value !== undefined && typeof value !== 'function') {
+    throw new InvalidOptionTypeError(key, `expected a function, got ${describe(value)}`);
+  }
+  return value;
+}

@@ -14,6 +14,7 @@ export const ErrorCodes = {
   CACHE_CLOSED: 'TIERCACHE_CACHE_CLOSED',
   REDIS_ERROR: 'TIERCACHE_REDIS_ERROR',
   REDIS_TIMEOUT: 'TIERCACHE_REDIS_TIMEOUT',
+  CIRCUIT_OPEN: 'TIERCACHE_CIRCUIT_OPEN',
   CODEC_ERROR: 'TIERCACHE_CODEC_ERROR',
   LOADER_ERROR: 'TIERCACHE_LOADER_ERROR',
   INSECURE_DEBUG: 'TIERCACHE_INSECURE_DEBUG',
@@ -30,6 +31,7 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 export const WarningCodes = {
   MANY_STORES: 'TIERCACHE_MANY_STORES',
   MEMORY_GROWTH: 'TIERCACHE_MEMORY_GROWTH',
+  CACHE_ERROR: 'TIERCACHE_CACHE_ERROR',
 } as const;
 
 /** The base of every tiercache error: `code` is stable, `cause` carries the underlying error. */
@@ -143,6 +145,16 @@ export class RedisTimeoutError extends TiercacheError {
   constructor(command: string, timeoutMs: number) {
     super(ErrorCodes.REDIS_TIMEOUT, `Redis ${command} did not answer within ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Redis was skipped: the circuit breaker is open after repeated failures (see `breaker`). */
+export class CircuitOpenError extends TiercacheError {
+  constructor(operation: string) {
+    super(
+      ErrorCodes.CIRCUIT_OPEN,
+      `Redis ${operation} skipped: the circuit breaker is open after repeated failures`,
+    );
   }
 }
 

@@ -1,0 +1,233 @@
+/**
+ * The Redis tier: every command goes through one place that applies the circuit breaker and a
+ * hard per-command timeout, so a stopped, paused or unreachable server costs a caller at most
+ * `timeoutMs`. Multi-key reads are one `MGET` per cluster slot group (one group on a standalone
+ * server), each group cut into chunks of `batchSize` keys, all sent in parallel; writes are
+ * pipelined the same way.
+ *
+ * @module
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { CacheClosedError, CircuitOpenError, RedisError, RedisTimeoutError } from '../errors.ts';
+import type { Breaker } from './breaker.ts';
+import { keySlot } from './key-slot.ts';
+
+/** An ioredis client: a standalone `Redis` or a `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+/** Settings of a {@link RedisTier}. */
+export interface RedisTierOptions {
+  client: RedisClient;
+  timeoutMs: number;
+  batchSize: number;
+  breaker: Breaker | null;
+  /** Called once per failed command (never for commands the open breaker skipped). */
+  report: (operation: string, error: RedisError) => void;
+  /** Name used in `CacheClosedError` messages. */
+  name: string;
+}
+
+/** One write of a pipelined batch: full key, bytes, lifetime in ms (0 = no expiry). */
+export type RedisWrite = readonly [key: string, value: Buffer, ttlMs: number];
+
+interface Pending {
+  timer: NodeJS.Timeout;
+  reject: (error: Error) => void;
+}
+
+/** Timed, breaker-guarded access to one ioredis client that the tier does not own. */
+export class RedisTier {
+  readonly #client: RedisClient;
+  readonly #timeoutMs: number;
+  readonly #batchSize: number;
+  readonly #breaker: Breaker | null;
+  readonly #report: (operation: string, error: RedisError) => void;
+  readonly #name: string;
+  readonly #pending = new Set<Pending>();
+  #closed = false;
+
+  constructor(options: RedisTierOptions) {
+    this.#client = options.client;
+    this.#timeoutMs = options.timeoutMs;
+    this.#batchSize = options.batchSize;
+    this.#breaker = options.breaker;
+    this.#report = options.report;
+    this.#name = options.name;
+  }
+
+  /** The client this tier talks through. */
+  get client(): RedisClient {
+    return this.#client;
+  }
+
+  /**
+   * Reads many keys; the result is aligned with `keys`: bytes, `null` for a key Redis does not
+   * hold, `undefined` for a key whose command failed, timed out or was skipped. Never throws.
+   */
+  async mget(keys: readonly string[]): Promise<Array<Buffer | null | undefined>> {
+    const out = new Array<Buffer | null | undefined>(keys.length).fill(undefined);
+    await Promise.all(
+      this.#groups(keys).map(async (indices) => {
+        const groupKeys = indices.map((i) => keys[i]!);
+        try {
+          const values = await this.#call('MGET', () => this.#client.mgetBuffer(groupKeys));
+          for (let j = 0; j < indices.length; j++) out[indices[j]!] = values[j] ?? null;
+        } catch {
+          // Already reported by #call; these keys stay `undefined` and fall through to the loader.
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Reads one key: bytes, `null` when absent, `undefined` when Redis failed or was skipped. */
+  async get(key: string): Promise<Buffer | null | undefined> {
+    try {
+      return await this.#call('GET', () => this.#client.getBuffer(key));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes entries with `SET ... PX`, pipelined per slot group; throws if any write failed. */
+  async setMany(writes: readonly RedisWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (writes.length === 1) {
+      const [key, value, ttlMs] = writes[0]!;
+      await this.#call('SET', () =>
+        ttlMs > 0 ? this.#client.set(key, value, 'PX', ttlMs) : this.#client.set(key, value),
+      );
+      return;
+    }
+    const groups = this.#groups(writes.map((w) => w[0]));
+    const results = await Promise.allSettled(
+      groups.map((indices) =>
+        this.#call('SET (pipeline)', async () => {
+          const pipeline = this.#client.pipeline();
+          for (const i of indices) {
+            const [key, value, ttlMs] = writes[i]!;
+            if (ttlMs > 0) pipeline.set(key, value, 'PX', ttlMs);
+            else pipeline.set(key, value);
+          }
+          const replies = (await pipeline.exec()) ?? [];
+          const failed = replies.find(([error]) => error);
+          if (failed) throw failed[0];
+        }),
+      ),
+    );
+    throwFirstRejection(results);
+  }
+
+  /** Deletes keys, one `DEL` per slot group; throws if any group failed. */
+  async del(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const results = await Promise.allSettled(
+      this.#groups(keys).map((indices) =>
+        this.#call('DEL', () => this.#client.del(indices.map((i) => keys[i]!))),
+      ),
+    );
+    throwFirstRejection(results);
+  }
+
+  /** Publishes one message on a channel; throws on failure. */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#call('PUBLISH', () => this.#client.publish(channel, message));
+  }
+
+  /** Stops waiting for every command in flight (they reject with `CacheClosedError`). */
+  close(): void {
+    this.#closed = true;
+    for (const pending of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new CacheClosedError(this.#name));
+    }
+    this.#pending.clear();
+  }
+
+  /**
+   * Index groups of `keys` that one command may carry: per cluster slot (a cluster refuses
+   * cross-slot multi-key commands), then cut to `batchSize` so no single command blocks Redis's
+   * event loop for long or builds a huge reply.
+   */
+  #groups(keys: readonly string[]): number[][] {
+    const bySlot = new Map<number, number[]>();
+    if (this.#client.isCluster) {
+      for (let i = 0; i < keys.length; i++) {
+        const slot = keySlot(keys[i]!);
+        const group = bySlot.get(slot);
+        if (group) group.push(i);
+        else bySlot.set(slot, [i]);
+      }
+    } else {
+      bySlot.set(
+        0,
+        Array.from(keys, (_, i) => i),
+      );
+    }
+    const out: number[][] = [];
+    for (const group of bySlot.values()) {
+      for (let start = 0; start < group.length; start += this.#batchSize) {
+        out.push(
+          group.length <= this.#batchSize ? group : group.slice(start, start + this.#batchSize),
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs one command under the breaker and a hard timeout of our own: ioredis's
+   * `commandTimeout` does not cover commands queued while it is disconnected or reconnecting.
+   */
+  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new CacheClosedError(this.#name));
+    if (this.#breaker && !this.#breaker.allow()) {
+      return Promise.reject(new CircuitOpenError(operation));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = {
+        timer: setTimeout(() => {
+          this.#pending.delete(pending);
+          const error = new RedisTimeoutError(operation, this.#timeoutMs);
+          this.#breaker?.failure();
+          this.#report(operation, error);
+          reject(error);
+        }, this.#timeoutMs),
+        reject,
+      };
+      // A command that never answers must not keep the process alive.
+      pending.timer.unref();
+      this.#pending.add(pending);
+      const settle = (): boolean => {
+        if (!this.#pending.delete(pending)) return false;
+        clearTimeout(pending.timer);
+        return true;
+      };
+      let promise: Promise<T>;
+      try {
+        promise = run();
+      } catch (cause) {
+        promise = Promise.reject(cause);
+      }
+      promise.then(
+        (value) => {
+          if (!settle()) return;
+          this.#breaker?.success();
+          resolve(value);
+        },
+        (cause: unknown) => {
+          if (!settle()) return;
+          const message = cause instanceof Error ? cause.message : String(cause);
+          const error = new RedisError(`Redis ${operation} failed: ${message}`, { cause });
+          this.#breaker?.failure();
+          this.#report(operation, error);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function throwFirstRejection(results: PromiseSettledResult<unknown>[]): void {
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+}

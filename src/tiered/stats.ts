@@ -1,0 +1,91 @@
+/**
+ * Counters of a TieredCache and the frozen snapshot `stats()` returns. Counters are plain
+ * numbers bumped on the hot path; the snapshot is built only when asked for.
+ *
+ * @module
+ */
+import type { BreakerState } from './breaker.ts';
+
+/** A point-in-time, frozen copy of a TieredCache's counters. */
+export interface TieredCacheStats {
+  /** The cache's name (its Redis key prefix and bus channel). */
+  readonly name: string;
+  /** Memory tier: hits (negative entries included), misses, entries written. */
+  readonly memory: { readonly hits: number; readonly misses: number; readonly sets: number };
+  /**
+   * Redis tier: hits (negative entries included), misses, failed or timed-out commands
+   * (`errors`), keys not read because the breaker was open (`skipped`), entries written.
+   */
+  readonly redis: {
+    readonly hits: number;
+    readonly misses: number;
+    readonly errors: number;
+    readonly skipped: number;
+    readonly sets: number;
+  };
+  /** Loader: batch calls (`loads`), keys asked for (`keys`), failed calls, keys it did not have. */
+  readonly loader: {
+    readonly loads: number;
+    readonly keys: number;
+    readonly errors: number;
+    readonly notFound: number;
+  };
+  /** Entries that could not be decoded (each was deleted and treated as a miss). */
+  readonly codecErrors: number;
+  /** Bus: invalidation messages sent, received from other nodes, and subscriber reconnects. */
+  readonly bus: { readonly sent: number; readonly received: number; readonly reconnects: number };
+  /** The Redis circuit breaker's state; `disabled` when there is no Redis or no breaker. */
+  readonly breaker: BreakerState | 'disabled';
+}
+
+/** The mutable counters behind {@link TieredCacheStats}. */
+export class StatsCounters {
+  memoryHits = 0;
+  memoryMisses = 0;
+  memorySets = 0;
+  redisHits = 0;
+  redisMisses = 0;
+  redisErrors = 0;
+  redisSkipped = 0;
+  redisSets = 0;
+  loads = 0;
+  keysLoaded = 0;
+  loaderErrors = 0;
+  notFound = 0;
+  codecErrors = 0;
+  busSent = 0;
+  busReceived = 0;
+  busReconnects = 0;
+
+  /** A frozen snapshot of the counters. */
+  snapshot(name: string, breaker: BreakerState | 'disabled'): TieredCacheStats {
+    return Object.freeze({
+      name,
+      memory: Object.freeze({
+        hits: this.memoryHits,
+        misses: this.memoryMisses,
+        sets: this.memorySets,
+      }),
+      redis: Object.freeze({
+        hits: this.redisHits,
+        misses: this.redisMisses,
+        errors: this.redisErrors,
+        skipped: this.redisSkipped,
+        sets: this.redisSets,
+      }),
+      loader: Object.freeze({
+        loads: this.loads,
+        keys: this.keysLoaded,
+        errors: this.loaderErrors,
+        notFound: this.notFound,
+      }),
+      codecErrors: this.codecErrors,
+      bus: Object.freeze({
+        sent: this.busSent,
+        received: this.busReceived,
+        reconnects: this.busReconnects,
+      }),
+      breaker,
+    });
+  }
+}

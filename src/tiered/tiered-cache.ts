@@ -1,0 +1,562 @@
+/**
+ * The TieredCache: memory, then Redis, then the loader, as the story's go2cache server, with
+ * batch reads through every tier, single-flight loads, negative caching, bus invalidation and
+ * fail-open behaviour when Redis is slow or down.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import {
+  CacheClosedError,
+  EntryTooLargeError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  type TiercacheError,
+  WarningCodes,
+} from '../errors.ts';
+import type { MemoryStore } from '../memory/index.ts';
+import { Breaker, type BreakerState } from './breaker.ts';
+import { Bus, type BusMessage } from './bus.ts';
+import { channels } from './channels.ts';
+import { MISSING_ENTRY, unwrap, wrap } from './envelope.ts';
+import { runLoader } from './loader.ts';
+import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
+import { RedisTier, type RedisWrite } from './redis-tier.ts';
+import { registerCache } from './registry.ts';
+import { type Flight, SingleFlight } from './single-flight.ts';
+import { StatsCounters, type TieredCacheStats } from './stats.ts';
+
+/**
+ * How a read uses the memory tier. `fresh` skips it: Redis, then the loader, so the answer is as
+ * fresh as Redis (shared by every node). `fast` answers from memory when it can: the answer may
+ * be as old as the bus delay after another node's write, or `memoryTtlMs` if a bus message is
+ * lost. Without Redis, memory is the only cache tier and both policies read it.
+ */
+export type ReadPolicy = 'fresh' | 'fast';
+
+/** Per-call read options. */
+export interface ReadOptions {
+  /** `get` defaults to `fresh`, `getMany` to `fast`, as go2cache did. */
+  read?: ReadPolicy;
+}
+
+/** Per-call write options. */
+export interface WriteOptions {
+  /** Lifetime in Redis for this write, in ms; 0 = no expiry. @default the cache's `ttlMs` */
+  ttlMs?: number;
+}
+
+/** Events a TieredCache emits. */
+export interface TieredCacheEvents {
+  /** A Redis command failed or timed out, bytes could not be decoded, or the bus failed. */
+  error: [error: TiercacheError | Error];
+}
+
+/** A memory → Redis → loader cache. */
+export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
+  /** The cache's name: Redis key prefix and bus channel. */
+  readonly name: string;
+  readonly #options: ResolvedOptions<V>;
+  readonly #prefix: string;
+  readonly #memory: MemoryStore | null;
+  readonly #redis: RedisTier | null;
+  readonly #breaker: Breaker | null;
+  readonly #bus: Bus | null;
+  readonly #flights = new SingleFlight<V>();
+  readonly #stats = new StatsCounters();
+  readonly #unregister: () => void;
+  #closed = false;
+  #warnedUnhandled = false;
+
+  constructor(options: TieredCacheOptions<V>) {
+    super();
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.name = resolved.name;
+    this.#prefix = `${resolved.name}:`;
+    this.#memory = resolved.memory;
+    this.#breaker = resolved.breaker
+      ? new Breaker(resolved.breaker, resolved.now, (state) => this.#onBreakerChange(state))
+      : null;
+    this.#redis = resolved.redis
+      ? new RedisTier({
+          client: resolved.redis,
+          timeoutMs: resolved.redisTimeoutMs,
+          batchSize: resolved.redisBatchSize,
+          breaker: this.#breaker,
+          report: (operation, error) => this.#reportRedis(operation, error),
+          name: resolved.name,
+        })
+      : null;
+    this.#bus = resolved.redis && resolved.bus ? new Bus(`${this.#prefix}bus`) : null;
+    if (this.#bus && resolved.redis && this.#memory) {
+      // The subscriber reaches the cache through a WeakRef, and a cache dropped without close()
+      // closes its subscriber when collected: an open socket must not keep the cache alive.
+      const ref = new WeakRef(this);
+      this.#bus.listen(resolved.redis, {
+        onInvalidate: (message) => {
+          const cache = ref.deref();
+          if (cache) cache.#onBusMessage(message);
+        },
+        onReconnect: () => {
+          const cache = ref.deref();
+          if (cache) cache.#onBusReconnect();
+        },
+        onError: (error) => {
+          const cache = ref.deref();
+          if (cache) cache.#reportBusError(error);
+        },
+      });
+      busFinalizer.register(this, this.#bus, this.#bus);
+    }
+    this.#unregister = registerCache(this);
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Reads one key (`fresh` by default: Redis, then the loader). */
+  async get(key: string, options?: ReadOptions): Promise<V | undefined> {
+    this.#assertOpen();
+    checkKey(key);
+    const read = readPolicy(options, 'fresh');
+    const full = this.#prefix + key;
+    if (this.#memory && (read === 'fast' || !this.#redis)) {
+      // Hot path: a memory hit allocates nothing beyond the store's copy and the decoded value.
+      const bytes = this.#memory.get(full);
+      if (bytes !== undefined) {
+        const entry = unwrap(this.#options.codec, bytes);
+        if (entry.kind === 'value') {
+          this.#stats.memoryHits++;
+          return entry.value;
+        }
+        if (entry.kind === 'missing') {
+          this.#stats.memoryHits++;
+          return undefined;
+        }
+        this.#reportCorrupt('memory', key, entry.error);
+      }
+      this.#stats.memoryMisses++;
+    }
+    const [value] = await this.#readBelowMemory([key]);
+    return value;
+  }
+
+  /**
+   * Reads many keys (`fast` by default: memory, then Redis, then the loader); the result is
+   * aligned with `keys`, duplicates included, and an empty list answers `[]` without I/O.
+   */
+  async getMany(keys: readonly string[], options?: ReadOptions): Promise<Array<V | undefined>> {
+    this.#assertOpen();
+    if (!Array.isArray(keys))
+      throw new InvalidArgumentError('getMany(keys): keys must be an array of strings');
+    const read = readPolicy(options, 'fast');
+    if (keys.length === 0) return [];
+    // Each distinct key is read once; `slots` maps every input position to its distinct key.
+    const unique: string[] = [];
+    const slots = new Uint32Array(keys.length);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      checkKey(key);
+      let slot = seen.get(key);
+      if (slot === undefined) {
+        slot = unique.length;
+        seen.set(key, slot);
+        unique.push(key);
+      }
+      slots[i] = slot;
+    }
+    const values = new Array<V | undefined>(unique.length);
+    let pending: number[] = [];
+    const memory = this.#memory;
+    if (memory && (read === 'fast' || !this.#redis)) {
+      for (let i = 0; i < unique.length; i++) {
+        const key = unique[i]!;
+        const bytes = memory.get(this.#prefix + key);
+        if (bytes !== undefined) {
+          const entry = unwrap(this.#options.codec, bytes);
+          if (entry.kind !== 'corrupt') {
+            this.#stats.memoryHits++;
+            values[i] = entry.kind === 'value' ? entry.value : undefined;
+            continue;
+          }
+          this.#reportCorrupt('memory', key, entry.error);
+        }
+        this.#stats.memoryMisses++;
+        pending.push(i);
+      }
+    } else {
+      pending = Array.from(unique, (_, i) => i);
+    }
+    if (pending.length > 0) {
+      const below = await this.#readBelowMemory(pending.map((i) => unique[i]!));
+      for (let j = 0; j < pending.length; j++) values[pending[j]!] = below[j];
+    }
+    const out = new Array<V | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = values[slots[i]!];
+    return out;
+  }
+
+  /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
+  async set(key: string, value: V, options?: WriteOptions): Promise<void> {
+    await this.setMany([[key, value]], options);
+  }
+
+  /** Writes many values (pipelined per slot group), then tells other nodes in one message. */
+  async setMany(entries: Iterable<readonly [string, V]>, options?: WriteOptions): Promise<void> {
+    this.#assertOpen();
+    const ttlMs = writeTtl(options, this.#options.ttlMs);
+    // Everything is validated and encoded before the first write: bad input changes nothing.
+    const writes: Array<[key: string, bytes: Buffer]> = [];
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length < 2) {
+        throw new InvalidArgumentError('setMany(entries): each entry must be a [key, value] pair');
+      }
+      const [key, value] = entry;
+      checkKey(key);
+      if (value === undefined) {
+        throw new InvalidArgumentError(
+          `set("${key}"): undefined is not storable (it means "missing"); store null instead`,
+        );
+      }
+      writes.push([key, wrap(this.#options.codec, value)]);
+    }
+    if (writes.length === 0) return;
+    for (const [key] of writes) this.#flights.forget(this.#prefix + key);
+    if (this.#redis) {
+      const redisWrites = writes.map(
+        ([key, bytes]): RedisWrite => [this.#prefix + key, bytes, this.#jitter(ttlMs)],
+      );
+      try {
+        await this.#redis.setMany(redisWrites);
+        this.#stats.redisSets += writes.length;
+      } catch (error) {
+        if (this.#options.strict) throw error;
+      }
+    }
+    const memoryTtl = this.#memoryTtl(ttlMs);
+    for (const [key, bytes] of writes) this.#memorySet(this.#prefix + key, bytes, memoryTtl);
+    await this.#publish({ keys: writes.map(([key]) => key) });
+  }
+
+  /** Deletes a key from Redis and memory, and tells other nodes. */
+  async delete(key: string): Promise<void> {
+    await this.deleteMany([key]);
+  }
+
+  /** Deletes keys from Redis (one `DEL` per slot group) and memory, and tells other nodes. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    if (!Array.isArray(keys))
+      throw new InvalidArgumentError('deleteMany(keys): keys must be an array of strings');
+    for (const key of keys) checkKey(key);
+    if (keys.length === 0) return;
+    const full = keys.map((key) => this.#prefix + key);
+    for (const key of full) this.#flights.forget(key);
+    if (this.#redis) {
+      try {
+        await this.#redis.del(full);
+      } catch (error) {
+        if (this.#options.strict) throw error;
+      }
+    }
+    if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
+    await this.#publish({ keys: [...keys] });
+  }
+
+  /** A frozen snapshot of the counters. */
+  stats(): TieredCacheStats {
+    return this.#stats.snapshot(
+      this.name,
+      this.#breaker && this.#redis ? this.#breaker.state : 'disabled',
+    );
+  }
+
+  /**
+   * Ends what the cache owns: the bus subscriber it duplicated, its own memory store, and the
+   * wait for commands in flight. A Redis client passed in stays open. Prompt even when Redis
+   * does not answer.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unregister();
+    if (this.#bus) {
+      busFinalizer.unregister(this.#bus);
+      this.#bus.close();
+    }
+    this.#redis?.close();
+    this.#flights.forgetAll();
+    if (this.#options.ownsMemory) this.#memory?.close();
+  }
+
+  /** Redis, then one merged load, for distinct keys that memory did not answer. */
+  async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
+    const values = new Array<V | undefined>(keys.length);
+    let pending: number[] = Array.from(keys, (_, i) => i);
+    if (this.#redis) {
+      const full = keys.map((key) => this.#prefix + key);
+      const found =
+        keys.length === 1 ? [await this.#redis.get(full[0]!)] : await this.#redis.mget(full);
+      pending = [];
+      const memoryTtl = this.#memoryTtl(this.#options.ttlMs);
+      for (let i = 0; i < keys.length; i++) {
+        const bytes = found[i];
+        if (bytes === undefined) {
+          this.#stats.redisSkipped += this.#breaker?.state === 'open' ? 1 : 0;
+          pending.push(i);
+          continue;
+        }
+        if (bytes === null) {
+          this.#stats.redisMisses++;
+          pending.push(i);
+          continue;
+        }
+        const entry = unwrap(this.#options.codec, bytes);
+        if (entry.kind === 'corrupt') {
+          this.#reportCorrupt('redis', keys[i]!, entry.error);
+          this.#stats.redisMisses++;
+          pending.push(i);
+          continue;
+        }
+        this.#stats.redisHits++;
+        values[i] = entry.kind === 'value' ? entry.value : undefined;
+        // Back-fill memory with Redis's bytes as they are: no re-encoding.
+        this.#memorySet(
+          full[i]!,
+          bytes,
+          entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl(),
+        );
+      }
+    }
+    if (pending.length === 0 || !this.#options.load || this.#closed) return values;
+    const missing = pending.map((i) => this.#prefix + keys[i]!);
+    const flights = this.#flights.load(
+      missing,
+      (batch) => this.#load(batch),
+      (loaded) => this.#backfill(loaded),
+    );
+    const loaded = await Promise.all(flights.map((flight) => flight.promise));
+    for (let j = 0; j < pending.length; j++) values[pending[j]!] = loaded[j];
+    return values;
+  }
+
+  /** One loader call for full keys; counts it and reports failures to the channel. */
+  async #load(fullKeys: string[]): Promise<(fullKey: string) => V | undefined> {
+    const load = this.#options.load!;
+    const keys = fullKeys.map((key) => key.slice(this.#prefix.length));
+    this.#stats.loads++;
+    this.#stats.keysLoaded += keys.length;
+    try {
+      const lookup = await runLoader(load, keys);
+      return (fullKey) => lookup(fullKey.slice(this.#prefix.length));
+    } catch (error) {
+      this.#stats.loaderErrors++;
+      if (channels.loaderError.hasSubscribers) {
+        channels.loaderError.publish({ cache: this.name, keys, error });
+      }
+      throw error;
+    }
+  }
+
+  /** Writes loaded values (and negative markers) to memory, then Redis in one pipeline. */
+  async #backfill(
+    loaded: Array<[fullKey: string, value: V | undefined, flight: Flight<V>]>,
+  ): Promise<void> {
+    if (this.#closed) return;
+    const writes: RedisWrite[] = [];
+    const { ttlMs, negativeTtlMs } = this.#options;
+    for (const [fullKey, value, flight] of loaded) {
+      if (!flight.current) continue;
+      if (value === undefined) {
+        this.#stats.notFound++;
+        if (negativeTtlMs === 0) continue;
+        this.#memorySet(fullKey, MISSING_ENTRY, this.#negativeMemoryTtl());
+        writes.push([fullKey, MISSING_ENTRY, negativeTtlMs]);
+        continue;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = wrap(this.#options.codec, value);
+      } catch (error) {
+        // The caller still gets the loaded value; it just cannot be cached.
+        this.#reportCorrupt('loader', fullKey.slice(this.#prefix.length), error as TiercacheError);
+        continue;
+      }
+      const redisTtl = this.#jitter(ttlMs);
+      this.#memorySet(fullKey, bytes, this.#memoryTtl(redisTtl));
+      writes.push([fullKey, bytes, redisTtl]);
+    }
+    if (this.#redis && writes.length > 0) {
+      try {
+        await this.#redis.setMany(writes);
+        this.#stats.redisSets += writes.length;
+      } catch {
+        // Reported by the Redis tier; a failed back-fill only costs a later reload.
+      }
+    }
+  }
+
+  #memorySet(fullKey: string, bytes: Buffer, ttlMs: number): void {
+    const memory = this.#memory;
+    if (!memory || this.#closed) return;
+    try {
+      memory.set(fullKey, bytes, { ttlMs });
+      this.#stats.memorySets++;
+    } catch (error) {
+      if (!(error instanceof EntryTooLargeError)) throw error;
+      // Too large for memory: make sure an older, smaller value is not served in its place.
+      memory.delete(fullKey);
+    }
+  }
+
+  /** Memory lifetime for an entry living `redisTtl` ms in Redis (0 = forever in both). */
+  #memoryTtl(redisTtl: number): number {
+    const memoryTtl = this.#options.memoryTtlMs;
+    if (memoryTtl === 0) return redisTtl;
+    if (redisTtl === 0) return memoryTtl;
+    return Math.min(memoryTtl, redisTtl);
+  }
+
+  #negativeMemoryTtl(): number {
+    return this.#memoryTtl(this.#options.negativeTtlMs);
+  }
+
+  #jitter(ttlMs: number): number {
+    const { ttlJitter } = this.#options;
+    if (ttlMs === 0 || ttlJitter === 0) return ttlMs;
+    return Math.max(1, ttlMs - Math.floor(ttlMs * ttlJitter * Math.random()));
+  }
+
+  async #publish(message: BusMessage): Promise<void> {
+    if (!this.#bus || !this.#redis || this.#closed) return;
+    try {
+      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message));
+      this.#stats.busSent++;
+    } catch (error) {
+      if (this.#options.strict) throw error;
+    }
+  }
+
+  #onBusMessage(message: BusMessage): void {
+    if (this.#closed) return;
+    this.#stats.busReceived++;
+    if ('clear' in message) {
+      this.#clearMemory();
+      return;
+    }
+    for (const key of message.keys) {
+      const full = this.#prefix + key;
+      this.#flights.forget(full);
+      this.#memory?.delete(full);
+    }
+  }
+
+  #onBusReconnect(): void {
+    if (this.#closed) return;
+    this.#stats.busReconnects++;
+    this.#clearMemory();
+    if (channels.busReconnect.hasSubscribers) channels.busReconnect.publish({ cache: this.name });
+  }
+
+  /** Drops this cache's entries from memory: all of an owned store, this prefix of a shared one. */
+  #clearMemory(): void {
+    const memory = this.#memory;
+    if (!memory) return;
+    this.#flights.forgetAll();
+    if (this.#options.ownsMemory) {
+      memory.clear();
+      return;
+    }
+    const mine: string[] = [];
+    for (const key of memory.keys()) if (key.startsWith(this.#prefix)) mine.push(key);
+    for (const key of mine) memory.delete(key);
+  }
+
+  #reportRedis(operation: string, error: TiercacheError): void {
+    this.#stats.redisErrors++;
+    if (channels.redisError.hasSubscribers) {
+      channels.redisError.publish({ cache: this.name, operation, error });
+    }
+    this.#emitError(error);
+  }
+
+  #reportBusError(error: Error): void {
+    if (this.#closed) return;
+    this.#emitError(error);
+  }
+
+  /** Undecodable bytes: count, delete the entry from the tier it came from, report. */
+  #reportCorrupt(tier: 'memory' | 'redis' | 'loader', key: string, error: TiercacheError): void {
+    this.#stats.codecErrors++;
+    const full = this.#prefix + key;
+    if (tier === 'memory') this.#memory?.delete(full);
+    if (tier === 'redis') this.#redis?.del([full]).catch(() => {});
+    if (channels.codecError.hasSubscribers) {
+      channels.codecError.publish({ cache: this.name, key, tier, error });
+    }
+    this.#emitError(error);
+  }
+
+  #onBreakerChange(state: BreakerState): void {
+    if (channels.breakerState.hasSubscribers)
+      channels.breakerState.publish({ cache: this.name, state });
+  }
+
+  /**
+   * Emits 'error' only when someone listens: an EventEmitter throws an unheard 'error', which
+   * here would turn a Redis hiccup into a crash. Unheard errors become one process warning.
+   */
+  #emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', error);
+      } catch (listenerError) {
+        // A throwing listener is the listener's bug: surface it, but never leave a read hanging.
+        process.nextTick(() => {
+          throw listenerError;
+        });
+      }
+      return;
+    }
+    if (this.#warnedUnhandled) return;
+    this.#warnedUnhandled = true;
+    process.emitWarning(
+      `TieredCache "${this.name}": ${error.message}. Add an 'error' listener to see every failure (reported once).`,
+      { code: WarningCodes.CACHE_ERROR },
+    );
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CacheClosedError(this.name);
+  }
+}
+
+const busFinalizer = new FinalizationRegistry<Bus>((bus) => bus.close());
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') {
+    throw new InvalidArgumentError(
+      `Cache keys must be strings, got ${key === null ? 'null' : typeof key}`,
+    );
+  }
+}
+
+function readPolicy(options: ReadOptions | undefined, fallback: ReadPolicy): ReadPolicy {
+  const read = options?.read ?? fallback;
+  if (read !== 'fresh' && read !== 'fast') {
+    throw new InvalidArgumentError(`read must be "fresh" or "fast", got ${JSON.stringify(read)}`);
+  }
+  return read;
+}
+
+function writeTtl(options: WriteOptions | undefined, fallback: number): number {
+  const ttlMs = options?.ttlMs ?? fallback;
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0 || ttlMs > 2 ** 31 - 1) {
+    throw new InvalidOptionError('ttlMs', `must be between 0 and ${2 ** 31 - 1} ms, got ${ttlMs}`);
+  }
+  return ttlMs;
+}

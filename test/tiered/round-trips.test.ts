@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Cluster, Redis } from 'ioredis';
+import { keySlot, TieredCache } from 'tiercache';
+import { type PrivateCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
+import { commandCalls, type PrivateRedis, startRedisServer } from '../helpers/redis-server.ts';
+
+// Commands are counted on the server with `INFO commandstats` deltas, not by trusting the client.
+async function delta(
+  admins: Redis[],
+  action: () => Promise<unknown>,
+): Promise<(command: string) => number> {
+  const sum = async () => {
+    const total = new Map<string, number>();
+    for (const admin of admins) {
+      for (const [command, calls] of await commandCalls(admin)) {
+        total.set(command, (total.get(command) ?? 0) + calls);
+      }
+    }
+    return total;
+  };
+  const before = await sum();
+  await action();
+  const after = await sum();
+  return (command) => (after.get(command) ?? 0) - (before.get(command) ?? 0);
+}
+
+const keys = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('round trips on a standalone server', () => {
+  let server: PrivateRedis;
+  let client: Redis;
+  let admin: Redis;
+  before(async () => {
+    server = await startRedisServer();
+    client = server.client();
+    admin = server.client();
+  });
+  after(async () => {
+    client.disconnect();
+    admin.disconnect();
+    await server.kill();
+  });
+
+  it('getMany of 1000 keys in Redis is one MGET, and no GET', async () => {
+    const writer = new TieredCache<number>({ name: 'rt1', redis: client, memory: false });
+    const reader = new TieredCache<number>({ name: 'rt1', redis: client, bus: false });
+    await writer.setMany(keys(1000).map((key, i) => [key, i]));
+    const count = await delta([admin], async () => {
+      const values = await reader.getMany(keys(1000));
+      assert.equal(values[999], 999);
+    });
+    assert.equal(count('mget'), 1);
+    assert.equal(count('get'), 0);
+    // The second read is served by memory: no Redis command at all.
+    const again = await delta([admin], () => reader.getMany(keys(1000)));
+    assert.equal(again('mget'), 0);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('misses go to one loader call and are back-filled with one SET each, no GET', async () => {
+    let loads = 0;
+    const cache = new TieredCache<string>({
+      name: 'rt2',
+      redis: client,
+      bus: false,
+      load: (batch) => {
+        loads++;
+        return batch.map((key) => `v${key}`);
+      },
+    });
+    const count = await delta([admin], () => cache.getMany(keys(1000)));
+    assert.equal(loads, 1);
+    assert.equal(count('mget'), 1);
+    assert.equal(count('set'), 1000);
+    assert.equal(count('get'), 0);
+    await cache.close();
+  });
+
+  it('100k keys are read in chunks of redisBatchSize (10 MGETs of 10,000)', async () => {
+    // 100k writes and reads on a shared 2-core machine: give each chunk time to finish.
+    const cache = new TieredCache<number>({
+      name: 'rt3',
+      redis: client,
+      memory: false,
+      redisTimeoutMs: 20_000,
+    });
+    const many = keys(100_000);
+    await cache.setMany(many.map((key, i) => [key, i]));
+    const count = await delta([admin], async () => {
+      const values = await cache.getMany(many);
+      assert.equal(values.length, 100_000);
+      assert.equal(values[12_345], 12_345);
+      assert.equal(values[99_999], 99_999);
+    });
+    assert.equal(count('mget'), 10);
+    await cache.close();
+  });
+});
+
+describe('round trips on a three-master cluster', () => {
+  let cluster: PrivateCluster;
+  let client: Cluster;
+  let admins: Redis[];
+  before(async () => {
+    cluster = await startRedisCluster();
+    client = cluster.client();
+    admins = cluster.nodes.map((node) => node.client());
+  });
+  after(async () => {
+    client.disconnect();
+    for (const admin of admins) admin.disconnect();
+    await cluster.kill();
+  });
+
+  it('computes the same key slots as the cluster', async () => {
+    const samples = [
+      '',
+      'a',
+      'foo',
+      'user:1000',
+      '{user1000}.following',
+      'x{}y',
+      'ключ',
+      '🙂{tag}',
+    ];
+    for (const key of samples) {
+      assert.equal(keySlot(key), await admins[0]!.cluster('KEYSLOT', key), key);
+    }
+  });
+
+  it('getMany of 1000 keys is one MGET per slot group', async () => {
+    const cache = new TieredCache<number>({ name: 'rtc', redis: client, memory: false });
+    const all = keys(1000);
+    await cache.setMany(all.map((key, i) => [key, i]));
+    const slots = new Set(all.map((key) => keySlot(`rtc:${key}`)));
+    const count = await delta(admins, async () => {
+      const values = await cache.getMany(all);
+      assert.equal(values[500], 500);
+    });
+    assert.equal(count('mget'), slots.size);
+    assert.equal(count('get'), 0);
+    await cache.close();
+  });
+
+  it('keys sharing a {hash tag} are read with one MGET', async () => {
+    const cache = new TieredCache<number>({ name: '{room-7}', redis: client, memory: false });
+    const all = keys(1000);
+    await cache.setMany(all.map((key, i) => [key, i]));
+    const count = await delta(admins, () => cache.getMany(all));
+    assert.equal(count('mget'), 1);
+    await cache.close();
+  });
+});

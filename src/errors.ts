@@ -179,6 +179,16 @@ export class InsecureDebugError extends TiercacheError {
   }
 }
 
+/** A profile was requested while another one is being taken; only one runs at a time. */
+export class ProfileBusyError extends TiercacheError {
+  constructor(running: string) {
+    super(
+      ErrorCodes.PROFILE_BUSY,
+      `A ${running} profile is being taken; only one profile runs at a time, retry when it ends`,
+    );
+  }
+}
+
 /** A room's mailbox is full; the message was not queued. */
 export class RoomBusyError extends TiercacheError {
   readonly rid: string;

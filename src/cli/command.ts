@@ -1,0 +1,58 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { CliError } from './cli-error.ts';
+import type { CliIo } from './io.ts';
+
+/** One `tiercache` subcommand. */
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** The full `--help` text. */
+  help: string;
+  run(argv: string[], io: CliIo): Promise<void>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The flags every command takes. */
+export const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  token: { type: 'string' },
+} as const satisfies Options;
+
+/**
+ * Parses a command's flags strictly; unknown flags and missing values become a usage
+ * `CliError` naming the command, so the user sees one line and exit code 2.
+ */
+export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError(`${command}: ${(err as Error).message} (see tiercache ${command} --help)`, {
+      usage: true,
+      cause: err,
+    });
+  }
+}
+
+/** The token from `--token`, else `TIERCACHE_DEBUG_TOKEN`. */
+export function tokenFrom(flag: string | undefined, io: CliIo): string | undefined {
+  return flag ?? io.env.TIERCACHE_DEBUG_TOKEN;
+}
+
+/** Parses a positive number flag, or throws a usage error naming it. */
+export function positiveNumber(
+  command: string,
+  flag: string,
+  raw: string | undefined,
+  fallback: number,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new CliError(`${command}: --${flag} must be a positive number, got "${raw}"`, {
+      usage: true,
+    });
+  }
+  return value;
+}

@@ -1,0 +1,124 @@
+import type { Memstats } from '../diagnostics/memstats.ts';
+import { CliError } from './cli-error.ts';
+import { COMMON_OPTIONS, type Command, parseCommandArgs, tokenFrom } from './command.ts';
+import { fetchBytes, routeUrl } from './fetch-source.ts';
+import { formatBytes, formatMs, row } from './format.ts';
+
+const HELP = `Usage: tiercache memstats <url> [--json] [--token <token>]
+
+Prints a process's /debug/memstats report, readable: process and V8 memory, heap spaces,
+GC counts and pauses, event-loop delay, active resources, every live MemoryStore and
+TieredCache.
+
+  <url>            the debug server (http://127.0.0.1:6060) or the full /debug/memstats URL
+  --json           print the raw JSON report
+  --token <token>  diagnostics token (default: $TIERCACHE_DEBUG_TOKEN)
+  -h, --help       this help
+`;
+
+/** `tiercache memstats <url>`: the memstats report, readable. */
+export const memstatsCommand: Command = {
+  name: 'memstats',
+  summary: 'print a process memory report (memory, heap spaces, GC, stores, caches)',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('memstats', argv, {
+      ...COMMON_OPTIONS,
+      json: { type: 'boolean' },
+    });
+    if (values.help) return void io.stdout.write(HELP);
+    const [source] = positionals;
+    if (source === undefined || positionals.length > 1) {
+      throw new CliError('memstats: expected one <url> (see tiercache memstats --help)', {
+        usage: true,
+      });
+    }
+    const url = routeUrl(source, '/debug/memstats');
+    const body = await fetchBytes(url, tokenFrom(values.token, io));
+    const report = parseReport(body, url);
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderMemstats(report));
+  },
+};
+
+/** Parses a memstats body, or fails with one line when the URL did not serve one. */
+export function parseReport(body: Buffer, url: URL): Memstats {
+  try {
+    const report = JSON.parse(body.toString('utf8')) as Memstats;
+    if (typeof report.memory?.rss === 'number') return report;
+  } catch {
+    // fall through to the one-line error
+  }
+  throw new CliError(`${url.href} did not return a tiercache memstats report`);
+}
+
+/** Renders the report as aligned text sections. */
+export function renderMemstats(m: Memstats): string {
+  const lines: string[] = [];
+  const b = formatBytes;
+  lines.push(`pid ${m.pid}, node ${m.node}, up ${m.uptimeSeconds.toFixed(0)} s, at ${m.time}`, '');
+  lines.push('Memory');
+  lines.push(`  rss             ${b(m.memory.rss)}`);
+  lines.push(
+    `  heap used       ${b(m.memory.heapUsed)} of ${b(m.memory.heapTotal)} (limit ${b(m.heap.heapSizeLimit ?? 0)})`,
+  );
+  lines.push(
+    `  external        ${b(m.memory.external)} (array buffers ${b(m.memory.arrayBuffers)})`,
+  );
+  lines.push(
+    `  stores          ${b(m.stores.reservedBytes)} reserved, ${b(m.stores.usedBytes)} used`,
+    '',
+  );
+  lines.push('Heap spaces');
+  for (const s of m.heapSpaces.filter((s) => s.sizeBytes > 0)) {
+    lines.push(`  ${row([s.name, b(s.usedBytes), b(s.sizeBytes)], [-26, 10, 10])} size`);
+  }
+  const gc = m.gc;
+  lines.push('');
+  lines.push(
+    `GC              ${gc.count} collections, ${formatMs(gc.pauseMs)} paused (max ${formatMs(gc.maxPauseMs)})`,
+  );
+  for (const kind of ['minor', 'major', 'incremental', 'weakcb'] as const) {
+    if (gc[kind].count > 0)
+      lines.push(`  ${kind.padEnd(14)}${gc[kind].count}, ${formatMs(gc[kind].pauseMs)}`);
+  }
+  const d = m.eventLoopDelay;
+  lines.push(
+    d === undefined
+      ? 'Event loop      (monitor not running)'
+      : `Event loop      delay p50 ${formatMs(d.p50)}, p99 ${formatMs(d.p99)}, max ${formatMs(d.max)}`,
+  );
+  const r = m.resources;
+  const types = Object.entries(r.byType)
+    .sort((x, y) => y[1] - x[1])
+    .map(([type, n]) => `${type} ${n}`)
+    .join(', ');
+  lines.push(
+    `Resources       ${r.total} active: ${r.sockets} sockets, ${r.servers} servers, ${r.timers} timers`,
+  );
+  if (types !== '') lines.push(`  ${types}`);
+  lines.push('', `Stores          ${m.stores.count} live, ${m.stores.entries} entries`);
+  if (m.stores.list.length > 0) {
+    lines.push(
+      `  ${row(['name', 'entries', 'used', 'reserved', 'created by'], [-20, 9, 10, 10, -1])}`,
+    );
+    for (const s of [...m.stores.list].sort((x, y) => y.reservedBytes - x.reservedBytes)) {
+      lines.push(
+        `  ${row([s.name, String(s.size), b(s.usedBytes), b(s.reservedBytes), s.createdBy], [-20, 9, 10, 10, -1])}`,
+      );
+    }
+  }
+  lines.push('', `Caches          ${m.caches.length} live`);
+  for (const c of m.caches) {
+    const fields = Object.entries(c.stats)
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push(`  ${c.name}: ${fields}`);
+  }
+  const hs = m.heapSampler;
+  lines.push(
+    '',
+    `Heap sampler    ${hs.mode}, every ${b(hs.intervalBytes)}${hs.inuseSince ? `, since ${new Date(hs.inuseSince).toISOString()}` : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

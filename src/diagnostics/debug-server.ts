@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InsecureDebugError, InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
+import { isLoopback, validateToken } from './auth.ts';
+import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from './handler.ts';
+
+/** Options of {@link startDebugServer}. */
+export interface DebugServerOptions extends Omit<DiagnosticsHandlerOptions, 'prefix'> {
+  /**
+   * Address to bind. Anything but a loopback address requires `token`.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * TCP port; 0 picks a free one (read it back from `port`).
+   * @default 6060 (the port Go services conventionally serve pprof on)
+   */
+  port?: number;
+}
+
+/** A running debug server. */
+export interface DebugServer {
+  /** Base URL, e.g. `http://127.0.0.1:6060`; append `/debug/pprof/heap`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The underlying `node:http` server. */
+  readonly server: Server;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a dedicated HTTP server for the diagnostics routes and enables diagnostics. Binds
+ * 127.0.0.1 by default; binding any other address without a `token` throws
+ * `InsecureDebugError` (`TIERCACHE_INSECURE_DEBUG`) before anything listens.
+ */
+export async function startDebugServer(options: DebugServerOptions = {}): Promise<DebugServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') {
+    throw new InvalidOptionTypeError('host', `expected an address string, got ${String(host)}`);
+  }
+  const port = options.port ?? 6060;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidOptionError('port', `expected an integer from 0 to 65535, got ${port}`);
+  }
+  const token = validateToken(options.token);
+  if (token === undefined && !isLoopback(host)) {
+    throw new InsecureDebugError(
+      `Refusing to serve profiles and memory reports on ${host} without a token: ` +
+        'pass { token } (16+ characters) or bind 127.0.0.1',
+    );
+  }
+  const handler = createDiagnosticsHandler({ ...options, prefix: '' });
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,291 @@
+import { EventEmitter } from 'node:events';
+import { InvalidOptionError, InvalidOptionTypeError, WarningCodes } from '../errors.ts';
+import { heapSamplerState, startHeapSampler, takeHeapProfile } from './heap-profiler.ts';
+import { profileLock } from './profile-lock.ts';
+import {
+  diffSummaries,
+  type FunctionTotal,
+  type ProfileSummary,
+  summarizeProfile,
+} from './profile-summary.ts';
+import { liveStores } from './sources.ts';
+import { theilSenSlope } from './theil-sen.ts';
+
+/** The figures LeakWatch follows, bytes, taken at `time` (ms). */
+export interface MemorySample {
+  time: number;
+  /** `process.memoryUsage().heapUsed`: the JS heap. */
+  heapUsed: number;
+  /** `process.memoryUsage().external`: Buffers and typed arrays, MemoryStore arenas included. */
+  external: number;
+  /** Sum of `reservedBytes` over every live MemoryStore. */
+  stores: number;
+}
+
+/** The metrics LeakWatch can judge, as named in its reports. */
+export type WatchedMetric = 'heapUsed' | 'external' | 'stores';
+
+const LABELS: Record<WatchedMetric, string> = {
+  heapUsed: 'JS heap',
+  external: 'external',
+  stores: 'stores',
+};
+
+/** One metric that grew over the window. */
+export interface MetricGrowth {
+  metric: WatchedMetric;
+  /** Growth over the window along the fitted trend, bytes. */
+  bytes: number;
+  /** The fitted trend, bytes per minute. */
+  bytesPerMinute: number;
+  /** First and last sample of the window, bytes. */
+  from: number;
+  to: number;
+}
+
+/** What a `growth` event carries. */
+export interface GrowthReport {
+  /** Length of the window the trend was fitted over, ms. */
+  windowMs: number;
+  grew: MetricGrowth[];
+  /** When the JS heap grew and the heap sampler runs: the functions whose in-use bytes grew most. */
+  topFunctions: FunctionTotal[];
+  /** The text of the process warning. */
+  message: string;
+}
+
+/** Options of {@link LeakWatch}; every size is in bytes, every duration in ms. */
+export interface LeakWatchOptions {
+  /** Time between samples. @default 10000 */
+  intervalMs?: number;
+  /** Samples in the fitted window (at least 5); window length = intervalMs × windowSize. @default 30 */
+  windowSize?: number;
+  /**
+   * Growth over one window that counts as a leak, per metric: the Theil–Sen trend must rise by
+   * this much and the window's low points (the post-GC floor) by at least half of it, so a
+   * heap that saw-tooths with GC never alarms. @default 33554432 (32 MiB)
+   */
+  thresholdBytes?: number;
+  /** Which metrics to judge. @default ['heapUsed', 'external', 'stores'] */
+  metrics?: readonly WatchedMetric[];
+  /**
+   * Diff in-use heap profiles when the JS heap grew, to name the growing functions (starts the
+   * heap sampler if it is off). @default true
+   */
+  heapProfiles?: boolean;
+  /** How many growing functions a report names. @default 5 */
+  topFunctions?: number;
+  /** Also emit a `process.emitWarning` with code `TIERCACHE_MEMORY_GROWTH`. @default true */
+  emitWarning?: boolean;
+  /** Source of samples, for tests. @default process.memoryUsage() plus the live stores */
+  sample?: () => MemorySample;
+}
+
+/**
+ * Watches memory for sustained growth: samples on an unref()ed timer, fits a Theil–Sen trend
+ * over a sliding window, and when a metric keeps rising past the threshold emits `growth`
+ * (a {@link GrowthReport}) and a `TIERCACHE_MEMORY_GROWTH` process warning. After an alarm the
+ * window starts afresh, so a leak that continues warns once per window.
+ */
+export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [unknown] }> {
+  readonly #intervalMs: number;
+  readonly #windowSize: number;
+  readonly #threshold: number;
+  readonly #metrics: readonly WatchedMetric[];
+  readonly #heapProfiles: boolean;
+  readonly #topFunctions: number;
+  readonly #emitWarning: boolean;
+  readonly #sample: () => MemorySample;
+  #samples: MemorySample[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #baseline: ProfileSummary | undefined;
+  #ticksSinceBaseline = 0;
+
+  constructor(options: LeakWatchOptions = {}) {
+    super();
+    this.#intervalMs = positiveInteger('intervalMs', options.intervalMs, 10_000);
+    this.#windowSize = positiveInteger('windowSize', options.windowSize, 30);
+    if (this.#windowSize < 5)
+      throw new InvalidOptionError('windowSize', `must be at least 5, got ${this.#windowSize}`);
+    this.#threshold = positiveInteger('thresholdBytes', options.thresholdBytes, 32 * 1024 * 1024);
+    this.#topFunctions = positiveInteger('topFunctions', options.topFunctions, 5);
+    this.#metrics = options.metrics ?? ['heapUsed', 'external', 'stores'];
+    for (const m of this.#metrics) {
+      if (!(m in LABELS))
+        throw new InvalidOptionError(
+          'metrics',
+          `unknown metric "${m}"; use heapUsed, external or stores`,
+        );
+    }
+    this.#heapProfiles = options.heapProfiles ?? true;
+    this.#emitWarning = options.emitWarning ?? true;
+    this.#sample = options.sample ?? sampleProcess;
+  }
+
+  /** Starts sampling every `intervalMs` (idempotent); the timer never keeps the process alive. */
+  start(): this {
+    if (this.#timer !== undefined) return this;
+    if (this.#heapProfiles) startHeapSampler().catch((err: unknown) => this.#fail(err));
+    this.#timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.#fail(err));
+    }, this.#intervalMs);
+    this.#timer.unref();
+    return this;
+  }
+
+  /** Stops sampling and forgets the window. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#samples = [];
+    this.#baseline = undefined;
+  }
+
+  /**
+   * Takes one sample and judges the window; resolves to the report when it alarmed. The timer
+   * calls this; tests and manual checks may call it directly.
+   */
+  async tick(): Promise<GrowthReport | undefined> {
+    if (this.#ticking) return undefined; // a slow heap profile must not let ticks pile up
+    this.#ticking = true;
+    try {
+      return await this.#judge();
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #judge(): Promise<GrowthReport | undefined> {
+    this.#samples.push(this.#sample());
+    if (this.#samples.length > this.#windowSize) this.#samples.shift();
+    if (this.#baseline === undefined || this.#ticksSinceBaseline >= this.#windowSize) {
+      await this.#refreshBaseline();
+    }
+    this.#ticksSinceBaseline += 1;
+    if (this.#samples.length < this.#windowSize) return undefined;
+
+    const grew = this.#metrics.flatMap((metric) =>
+      growthOf(this.#samples, metric, this.#threshold),
+    );
+    if (grew.length === 0) return undefined;
+
+    const windowMs = this.#samples[this.#samples.length - 1]!.time - this.#samples[0]!.time;
+    const topFunctions = grew.some((g) => g.metric === 'heapUsed')
+      ? await this.#growingFunctions()
+      : [];
+    const message = describe(grew, topFunctions, windowMs);
+    const report: GrowthReport = { windowMs, grew, topFunctions, message };
+    this.#samples = [];
+    this.emit('growth', report);
+    if (this.#emitWarning)
+      process.emitWarning(message, {
+        code: WarningCodes.MEMORY_GROWTH,
+        detail: JSON.stringify(grew),
+      });
+    return report;
+  }
+
+  async #refreshBaseline(): Promise<void> {
+    this.#ticksSinceBaseline = 0;
+    this.#baseline = await this.#heapSummary();
+  }
+
+  async #growingFunctions(): Promise<FunctionTotal[]> {
+    const base = this.#baseline;
+    const current = await this.#heapSummary();
+    this.#baseline = current;
+    this.#ticksSinceBaseline = 0;
+    if (base === undefined || current === undefined) return [];
+    return diffSummaries(base, current)
+      .functions.filter((f) => f.flat > 0)
+      .slice(0, this.#topFunctions);
+  }
+
+  /** The in-use heap summary, or undefined when profiles are off or another profile runs. */
+  async #heapSummary(): Promise<ProfileSummary | undefined> {
+    if (
+      !this.#heapProfiles ||
+      heapSamplerState().mode !== 'inuse' ||
+      profileLock.holder !== undefined
+    ) {
+      return undefined;
+    }
+    try {
+      return summarizeProfile(await takeHeapProfile());
+    } catch {
+      return undefined; // lost a race for the profile lock: this window goes without names
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
+
+/** The default sample: process memory plus the bytes every live MemoryStore holds. */
+function sampleProcess(): MemorySample {
+  const m = process.memoryUsage();
+  let stores = 0;
+  for (const s of liveStores()) stores += s.reservedBytes;
+  return { time: Date.now(), heapUsed: m.heapUsed, external: m.external, stores };
+}
+
+/**
+ * Judges one metric: sustained growth means the robust trend rose by `threshold` over the
+ * window *and* the floor (the lowest sample of the first vs the last quarter) rose by at least
+ * half of it. A GC saw-tooth has a steep rising edge but a flat floor, so it never qualifies.
+ */
+function growthOf(
+  samples: readonly MemorySample[],
+  metric: WatchedMetric,
+  threshold: number,
+): MetricGrowth[] {
+  const times = samples.map((s) => s.time);
+  const values = samples.map((s) => s[metric]);
+  const span = times[times.length - 1]! - times[0]!;
+  if (span <= 0) return [];
+  const slope = theilSenSlope(times, values);
+  const trend = slope * span;
+  const quarter = Math.max(1, Math.floor(values.length / 4));
+  const floorGrowth = Math.min(...values.slice(-quarter)) - Math.min(...values.slice(0, quarter));
+  if (trend < threshold || floorGrowth < threshold / 2) return [];
+  return [
+    {
+      metric,
+      bytes: trend,
+      bytesPerMinute: slope * 60_000,
+      from: values[0]!,
+      to: values[values.length - 1]!,
+    },
+  ];
+}
+
+function describe(
+  grew: readonly MetricGrowth[],
+  top: readonly FunctionTotal[],
+  windowMs: number,
+): string {
+  const parts = grew.map(
+    (g) => `${LABELS[g.metric]} +${mib(g.bytes)} (${mib(g.bytesPerMinute)}/min)`,
+  );
+  let message = `Memory kept growing over the last ${(windowMs / 1000).toFixed(1)} s: ${parts.join(', ')}`;
+  if (top.length > 0) {
+    const names = top.map((f) => `${f.name} (${f.file}:${f.line}) +${mib(f.flat)}`);
+    message += `; top growing functions: ${names.join(', ')}`;
+  }
+  return message;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+function positiveInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number')
+    throw new InvalidOptionTypeError(option, `expected a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,115 @@
+import v8 from 'node:v8';
+import { type EventLoopDelayStats, eventLoopDelay } from './event-loop-delay.ts';
+import { type GcStats, gcStats } from './gc-stats.ts';
+import { type HeapSamplerState, heapSamplerState } from './heap-profiler.ts';
+import { type CacheInfo, liveCaches, liveStores, type StoreInfo } from './sources.ts';
+
+/** One V8 heap space (new, old, code, large object, ...), bytes. */
+export interface HeapSpace {
+  name: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  physicalBytes: number;
+}
+
+/**
+ * The `runtime.MemStats` of a Node process plus what heap profiles cannot name: every byte
+ * figure is in bytes, every duration in milliseconds.
+ */
+export interface Memstats {
+  /** When the report was taken, ISO 8601. */
+  time: string;
+  pid: number;
+  node: string;
+  uptimeSeconds: number;
+  /** `process.memoryUsage()`: rss, heapTotal, heapUsed, external, arrayBuffers. */
+  memory: NodeJS.MemoryUsage;
+  /** `v8.getHeapStatistics()`, keys in camelCase. */
+  heap: Record<string, number>;
+  heapSpaces: HeapSpace[];
+  gc: GcStats;
+  /** Undefined until diagnostics are enabled (the monitor starts with them). */
+  eventLoopDelay: EventLoopDelayStats | undefined;
+  /** Active libuv resources by type (`TCPSocketWrap`, `Timeout`, ...): the `lsof` stand-in. */
+  resources: {
+    total: number;
+    sockets: number;
+    servers: number;
+    timers: number;
+    byType: Record<string, number>;
+  };
+  /** Every live MemoryStore and their totals: the bytes a heap profile lumps into `(external)`. */
+  stores: {
+    count: number;
+    entries: number;
+    usedBytes: number;
+    reservedBytes: number;
+    list: StoreInfo[];
+  };
+  /** Every live TieredCache's stats. */
+  caches: CacheInfo[];
+  heapSampler: HeapSamplerState;
+}
+
+/** Takes the report now. Cheap (no heap walk): safe to call every second. */
+export function collectMemstats(): Memstats {
+  const stores = liveStores();
+  return {
+    time: new Date().toISOString(),
+    pid: process.pid,
+    node: process.version,
+    uptimeSeconds: process.uptime(),
+    memory: process.memoryUsage(),
+    heap: camelCaseKeys(v8.getHeapStatistics() as unknown as Record<string, number>),
+    heapSpaces: v8.getHeapSpaceStatistics().map((s) => ({
+      name: s.space_name,
+      sizeBytes: s.space_size,
+      usedBytes: s.space_used_size,
+      availableBytes: s.space_available_size,
+      physicalBytes: s.physical_space_size,
+    })),
+    gc: gcStats(),
+    eventLoopDelay: eventLoopDelay(),
+    resources: activeResources(),
+    stores: {
+      count: stores.length,
+      entries: sum(stores, (s) => s.size),
+      usedBytes: sum(stores, (s) => s.usedBytes),
+      reservedBytes: sum(stores, (s) => s.reservedBytes),
+      list: stores,
+    },
+    caches: liveCaches(),
+    heapSampler: heapSamplerState(),
+  };
+}
+
+function activeResources(): Memstats['resources'] {
+  const byType: Record<string, number> = {};
+  const names = process.getActiveResourcesInfo();
+  for (const name of names) byType[name] = (byType[name] ?? 0) + 1;
+  const count = (match: (name: string) => boolean) =>
+    names.reduce((n, name) => (match(name) ? n + 1 : n), 0);
+  return {
+    total: names.length,
+    // TCPSocketWrap / PipeWrap are connections; *ServerWrap are listening sockets.
+    sockets: count((n) => n === 'TCPSocketWrap' || n === 'PipeWrap' || n === 'UDPWrap'),
+    servers: count((n) => n.endsWith('ServerWrap')),
+    timers: count((n) => n === 'Timeout' || n === 'Immediate'),
+    byType,
+  };
+}
+
+function camelCaseKeys(record: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(record)) {
+    out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  }
+  return out;
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += pick(item);
+  return total;
+}

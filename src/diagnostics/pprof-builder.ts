@@ -1,0 +1,99 @@
+import { gzipSync } from 'node:zlib';
+import {
+  Line,
+  Location,
+  Function as PprofFunction,
+  Profile,
+  Sample,
+  StringTable,
+  ValueType,
+} from 'pprof-format';
+
+/** A V8 call frame as the inspector reports it (line and column are 0-based). */
+export interface V8CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+/** One sample type of a profile, e.g. `['inuse_space', 'bytes']`. */
+export type SampleTypeSpec = readonly [type: string, unit: string];
+
+/**
+ * Accumulates samples into a pprof `Profile`: one `Function` and one `Location` per distinct
+ * V8 call frame, deduplicated strings, and stacks stored leaf first as `profile.proto` wants.
+ */
+export class PprofBuilder {
+  readonly #strings = new StringTable();
+  readonly #functions: PprofFunction[] = [];
+  readonly #locations: Location[] = [];
+  readonly #locationByFrame = new Map<string, number>();
+  readonly #samples: Sample[] = [];
+  readonly #sampleTypes: ValueType[];
+
+  constructor(sampleTypes: readonly SampleTypeSpec[]) {
+    this.#sampleTypes = sampleTypes.map(([type, unit]) => this.#valueType(type, unit));
+  }
+
+  /** Returns the location id of a call frame, creating its function and location once. */
+  location(frame: V8CallFrame): number {
+    const key = `${frame.functionName}\0${frame.url}\0${frame.lineNumber}\0${frame.columnNumber}`;
+    let id = this.#locationByFrame.get(key);
+    if (id !== undefined) return id;
+    id = this.#locations.length + 1;
+    const name = this.#strings.dedup(frame.functionName || '(anonymous)');
+    // pprof lines are 1-based; V8 reports the function's start position 0-based.
+    const line = frame.lineNumber + 1;
+    this.#functions.push(
+      new PprofFunction({
+        id,
+        name,
+        systemName: name,
+        filename: this.#strings.dedup(frame.url),
+        startLine: line,
+      }),
+    );
+    this.#locations.push(new Location({ id, line: [new Line({ functionId: id, line })] }));
+    this.#locationByFrame.set(key, id);
+    return id;
+  }
+
+  /** Adds one sample: `stack` is leaf first, `values` follow the sample types in order. */
+  sample(stack: readonly number[], values: readonly number[]): void {
+    this.#samples.push(new Sample({ locationId: [...stack], value: [...values] }));
+  }
+
+  /** Builds the profile; `period` is expressed in `periodType`. */
+  build(options: {
+    periodType: SampleTypeSpec;
+    period: number;
+    timeNanos: number;
+    durationNanos: number;
+    defaultSampleType: string;
+    comments?: readonly string[];
+  }): Profile {
+    return new Profile({
+      sampleType: this.#sampleTypes,
+      sample: this.#samples,
+      location: this.#locations,
+      function: this.#functions,
+      stringTable: this.#strings,
+      periodType: this.#valueType(...options.periodType),
+      period: Math.round(options.period),
+      timeNanos: Math.round(options.timeNanos),
+      durationNanos: Math.round(options.durationNanos),
+      defaultSampleType: this.#strings.dedup(options.defaultSampleType),
+      comment: (options.comments ?? []).map((c) => this.#strings.dedup(c)),
+    });
+  }
+
+  #valueType(type: string, unit: string): ValueType {
+    return new ValueType({ type: this.#strings.dedup(type), unit: this.#strings.dedup(unit) });
+  }
+}
+
+/** Encodes a profile as gzipped `profile.proto`, the form `go tool pprof` fetches. */
+export function encodeProfile(profile: Profile): Buffer {
+  return gzipSync(profile.encode());
+}

@@ -65,7 +65,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     .filter((n) => n !== '');
   const cacheMode = env.CACHE_MODE || 'shared';
   if (cacheMode !== 'shared' && cacheMode !== 'per-room') {
-    throw new InvalidOptionError('CACHE_MODE', `expected "shared" or "per-room", got "${cacheMode}"`);
+    throw new InvalidOptionError(
+      'CACHE_MODE',
+      `expected "shared" or "per-room", got "${cacheMode}"`,
+    );
   }
   const config: ServiceConfig = {
     host,

@@ -12,8 +12,8 @@ import { UserDb } from './data/index.ts';
 import {
   createDjRoom,
   REQUEST_TYPES,
-  type RoomMessage,
   RoomHub,
+  type RoomMessage,
   type RoomSnapshot,
 } from './room/index.ts';
 import { RoomRouter } from './rooms/index.ts';

@@ -23,7 +23,7 @@ export interface CacheModesOptions {
   shared: Profiles;
   /** Builds a room's own cache in `per-room` mode. */
   createOwn: (rid: string) => OwnCache;
-  /** Own caches alive at most; past it new rooms share instead, so the demo stays safe. @default 256 */
+  /** Own caches alive at most; past it new rooms share instead, so the demo stays safe. @default 128 */
   maxOwn?: number;
   /** The mode at start. @default 'shared' */
   mode?: CacheMode;
@@ -66,7 +66,7 @@ export class CacheModes {
   constructor(options: CacheModesOptions) {
     this.#shared = options.shared;
     this.#createOwn = options.createOwn;
-    this.#maxOwn = options.maxOwn ?? 256;
+    this.#maxOwn = options.maxOwn ?? 128;
     this.#mode = options.mode ?? 'shared';
     this.#sharedLease = { mode: 'shared', profiles: this.#shared, release: SHARED_RELEASE };
   }

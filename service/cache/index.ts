@@ -9,14 +9,14 @@ export {
   type CacheLease,
   type CacheMode,
   CacheModes,
-  type CacheTotals,
   type CacheModesOptions,
+  type CacheTotals,
   type OwnCache,
 } from './cache-modes.ts';
 export {
   BUG_MODE_SCALE,
-  type ProfileCacheConfig,
   createOwnCache,
   createSharedCache,
+  type ProfileCacheConfig,
 } from './profile-cache.ts';
 export { Profiles } from './profiles.ts';

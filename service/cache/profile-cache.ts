@@ -9,8 +9,8 @@ const MiB = 1024 * 1024;
 /**
  * How bug mode reproduces the story at a safe scale. bigcache with the story's config
  * (1024 shards, 16 KiB max entry, 500 MB hard max) held 542 MiB right after `New`; one per room
- * filled 4 of 8 GB. Here each room's store preallocates 1/64 of that, so 256 rooms (the cap on
- * own caches) hold 2 GiB at most: visible on the dashboard, safe on a 24 GiB machine.
+ * filled 4 of 8 GB. Here each room's store preallocates 1/64 of that, so 128 rooms (the cap on
+ * own caches) hold 1 GiB at most: visible on the dashboard, safe on a 24 GiB machine.
  */
 export const BUG_MODE_SCALE = {
   /** What one bigcache instance held in the story, measured on bigcache master. */
@@ -83,6 +83,9 @@ export function createOwnCache(rid: string, config: ProfileCacheConfig): OwnCach
     shards: BUG_MODE_SCALE.shards,
     maxEntryBytes: 16 * 1024,
     budget: null,
+    // bigcache's cleanup never gave its queues back; this store's sweep would release the
+    // untouched preallocated chunks within a second, so the bug would not show. Turn it off.
+    sweepIntervalMs: 0,
   });
   const cache = new TieredCache<UserProfile>({
     name: config.name ?? 'rooms:profiles',

@@ -1,5 +1,5 @@
 import type { TieredCache } from 'tiercache';
-import { type UserProfile, profileKey } from '../data/index.ts';
+import { profileKey, type UserProfile } from '../data/index.ts';
 
 /**
  * User profiles read through a TieredCache, the two ways the story's go2cache read them: a batch

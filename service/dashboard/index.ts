@@ -6,5 +6,5 @@
  * @module
  */
 export { LoadControl } from './load-control.ts';
-export { MetricsSampler, type MetricsSample } from './metrics-sampler.ts';
+export { type MetricsSample, MetricsSampler } from './metrics-sampler.ts';
 export { type LoggedWarning, WarningLog } from './warning-log.ts';

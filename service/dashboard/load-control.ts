@@ -1,7 +1,12 @@
 import { InvalidArgumentError } from 'tiercache/errors';
-import { LoadGenerator, type LoadOptions, type LoadProgress, type LoadReport } from '../load/index.ts';
+import {
+  LoadGenerator,
+  type LoadOptions,
+  type LoadProgress,
+  type LoadReport,
+  ServiceTarget,
+} from '../load/index.ts';
 import type { RoomService } from '../room-service.ts';
-import { ServiceTarget } from '../load/index.ts';
 
 /** The dashboard's load button: at most one simulated load at a time, in this process. */
 export class LoadControl {
@@ -15,7 +20,11 @@ export class LoadControl {
   }
 
   /** The running load's progress and the last finished run's report. */
-  status(): { progress: LoadProgress | undefined; options: LoadOptions | undefined; last: LoadReport | undefined } {
+  status(): {
+    progress: LoadProgress | undefined;
+    options: LoadOptions | undefined;
+    last: LoadReport | undefined;
+  } {
     return {
       progress: this.#current?.progress(),
       options: this.#current?.options,

@@ -45,7 +45,8 @@ export function toErrorResponse(error: unknown): {
     const body = { error: { code: error.code, message: error.message } };
     return {
       status: error.status,
-      body: error.details === undefined ? body : { error: { ...body.error, details: error.details } },
+      body:
+        error.details === undefined ? body : { error: { ...body.error, details: error.details } },
     };
   }
   const code = (error as { code?: unknown } | null)?.code;
@@ -57,6 +58,8 @@ export function toErrorResponse(error: unknown): {
   }
   return {
     status: 500,
-    body: { error: { code: HttpErrorCodes.INTERNAL, message: 'Internal error; see the server log' } },
+    body: {
+      error: { code: HttpErrorCodes.INTERNAL, message: 'Internal error; see the server log' },
+    },
   };
 }

@@ -89,7 +89,11 @@ export function serveHttp(server: Server, deps: HttpServerDeps): RoomSockets {
     if (tail === '/stats') {
       const worker = service.router.get(rid);
       if (worker === undefined) {
-        throw new HttpError(404, HttpErrorCodes.NOT_FOUND, `Room "${rid}" is not live on this node`);
+        throw new HttpError(
+          404,
+          HttpErrorCodes.NOT_FOUND,
+          `Room "${rid}" is not live on this node`,
+        );
       }
       return sendJson(res, 200, await worker.command('stats'), headers);
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const publicDir = new URL('../dashboard/public/', import.meta.url);

@@ -142,7 +142,8 @@ export class LoadGenerator {
 
   #roomFor(bot: number): string {
     const { rooms, churnMs, churnRooms, roomPrefix } = this.options;
-    const shift = churnMs > 0 ? Math.floor((Date.now() - this.#startedAt) / churnMs) * churnRooms : 0;
+    const shift =
+      churnMs > 0 ? Math.floor((Date.now() - this.#startedAt) / churnMs) * churnRooms : 0;
     // Bots spread over the current window of rooms; a bot moves on when it leaves.
     const index = shift + ((bot * 7919 + Math.floor(Math.random() * rooms)) % rooms);
     return `${roomPrefix}-${index}`;
@@ -179,7 +180,11 @@ export class LoadGenerator {
       case 'dice':
         return t.send(rid, { type: 'dice', userId });
       case 'dry-ice':
-        return t.send(rid, { type: 'dry-ice', userId, durationMs: 1000 + Math.floor(Math.random() * 2000) });
+        return t.send(rid, {
+          type: 'dry-ice',
+          userId,
+          durationMs: 1000 + Math.floor(Math.random() * 2000),
+        });
       case 'seat':
         return t.send(rid, { type: 'seat', userId, seat: Math.floor(Math.random() * SEAT_COUNT) });
       case 'unseat':

@@ -1,7 +1,7 @@
+import { toErrorResponse } from '../http/http-error.ts';
 import type { RoomMessage } from '../room/index.ts';
 import type { RoomService } from '../room-service.ts';
 import { type LoadTarget, type Outcome, outcomeOf } from './load-target.ts';
-import { toErrorResponse } from '../http/http-error.ts';
 
 /** Sends bot actions straight to a {@link RoomService} in this process (the dashboard's load button). */
 export class ServiceTarget implements LoadTarget {

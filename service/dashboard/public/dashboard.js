@@ -15,7 +15,11 @@ async function api(path, body) {
   const init =
     body === undefined
       ? {}
-      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        };
   const res = await fetch(path, init);
   const json = await res.json();
   if (!res.ok) throw new Error(json.error?.message ?? res.statusText);
@@ -34,7 +38,14 @@ const CHARTS = [
   },
   {
     id: 'chart-stores',
-    series: [{ label: 'reserved', stroke: '#e0574f', fill: '#e0574f22', value: (s) => s.storeReserved / MiB }],
+    series: [
+      {
+        label: 'reserved',
+        stroke: '#e0574f',
+        fill: '#e0574f22',
+        value: (s) => s.storeReserved / MiB,
+      },
+    ],
   },
   {
     id: 'chart-rooms',
@@ -48,8 +59,14 @@ const CHARTS = [
     range: [0, 1],
     series: [{ label: 'hit ratio', stroke: '#3fb68b', value: (s) => s.hitRatio }],
   },
-  { id: 'chart-gc', series: [{ label: 'GC pause ms/s', stroke: '#f0c04b', value: (s) => s.gcPauseMs }] },
-  { id: 'chart-mps', series: [{ label: 'messages/s', stroke: '#c77dff', value: (s) => s.messagesPerSecond }] },
+  {
+    id: 'chart-gc',
+    series: [{ label: 'GC pause ms/s', stroke: '#f0c04b', value: (s) => s.gcPauseMs }],
+  },
+  {
+    id: 'chart-mps',
+    series: [{ label: 'messages/s', stroke: '#c77dff', value: (s) => s.messagesPerSecond }],
+  },
 ];
 
 const samples = [];
@@ -63,7 +80,10 @@ const plots = CHARTS.map((chart) => {
       { stroke: '#8a94a8', grid: { stroke: '#2a3140' } },
       { stroke: '#8a94a8', grid: { stroke: '#2a3140' }, size: 50 },
     ],
-    series: [{}, ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5 }))],
+    series: [
+      {},
+      ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5 })),
+    ],
   };
   return new uPlot(opts, [[], ...chart.series.map(() => [])], el);
 });
@@ -88,7 +108,8 @@ async function pollMetrics() {
     $('fig-stores').textContent = String(last.stores);
     $('fig-reserved').textContent = formatBytes(last.storeReserved);
     $('fig-rss').textContent = formatBytes(last.rss);
-    $('fig-hit').textContent = last.hitRatio === null ? '–' : `${(last.hitRatio * 100).toFixed(1)} %`;
+    $('fig-hit').textContent =
+      last.hitRatio === null ? '–' : `${(last.hitRatio * 100).toFixed(1)} %`;
     $('fig-mps').textContent = last.messagesPerSecond.toFixed(0);
   }
 }
@@ -110,10 +131,11 @@ function renderWarnings(warnings) {
 
 async function pollState() {
   const state = await api('/api/state');
-  $('node').textContent = `${state.node} · ${state.nodes.length} node(s) · ${state.redis ? 'memory → Redis → SQLite' : 'memory → SQLite'}`;
+  $('node').textContent =
+    `${state.node} · ${state.nodes.length} node(s) · ${state.redis ? 'memory → Redis → SQLite' : 'memory → SQLite'}`;
   $('fig-mode').textContent = state.mode === 'shared' ? 'shared (the fix)' : 'per room (the bug)';
   for (const button of document.querySelectorAll('.switch button')) {
-    button.setAttribute('aria-checked', String(button.dataset.mode === state.mode));
+    button.setAttribute('aria-pressed', String(button.dataset.mode === state.mode));
   }
   const scale = state.bugScale;
   $('scale-note').textContent =
@@ -137,7 +159,13 @@ async function pollStores() {
   $('stores-count').textContent = `${stores.length} live, largest first`;
   const rows = stores.slice(0, 15).map((s) => {
     const tr = document.createElement('tr');
-    const cells = [s.name, String(s.size), formatBytes(s.usedBytes), formatBytes(s.reservedBytes), s.createdBy];
+    const cells = [
+      s.name,
+      String(s.size),
+      formatBytes(s.usedBytes),
+      formatBytes(s.reservedBytes),
+      s.createdBy,
+    ];
     cells.forEach((text, i) => {
       const td = document.createElement('td');
       td.textContent = text;
@@ -156,7 +184,9 @@ function every(ms, fn) {
 }
 
 for (const button of document.querySelectorAll('.switch button')) {
-  button.addEventListener('click', () => api('/api/mode', { mode: button.dataset.mode }).then(pollState));
+  button.addEventListener('click', () =>
+    api('/api/mode', { mode: button.dataset.mode }).then(pollState),
+  );
 }
 $('load-start').addEventListener('click', () => {
   const body = {
@@ -172,7 +202,9 @@ $('load-start').addEventListener('click', () => {
       $('load-status').textContent = error.message;
     });
 });
-$('load-stop').addEventListener('click', () => api('/api/load', { action: 'stop' }).then(pollState));
+$('load-stop').addEventListener('click', () =>
+  api('/api/load', { action: 'stop' }).then(pollState),
+);
 window.addEventListener('resize', () => {
   plots.forEach((plot, i) => {
     plot.setSize({ width: Math.max(280, $(CHARTS[i].id).clientWidth - 16), height: 180 });

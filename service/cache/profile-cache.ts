@@ -19,8 +19,10 @@ export const BUG_MODE_SCALE = {
   storeBytes: 8 * MiB,
   /** The scale factor between the two, for the page. */
   factor: 64,
-  /** Shards of a room's own store (the story had 1024; fewer here so a shard still holds a 16 KiB entry). */
-  shards: 256,
+  /** Most shards of a room's own store (the story had 1024; fewer here so a shard still holds a 16 KiB entry). */
+  maxShards: 256,
+  /** The story's `MaxEntrySize`. */
+  maxEntryBytes: 16 * 1024,
 } as const;
 
 /** Where the profile caches get their data. */
@@ -76,12 +78,15 @@ export function createSharedCache(config: ProfileCacheConfig): {
  */
 export function createOwnCache(rid: string, config: ProfileCacheConfig): OwnCache {
   const bytes = config.ownStoreBytes ?? BUG_MODE_SCALE.storeBytes;
+  // As many shards as the story's config allows while each still fits two 16 KiB entries.
+  let shards = BUG_MODE_SCALE.maxShards;
+  while (shards > 1 && bytes / shards < 2 * BUG_MODE_SCALE.maxEntryBytes) shards /= 2;
   const store = new MemoryStore({
     name: `room:${rid}`,
     maxBytes: bytes,
     initialBytes: bytes,
-    shards: BUG_MODE_SCALE.shards,
-    maxEntryBytes: 16 * 1024,
+    shards,
+    maxEntryBytes: BUG_MODE_SCALE.maxEntryBytes,
     budget: null,
     // bigcache's cleanup never gave its queues back; this store's sweep would release the
     // untouched preallocated chunks within a second, so the bug would not show. Turn it off.

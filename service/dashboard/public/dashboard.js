@@ -194,7 +194,7 @@ $('load-start').addEventListener('click', () => {
     rooms: Number($('load-rooms').value),
     bots: Number($('load-bots').value),
     seconds: Number($('load-seconds').value),
-    churnMs: 2000,
+    churnMs: Number($('load-churn').value),
   };
   api('/api/load', body)
     .then(pollState)

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, type ServiceConfig, startApp } from '../../../service/index.ts';
 
+/** A parsed JSON body: tests assert on its fields directly. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies have many shapes; assertions check them
+export type Json = any;
+
 /** A service configuration for tests: a free loopback port, a throwaway SQLite file, small seeds. */
 export function testConfig(overrides: Partial<ServiceConfig> = {}): {
   config: ServiceConfig;
@@ -51,7 +55,7 @@ export async function startTestApp(
 export async function postJson(
   url: string,
   body: unknown,
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Json }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -63,7 +67,7 @@ export async function postJson(
 /** GETs JSON and returns the status, headers and parsed body. */
 export async function getJson(
   url: string,
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Json }> {
   const res = await fetch(url);
   return { status: res.status, headers: res.headers, body: await res.json() };
 }

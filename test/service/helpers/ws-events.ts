@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import type { Json } from './test-app.ts';
 
 /** A WebSocket client that collects every JSON event and lets a test wait for one. */
 export class EventClient {
   readonly ws: WebSocket;
-  readonly events: Array<{ type: string; [k: string]: any }> = [];
-  #waiters: Array<{ test: (e: any) => boolean; resolve: (e: any) => void }> = [];
+  readonly events: Array<Json> = [];
+  #waiters: Array<{ test: (e: Json) => boolean; resolve: (e: Json) => void }> = [];
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
@@ -28,7 +29,7 @@ export class EventClient {
   }
 
   /** Resolves with the first event (already received or future) matching `test`. */
-  next(test: (event: any) => boolean, timeoutMs = 5000): Promise<any> {
+  next(test: (event: Json) => boolean, timeoutMs = 5000): Promise<Json> {
     const seen = this.events.find(test);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {

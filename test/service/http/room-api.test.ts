@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { getJson, postJson, startTestApp } from '../helpers/test-app.ts';
+import { getJson, type Json, postJson, startTestApp } from '../helpers/test-app.ts';
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
 before(async () => {
@@ -89,7 +89,7 @@ test('bodies are bounded and must be JSON', async () => {
     body: JSON.stringify({ type: 'chat', userId: 1, text: 'y'.repeat(64 * 1024) }),
   });
   assert.equal(huge.status, 413);
-  assert.equal(((await huge.json()) as any).error.code, 'TIERCACHE_INVALID_ARGUMENT');
+  assert.equal(((await huge.json()) as Json).error.code, 'TIERCACHE_INVALID_ARGUMENT');
 
   const text = await fetch(`${app.base}/rooms/big/messages`, {
     method: 'POST',

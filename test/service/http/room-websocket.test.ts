@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { postJson, startTestApp } from '../helpers/test-app.ts';
+import { type Json, postJson, startTestApp } from '../helpers/test-app.ts';
 import { EventClient } from '../helpers/ws-events.ts';
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -40,10 +40,10 @@ test('dry ice starts on a message and ends by the room worker’s timer', async 
   await send('fog', { type: 'dry-ice', userId: 12, durationMs: 200 });
   await watcher.next((e) => e.type === 'dry-ice' && e.durationMs === 200);
   assert.deepEqual(app.service.router.get('fog')?.timerNames(), ['dry-ice']);
-  const room = await fetch(`${app.base}/rooms/fog`).then((r) => r.json() as Promise<any>);
+  const room = await fetch(`${app.base}/rooms/fog`).then((r) => r.json() as Promise<Json>);
   assert.equal(room.dryIce.by, 12);
   await watcher.next((e) => e.type === 'dry-ice-ended');
-  const later = await fetch(`${app.base}/rooms/fog`).then((r) => r.json() as Promise<any>);
+  const later = await fetch(`${app.base}/rooms/fog`).then((r) => r.json() as Promise<Json>);
   assert.equal(later.dryIce, null);
   assert.deepEqual(app.service.router.get('fog')?.timerNames(), []);
   await watcher.close();
@@ -55,8 +55,9 @@ test('an open socket holds its room; closing it lets the room go idle', async ()
   const worker = app.service.router.get('held');
   assert.equal(worker?.holds, 1);
   await watcher.close();
-  for (let i = 0; i < 50 && worker?.holds !== 0; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(worker?.holds, 0);
+  const holds = () => worker?.holds;
+  for (let i = 0; i < 50 && holds() !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(holds(), 0);
 });
 
 test('a socket on a path that is not a room is refused', async () => {

@@ -49,72 +49,74 @@ async function bytes(page: Page, id: string): Promise<number> {
   return Number.parseFloat(value ?? 'NaN') * (scale[unit ?? ''] ?? Number.NaN);
 }
 
-test(
-  'the dashboard plots the load, and bug mode climbs and warns',
-  { skip: missing && `${CHROMIUM} not installed (apt-get install chromium)` },
-  async () => {
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 1100 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(app!.url);
-    await page.waitForFunction(() => Number(document.getElementById('charts')?.dataset.samples) >= 2);
-    assert.equal(await page.locator('.uplot').count(), 6, 'six charts drawn');
-    assert.equal(await page.locator('#mode-shared').getAttribute('aria-pressed'), 'true');
+test('the dashboard plots the load, and bug mode climbs and warns', {
+  skip: missing && `${CHROMIUM} not installed (apt-get install chromium)`,
+}, async () => {
+  const page = await browser!.newPage({ viewport: { width: 1400, height: 1100 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(app!.url);
+  await page.waitForFunction(() => Number(document.getElementById('charts')?.dataset.samples) >= 2);
+  assert.equal(await page.locator('.uplot').count(), 6, 'six charts drawn');
+  assert.equal(await page.locator('#mode-shared').getAttribute('aria-pressed'), 'true');
 
-    // Start the load: bots in rooms that keep being created.
-    await page.fill('#load-rooms', '40');
-    await page.fill('#load-bots', '120');
-    await page.fill('#load-seconds', '120');
-    await page.fill('#load-churn', '250');
-    await page.click('#load-start');
-    await page.waitForFunction(() => /running/.test(document.getElementById('load-status')?.textContent ?? ''));
-    await page.waitForFunction(() => Number(document.getElementById('fig-rooms')?.textContent) >= 20);
-    const samplesBefore = Number(await page.locator('#charts').getAttribute('data-samples'));
-    await page.waitForFunction(
-      (n) => Number(document.getElementById('charts')?.dataset.samples) >= n + 2,
-      samplesBefore,
-    );
-    assert.ok((await number(page, 'fig-mps')) > 0, 'messages are flowing');
-    const sharedReserved = await bytes(page, 'fig-reserved');
+  // Start the load: bots in rooms that keep being created.
+  await page.fill('#load-rooms', '40');
+  await page.fill('#load-bots', '120');
+  await page.fill('#load-seconds', '120');
+  await page.fill('#load-churn', '250');
+  await page.click('#load-start');
+  await page.waitForFunction(() =>
+    /running/.test(document.getElementById('load-status')?.textContent ?? ''),
+  );
+  await page.waitForFunction(() => Number(document.getElementById('fig-rooms')?.textContent) >= 20);
+  const samplesBefore = Number(await page.locator('#charts').getAttribute('data-samples'));
+  await page.waitForFunction(
+    (n) => Number(document.getElementById('charts')?.dataset.samples) >= n + 2,
+    samplesBefore,
+  );
+  assert.ok((await number(page, 'fig-mps')) > 0, 'messages are flowing');
+  const sharedReserved = await bytes(page, 'fig-reserved');
 
-    // Flip to the original bug: new rooms each preallocate their own store.
-    await page.click('#mode-per-room');
-    await page.waitForFunction(
-      () => document.getElementById('mode-per-room')?.getAttribute('aria-pressed') === 'true',
-    );
-    await page.waitForFunction(
-      (floor) => {
-        const [v, unit] = (document.getElementById('fig-reserved')?.textContent ?? '').split(' ');
-        const scale: Record<string, number> = { MiB: 1048576, GiB: 1073741824 };
-        return Number.parseFloat(v ?? '0') * (scale[unit ?? ''] ?? 0) > floor;
-      },
-      sharedReserved + 64 * 2 * MiB * 0.8,
-      { timeout: 30_000 },
-    );
-    await page.waitForSelector('.warning[data-code="TIERCACHE_MANY_STORES"]', { timeout: 15_000 });
-    assert.match(
-      (await page.locator('.warning').first().textContent()) ?? '',
-      /live MemoryStores were created at/,
-    );
-    assert.ok((await page.locator('#stores tbody tr').count()) > 1, 'the stores table lists them');
+  // Flip to the original bug: new rooms each preallocate their own store.
+  await page.click('#mode-per-room');
+  await page.waitForFunction(
+    () => document.getElementById('mode-per-room')?.getAttribute('aria-pressed') === 'true',
+  );
+  await page.waitForFunction(
+    (floor) => {
+      const [v, unit] = (document.getElementById('fig-reserved')?.textContent ?? '').split(' ');
+      const scale: Record<string, number> = { MiB: 1048576, GiB: 1073741824 };
+      return Number.parseFloat(v ?? '0') * (scale[unit ?? ''] ?? 0) > floor;
+    },
+    sharedReserved + 64 * 2 * MiB * 0.8,
+    { timeout: 30_000 },
+  );
+  await page.waitForSelector('.warning[data-code="TIERCACHE_MANY_STORES"]', { timeout: 15_000 });
+  assert.match(
+    (await page.locator('.warning').first().textContent()) ?? '',
+    /live MemoryStores were created at/,
+  );
+  assert.ok((await page.locator('#stores tbody tr').count()) > 1, 'the stores table lists them');
 
-    mkdirSync(outDir, { recursive: true });
-    await page.waitForTimeout(1500); // one more sample so the climb is on the charts
-    await page.screenshot({ path: `${outDir}dashboard.png`, fullPage: true });
+  mkdirSync(outDir, { recursive: true });
+  await page.waitForTimeout(1500); // one more sample so the climb is on the charts
+  await page.screenshot({ path: `${outDir}dashboard.png`, fullPage: true });
 
-    // Back to the fix: rooms give up their own stores, the reserved figure falls back.
-    await page.click('#mode-shared');
-    await page.waitForFunction(
-      (ceiling) => {
-        const [v, unit] = (document.getElementById('fig-reserved')?.textContent ?? '').split(' ');
-        const scale: Record<string, number> = { B: 1, KiB: 1024, MiB: 1048576, GiB: 1073741824 };
-        return Number.parseFloat(v ?? '0') * (scale[unit ?? ''] ?? 0) < ceiling;
-      },
-      sharedReserved + 8 * MiB,
-      { timeout: 15_000 },
-    );
-    await page.click('#load-stop');
-    await page.waitForFunction(() => /done/.test(document.getElementById('load-status')?.textContent ?? ''));
-    assert.deepEqual(errors, [], 'no script errors on the page');
-  },
-);
+  // Back to the fix: rooms give up their own stores, the reserved figure falls back.
+  await page.click('#mode-shared');
+  await page.waitForFunction(
+    (ceiling) => {
+      const [v, unit] = (document.getElementById('fig-reserved')?.textContent ?? '').split(' ');
+      const scale: Record<string, number> = { B: 1, KiB: 1024, MiB: 1048576, GiB: 1073741824 };
+      return Number.parseFloat(v ?? '0') * (scale[unit ?? ''] ?? 0) < ceiling;
+    },
+    sharedReserved + 8 * MiB,
+    { timeout: 15_000 },
+  );
+  await page.click('#load-stop');
+  await page.waitForFunction(() =>
+    /done/.test(document.getElementById('load-status')?.textContent ?? ''),
+  );
+  assert.deepEqual(errors, [], 'no script errors on the page');
+});

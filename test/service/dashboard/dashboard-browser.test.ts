@@ -38,15 +38,26 @@ after(async () => {
   await app?.close();
 });
 
-const number = async (page: Page, id: string) =>
-  Number.parseFloat((await page.locator(`#${id}`).textContent()) ?? 'NaN');
+const text = async (page: Page, selector: string) =>
+  (await page.locator(selector).first().textContent()) ?? '';
+const number = async (page: Page, id: string) => Number.parseFloat(await text(page, `#${id}`));
+const samples = async (page: Page) =>
+  Number(await page.locator('#charts').getAttribute('data-samples'));
 
 /** Reads a byte figure as the page prints it ("12.3 MiB") back into bytes. */
 async function bytes(page: Page, id: string): Promise<number> {
-  const text = (await page.locator(`#${id}`).textContent()) ?? '';
-  const [value, unit] = text.split(' ');
+  const [value, unit] = (await text(page, `#${id}`)).split(' ');
   const scale: Record<string, number> = { B: 1, KiB: 1024, MiB, GiB: 1024 * MiB };
   return Number.parseFloat(value ?? 'NaN') * (scale[unit ?? ''] ?? Number.NaN);
+}
+
+/** Polls `check` (which reads the page) until it holds; the page updates itself every second. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`the dashboard never showed ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 test('the dashboard plots the load, and bug mode climbs and warns', {
@@ -56,7 +67,7 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(app!.url);
-  await page.waitForFunction(() => Number(document.getElementById('charts')?.dataset.samples) >= 2);
+  await until('two samples on the charts', async () => (await samples(page)) >= 2);
   assert.equal(await page.locator('.uplot').count(), 6, 'six charts drawn');
   assert.equal(await page.locator('#mode-shared').getAttribute('aria-pressed'), 'true');
 
@@ -66,57 +77,43 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
   await page.fill('#load-seconds', '120');
   await page.fill('#load-churn', '250');
   await page.click('#load-start');
-  await page.waitForFunction(() =>
-    /running/.test(document.getElementById('load-status')?.textContent ?? ''),
-  );
-  await page.waitForFunction(() => Number(document.getElementById('fig-rooms')?.textContent) >= 20);
-  const samplesBefore = Number(await page.locator('#charts').getAttribute('data-samples'));
-  await page.waitForFunction(
-    (n) => Number(document.getElementById('charts')?.dataset.samples) >= n + 2,
-    samplesBefore,
-  );
+  await until('the load running', async () => /running/.test(await text(page, '#load-status')));
+  await until('20 live rooms', async () => (await number(page, 'fig-rooms')) >= 20);
+  const samplesBefore = await samples(page);
+  await until('the charts moving', async () => (await samples(page)) >= samplesBefore + 2);
   assert.ok((await number(page, 'fig-mps')) > 0, 'messages are flowing');
   const sharedReserved = await bytes(page, 'fig-reserved');
 
   // Flip to the original bug: new rooms each preallocate their own store.
   await page.click('#mode-per-room');
-  await page.waitForFunction(
-    () => document.getElementById('mode-per-room')?.getAttribute('aria-pressed') === 'true',
+  await until(
+    'bug mode selected',
+    async () => (await page.locator('#mode-per-room').getAttribute('aria-pressed')) === 'true',
   );
-  await page.waitForFunction(
-    (floor) => {
-      const [v, unit] = (document.getElementById('fig-reserved')?.textContent ?? '').split(' ');
-      const scale: Record<string, number> = { MiB: 1048576, GiB: 1073741824 };
-      return Number.parseFloat(v ?? '0') * (scale[unit ?? ''] ?? 0) > floor;
-    },
-    sharedReserved + 64 * 2 * MiB * 0.8,
-    { timeout: 30_000 },
+  // 64 rooms with their own 2 MiB store (a little under, once rounded to whole chunks).
+  const floor = sharedReserved + 64 * 2 * MiB * 0.8;
+  await until(
+    'reserved bytes climbing',
+    async () => (await bytes(page, 'fig-reserved')) > floor,
+    30_000,
   );
   await page.waitForSelector('.warning[data-code="TIERCACHE_MANY_STORES"]', { timeout: 15_000 });
-  assert.match(
-    (await page.locator('.warning').first().textContent()) ?? '',
-    /live MemoryStores were created at/,
-  );
+  assert.match(await text(page, '.warning'), /live MemoryStores were created at/);
   assert.ok((await page.locator('#stores tbody tr').count()) > 1, 'the stores table lists them');
 
   mkdirSync(outDir, { recursive: true });
-  await page.waitForTimeout(1500); // one more sample so the climb is on the charts
+  const shown = await samples(page);
+  await until('one more sample', async () => (await samples(page)) > shown); // the climb on the charts
   await page.screenshot({ path: `${outDir}dashboard.png`, fullPage: true });
 
   // Back to the fix: rooms give up their own stores, the reserved figure falls back.
   await page.click('#mode-shared');
-  await page.waitForFunction(
-    (ceiling) => {
-      const [v, unit] = (document.getElementById('fig-reserved')?.textContent ?? '').split(' ');
-      const scale: Record<string, number> = { B: 1, KiB: 1024, MiB: 1048576, GiB: 1073741824 };
-      return Number.parseFloat(v ?? '0') * (scale[unit ?? ''] ?? 0) < ceiling;
-    },
-    sharedReserved + 8 * MiB,
-    { timeout: 15_000 },
+  const ceiling = sharedReserved + 8 * MiB;
+  await until(
+    'reserved bytes back down',
+    async () => (await bytes(page, 'fig-reserved')) < ceiling,
   );
   await page.click('#load-stop');
-  await page.waitForFunction(() =>
-    /done/.test(document.getElementById('load-status')?.textContent ?? ''),
-  );
+  await until('the load done', async () => /done/.test(await text(page, '#load-status')));
   assert.deepEqual(errors, [], 'no script errors on the page');
 });

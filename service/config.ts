@@ -22,6 +22,8 @@ export interface ServiceConfig {
   seedUsers: number;
   /** Redis for the cache's second tier (`REDIS_URL`); unset: memory + SQLite only. */
   redisUrl: string | undefined;
+  /** The profile cache's name: its Redis key prefix and bus channel (`CACHE_NAME`). @default 'rooms:profiles' */
+  cacheName: string;
   /** Bearer token for `/debug/` (`DEBUG_TOKEN`, at least 16 characters). */
   debugToken: string | undefined;
   /** A room with no activity for this long is stopped, in ms (`ROOM_IDLE_MS`). @default 30_000 */
@@ -78,6 +80,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     dataPath: env.DATA_PATH || join(process.cwd(), '.data', 'rooms.sqlite'),
     seedUsers: intFrom(env, 'SEED_USERS', 10_000, 1),
     redisUrl: env.REDIS_URL || undefined,
+    cacheName: env.CACHE_NAME || 'rooms:profiles',
     debugToken: env.DEBUG_TOKEN || undefined,
     roomIdleMs: intFrom(env, 'ROOM_IDLE_MS', 30_000, 1),
     maxRooms: intFrom(env, 'MAX_ROOMS', 5_000, 1),

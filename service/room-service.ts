@@ -48,6 +48,7 @@ export class RoomService {
     const cacheConfig: ProfileCacheConfig = {
       db: this.db,
       redis: this.redis,
+      name: config.cacheName,
       ownStoreBytes: config.bugStoreBytes,
     };
     const shared = createSharedCache(cacheConfig);

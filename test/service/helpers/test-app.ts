@@ -22,6 +22,7 @@ export function testConfig(overrides: Partial<ServiceConfig> = {}): {
       dataPath: join(dir, 'rooms.sqlite'),
       seedUsers: 500,
       redisUrl: undefined,
+      cacheName: `test-rooms-${process.pid}-${Date.now()}`,
       debugToken: undefined,
       roomIdleMs: 60_000,
       maxRooms: 1000,

@@ -35,6 +35,10 @@ export async function startApp(config: ServiceConfig): Promise<App> {
 
   // Listen first: the node's own URL (its entry in NODES) is known only once the port is.
   const server = createServer();
+  // Longer than any client's idle keep-alive socket (the load generator's, a proxy's), so a
+  // request never races the server closing its socket (ECONNRESET on the client).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'tiercache/errors';
+import { InvalidArgumentError, InvalidOptionError } from 'tiercache/errors';
 import { SEAT_COUNT } from '../room/index.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { LoadTarget, Outcome } from './load-target.ts';
@@ -60,7 +60,7 @@ const ACTION_WEIGHT = ACTIONS.reduce((sum, [, w]) => sum + w, 0);
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${name} must be a positive number, got ${value}`);
+    throw new InvalidOptionError(name, `must be a positive number, got ${value}`);
   }
   return value;
 }

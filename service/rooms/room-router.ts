@@ -1,4 +1,4 @@
-import { InvalidArgumentError, RoomLimitError, RoomStoppedError } from 'tiercache/errors';
+import { InvalidOptionError, RoomLimitError, RoomStoppedError } from 'tiercache/errors';
 import type { RoomWorker } from './room-worker.ts';
 
 /** Builds the worker of a room the first time a message for it arrives. */
@@ -25,7 +25,7 @@ const DEFAULT_MAX_ROOMS = 10_000;
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+    throw new InvalidOptionError(name, `must be a positive integer, got ${value}`);
   }
   return value;
 }

@@ -1,4 +1,9 @@
-import { InvalidArgumentError, RoomBusyError, RoomStoppedError } from 'tiercache/errors';
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  RoomBusyError,
+  RoomStoppedError,
+} from 'tiercache/errors';
 import { Mailbox } from './mailbox.ts';
 
 /** Handles a request and returns its reply; the sender awaits the reply. */
@@ -86,7 +91,7 @@ export class RoomWorker {
   constructor(rid: string, options: RoomWorkerOptions = {}) {
     const mailboxSize = options.mailboxSize ?? DEFAULT_MAILBOX_SIZE;
     if (!Number.isInteger(mailboxSize) || mailboxSize < 1) {
-      throw new InvalidArgumentError(`mailboxSize must be a positive integer, got ${mailboxSize}`);
+      throw new InvalidOptionError('mailboxSize', `must be a positive integer, got ${mailboxSize}`);
     }
     this.rid = rid;
     this.#mailbox = new Mailbox(mailboxSize);

@@ -64,9 +64,9 @@ test('close() drains every mailbox before stopping, then refuses new rooms', asy
 
 test('bad router options fail at construction', () => {
   assert.throws(() => new RoomRouter({ createRoom: echoRoom, idleMs: 0 }), {
-    code: 'TIERCACHE_INVALID_ARGUMENT',
+    code: 'TIERCACHE_INVALID_OPTION',
   });
   assert.throws(() => new RoomRouter({ createRoom: echoRoom, maxRooms: 1.5 }), {
-    code: 'TIERCACHE_INVALID_ARGUMENT',
+    code: 'TIERCACHE_INVALID_OPTION',
   });
 });

@@ -43,6 +43,6 @@ test('a full mailbox refuses with TIERCACHE_ROOM_BUSY and keeps what it queued',
 test('the default mailbox holds 500 messages, as the story’s channel', () => {
   assert.equal(new RoomWorker('x').mailboxSize, 500);
   assert.throws(() => new RoomWorker('x', { mailboxSize: 0 }), {
-    code: 'TIERCACHE_INVALID_ARGUMENT',
+    code: 'TIERCACHE_INVALID_OPTION',
   });
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+export { collectGarbage } from './full-gc.ts';
 export { LoadControl } from './load-control.ts';
 export { type MetricsSample, MetricsSampler } from './metrics-sampler.ts';
 export { type LoggedWarning, WarningLog } from './warning-log.ts';

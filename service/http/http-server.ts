@@ -4,11 +4,13 @@ import type { DiagnosticsHandler } from 'tiercache/diagnostics';
 import { z } from 'zod';
 import { BUG_MODE_SCALE } from '../cache/index.ts';
 import { FORWARDED_HEADER, forwardRequest, NODE_HEADER, type NodeRing } from '../cluster/index.ts';
+import { collectGarbage } from '../dashboard/full-gc.ts';
 import type { LoadControl } from '../dashboard/load-control.ts';
 import type { MetricsSampler } from '../dashboard/metrics-sampler.ts';
 import type { WarningLog } from '../dashboard/warning-log.ts';
 import { RoomIdSchema, RoomMessageSchema } from '../room/index.ts';
 import type { RoomService } from '../room-service.ts';
+import { createControlGuard } from './control-auth.ts';
 import { HttpError, HttpErrorCodes } from './http-error.ts';
 import { readJsonBody } from './read-body.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -55,6 +57,7 @@ export function serveHttp(server: Server, deps: HttpServerDeps): RoomSockets {
   const assets = dashboardAssets();
   const sockets = new RoomSockets(service, ring);
   const maxBody = service.config.maxBodyBytes;
+  const guardControl = createControlGuard(service.config.debugToken);
 
   async function handleRoom(
     req: IncomingMessage,
@@ -101,6 +104,7 @@ export function serveHttp(server: Server, deps: HttpServerDeps): RoomSockets {
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    guardControl(req, url);
     const method = req.method ?? 'GET';
     switch (`${method} ${url.pathname}`) {
       case 'GET /api/metrics':
@@ -111,8 +115,13 @@ export function serveHttp(server: Server, deps: HttpServerDeps): RoomSockets {
         return sendJson(res, 200, memoryStores());
       case 'POST /api/mode': {
         const { mode } = validate(ModeSchema, await readJsonBody(req, maxBody), 'mode');
-        return sendJson(res, 200, await service.setMode(mode));
+        const switched = await service.setMode(mode);
+        // Stores closed by the switch free their arenas only at a major GC: run one now.
+        const gc = switched.released > 0 ? await collectGarbage() : undefined;
+        return sendJson(res, 200, { ...switched, gc });
       }
+      case 'POST /api/gc':
+        return sendJson(res, 200, await collectGarbage());
       case 'POST /api/load': {
         const { action, ...options } = validate(
           LoadSchema,

@@ -202,6 +202,7 @@ $('load-start').addEventListener('click', () => {
       $('load-status').textContent = error.message;
     });
 });
+$('full-gc').addEventListener('click', () => api('/api/gc', {}));
 $('load-stop').addEventListener('click', () =>
   api('/api/load', { action: 'stop' }).then(pollState),
 );
@@ -210,6 +211,14 @@ window.addEventListener('resize', () => {
     plot.setSize({ width: Math.max(280, $(CHARTS[i].id).clientWidth - 16), height: 180 });
   });
 });
+
+if (token) {
+  for (const link of document.querySelectorAll('.links a')) {
+    const url = new URL(link.href);
+    url.searchParams.set('token', token);
+    link.href = url.toString();
+  }
+}
 
 every(1000, pollMetrics);
 every(1000, pollState);

@@ -11,13 +11,17 @@ function formatBytes(bytes) {
   return `${bytes} B`;
 }
 
+// Opened from another machine, the page needs the node's DEBUG_TOKEN: pass it as ?token=.
+const token = new URLSearchParams(location.search).get('token');
+
 async function api(path, body) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
   const init =
     body === undefined
-      ? {}
+      ? { headers }
       : {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...headers, 'content-type': 'application/json' },
           body: JSON.stringify(body),
         };
   const res = await fetch(path, init);

@@ -104,7 +104,7 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
   mkdirSync(outDir, { recursive: true });
   const shown = await samples(page);
   await until('one more sample', async () => (await samples(page)) > shown); // the climb on the charts
-  await page.screenshot({ path: `${outDir}dashboard.png`, fullPage: true });
+  await page.screenshot({ path: `${outDir}dashboard-bug-mode.png`, fullPage: true });
 
   // Back to the fix: rooms give up their own stores, the reserved figure falls back.
   await page.click('#mode-shared');
@@ -113,6 +113,10 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
     'reserved bytes back down',
     async () => (await bytes(page, 'fig-reserved')) < ceiling,
   );
+  // The whole story on one picture: the shared baseline, the climb, the drop.
+  const after = await samples(page);
+  await until('the drop on the charts', async () => (await samples(page)) >= after + 3);
+  await page.screenshot({ path: `${outDir}dashboard.png`, fullPage: true });
   await page.click('#load-stop');
   await until('the load done', async () => /done/.test(await text(page, '#load-status')));
   assert.deepEqual(errors, [], 'no script errors on the page');

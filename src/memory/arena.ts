@@ -8,7 +8,7 @@
  * little reserves little. The arena only manages chunks and locations; the shard decides when to
  * reserve bytes, relocate entries and release chunks.
  *
- * A location packs `chunk id << offsetBits | offset / 8` into a u32 (offsets are 8-aligned).
+ * A location packs `chunk id << offsetBits | offset / 8` into 32 bits (offsets are 8-aligned).
  * Ids start at 1 so that location 0 can mean "empty" in the index.
  *
  * @module
@@ -18,14 +18,27 @@ import { ENTRY_ALIGN } from './entry-layout.ts';
 /** Size of the first chunk of a shard, in bytes (smaller only when the shard's limit is). */
 export const MIN_CHUNK_BYTES = 4096;
 
+/**
+ * A Node Buffer with its per-encoding methods typed. `Buffer#toString` and `Buffer#write` look
+ * up the encoding and then call exactly these methods, which every Node Buffer has but
+ * @types/node does not declare; calling them directly takes that dispatch off the hot path.
+ */
+export interface ArenaBytes extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  ucs2Slice(start: number, end: number): string;
+  latin1Write(text: string, offset: number, length: number): number;
+  utf8Write(text: string, offset: number, length: number): number;
+}
+
 /** One Buffer of entries, with typed-array views for reading headers. */
 export class Chunk {
   /** Id used in locations, >= 1. */
   readonly id: number;
   /** The bytes; `byteOffset` is 0 (allocUnsafeSlow), so the views below alias it exactly. */
-  readonly bytes: Buffer;
-  /** 32-bit view for header words. */
-  readonly words: Uint32Array;
+  readonly bytes: ArenaBytes;
+  /** 32-bit view for header words (signed, like the index: values stay small integers). */
+  readonly words: Int32Array;
   /** 64-bit float view for expiry times. */
   readonly doubles: Float64Array;
   /** 16-bit view for UTF-16 keys. */
@@ -37,9 +50,9 @@ export class Chunk {
 
   constructor(id: number, size: number) {
     this.id = id;
-    this.bytes = Buffer.allocUnsafeSlow(size);
+    this.bytes = Buffer.allocUnsafeSlow(size) as ArenaBytes;
     const buffer = this.bytes.buffer;
-    this.words = new Uint32Array(buffer, 0, size >>> 2);
+    this.words = new Int32Array(buffer, 0, size >>> 2);
     this.doubles = new Float64Array(buffer, 0, size >>> 3);
     this.units = new Uint16Array(buffer, 0, size >>> 1);
   }
@@ -98,7 +111,8 @@ export class Arena {
 
   /** The packed location of byte `offset` of `chunk`. */
   location(chunk: Chunk, offset: number): number {
-    return (chunk.id * 2 ** this.#offsetBits + offset / ENTRY_ALIGN) >>> 0;
+    // `| 0`: the 32-bit pattern as a signed int32, the form the index stores (see index-table.ts).
+    return (chunk.id * 2 ** this.#offsetBits + offset / ENTRY_ALIGN) | 0;
   }
 
   /** The chunk a location points into. */
@@ -118,7 +132,11 @@ export class Arena {
    */
   nextChunkSize(need: number, available: number): number {
     if (this.#fifo.length >= this.#maxChunks) return 0;
-    let size = Math.max(need, Math.min(this.#nextSize, this.#maxChunkBytes));
+    // A new chunk at most half the arena's size: growth by at most 1.5x keeps a shard's
+    // reservation close to what it holds.
+    let grow = Math.min(this.#nextSize, this.#maxChunkBytes);
+    while (grow > MIN_CHUNK_BYTES && grow > this.#bytes / 2) grow /= 2;
+    let size = Math.max(need, grow);
     if (size > available) size = Math.floor(available / ENTRY_ALIGN) * ENTRY_ALIGN;
     return size >= need ? size : 0;
   }

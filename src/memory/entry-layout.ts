@@ -1,15 +1,15 @@
 /**
  * The byte layout of one entry in an arena chunk, as named constants.
  *
- * Every entry starts on an 8-byte boundary so the chunk's `Uint32Array` / `Float64Array` /
+ * Every entry starts on an 8-byte boundary so the chunk's `Int32Array` / `Float64Array` /
  * `Uint16Array` views can read header fields and UTF-16 keys without `DataView` calls:
  *
  * | byte | size | field                                                            |
  * | ---- | ---- | ---------------------------------------------------------------- |
- * | 0    | 4    | hash of the key (u32)                                            |
- * | 4    | 4    | slot bytes: the whole slot, header included, 8-aligned (u32)     |
+ * | 0    | 4    | hash of the key (i32)                                            |
+ * | 4    | 4    | slot bytes: the whole slot, header included, 8-aligned (i32)     |
  * | 8    | 8    | expiry, absolute ms on the store's clock, 0 = never (f64)        |
- * | 16   | 4    | value length in bytes (u32)                                      |
+ * | 16   | 4    | value length in bytes (i32)                                      |
  * | 20   | 4    | key length in UTF-16 code units << 8, then flags in the low byte |
  * | 24   | k    | key: 1 byte per code unit (latin1) or 2 (UTF-16, `FLAG_WIDE_KEY`) |
  * | 24+k | v    | value bytes                                                      |
@@ -26,15 +26,15 @@ export const HEADER_BYTES = 24;
 /** Entries start on multiples of this, so typed-array views can read the header. */
 export const ENTRY_ALIGN = 8;
 
-/** Index of the hash in the chunk's `Uint32Array`, relative to `offset >>> 2`. */
+/** Index of the hash in the chunk's `Int32Array`, relative to `offset >>> 2`. */
 export const HASH_WORD = 0;
-/** Index of the slot size in the chunk's `Uint32Array`, relative to `offset >>> 2`. */
+/** Index of the slot size in the chunk's `Int32Array`, relative to `offset >>> 2`. */
 export const SLOT_WORD = 1;
 /** Index of the expiry in the chunk's `Float64Array`, relative to `offset >>> 3`. */
 export const EXPIRES_DOUBLE = 1;
-/** Index of the value length in the chunk's `Uint32Array`, relative to `offset >>> 2`. */
+/** Index of the value length in the chunk's `Int32Array`, relative to `offset >>> 2`. */
 export const VALUE_LENGTH_WORD = 4;
-/** Index of key length + flags in the chunk's `Uint32Array`, relative to `offset >>> 2`. */
+/** Index of key length + flags in the chunk's `Int32Array`, relative to `offset >>> 2`. */
 export const KEY_INFO_WORD = 5;
 
 /** Key length is stored in the upper 24 bits of the key-info word. */

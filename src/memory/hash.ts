@@ -6,10 +6,10 @@
  * @module
  */
 
-/** A function from a key to an unsigned 32-bit hash. */
+/** A function from a key to a 32-bit hash (only the low 32 bits are used). */
 export type HashFunction = (key: string) => number;
 
-/** Hashes a JS string to an unsigned 32-bit integer, reading code units directly. */
+/** Hashes a JS string to a 32-bit integer (signed int32), reading code units directly. */
 export function hashString(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -22,6 +22,6 @@ export function hashString(key: string): number {
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  // A signed int32 stays a small integer in V8; an unsigned value above 2^31 would be boxed.
+  return h ^ (h >>> 16);
 }

@@ -1,31 +1,35 @@
 /**
- * One shard's index: an open-addressing hash table in two typed arrays, key hash -> entry
+ * One shard's index: an open-addressing hash table in one `Int32Array`, key hash -> entry
  * location, with no per-entry JS object.
  *
- * - Slot `i` holds `hashes[i]` and `locations[i]`; location 0 marks an empty slot (arena chunk
- *   ids start at 1, so a real location is never 0).
+ * - Values are signed int32 (hashes and locations are 32-bit patterns): V8 keeps them as small
+ *   integers, where unsigned values above 2^31 would be boxed on the hot path.
+ * - Slot `s` occupies the pair `[2s] = hash, [2s + 1] = location`: hash and location share a
+ *   cache line, so a probe costs one memory access (two parallel arrays cost two on a miss).
+ *   Callers address slots by their even position `p = 2s`.
+ * - Location 0 marks an empty slot (arena chunk ids start at 1, so a real location is never 0).
  * - Home slot: Fibonacci hashing, `imul(hash, 2^32 / phi) >>> (32 - log2(capacity))`, which
  *   takes the high bits; the store already used the low bits to pick the shard.
- * - Linear probing: the next slot is `(i + 1) & mask`. Lookups stop at the first empty slot.
+ * - Linear probing: the next position is `(p + 2) & mask`. Lookups stop at the first empty slot.
  * - Deletion by backward shift (no tombstones): later members of the probe run move back into
- *   the hole when their home lies at or before it, so lookups stay short after many deletes.
- * - Grows x2 above 70 % load, shrinks /2 below 1/8 load (hysteresis so a key set/deleted at the
- *   boundary does not resize each time). Each slot costs 8 bytes.
+ *   the hole unless their home lies cyclically after the hole, so lookups stay short after many
+ *   deletes.
+ * - Grows x2 above 70 % load, shrinks below 1/8 load to a load of 1/4 to 1/2 (hysteresis, so a
+ *   key set and deleted at the boundary does not resize each time). Each slot costs 8 bytes.
  *
  * @module
  */
 
-/** Bytes one slot costs (a u32 hash and a u32 location). */
+/** Bytes one slot costs (a 32-bit hash and a 32-bit location). */
 export const SLOT_COST = 8;
-/** Smallest capacity a table has. */
+/** Smallest capacity a table has, in slots. */
 export const MIN_CAPACITY = 8;
 
 const PHI32 = 0x9e3779b1;
 
 /** The typed-array hash table of one shard. */
 export class IndexTable {
-  #hashes: Uint32Array;
-  #locations: Uint32Array;
+  #slots: Int32Array;
   #mask: number;
   #shift: number;
   #count = 0;
@@ -36,23 +40,17 @@ export class IndexTable {
   }
 
   constructor(capacity: number = MIN_CAPACITY) {
-    this.#hashes = new Uint32Array(capacity);
-    this.#locations = new Uint32Array(capacity);
-    this.#mask = capacity - 1;
+    this.#slots = new Int32Array(capacity * 2);
+    this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity);
   }
 
-  /** Hashes per slot (read by the shard's probe loop). */
-  get hashes(): Uint32Array {
-    return this.#hashes;
+  /** The slot pairs `[hash, location]` (read, and locations updated, by the shard). */
+  get slots(): Int32Array {
+    return this.#slots;
   }
 
-  /** Locations per slot, 0 = empty (read and updated in place by the shard). */
-  get locations(): Uint32Array {
-    return this.#locations;
-  }
-
-  /** `capacity - 1`: the probe wraps with `& mask`. */
+  /** Wraps a position: the next probe is `(p + 2) & mask`. */
   get mask(): number {
     return this.#mask;
   }
@@ -64,88 +62,85 @@ export class IndexTable {
 
   /** Number of slots. */
   get capacity(): number {
-    return this.#hashes.length;
+    return this.#slots.length >>> 1;
   }
 
-  /** Bytes held by the two arrays. */
+  /** Bytes held by the table. */
   get bytes(): number {
-    return this.#hashes.length * SLOT_COST;
+    return this.#slots.length * 4;
   }
 
-  /** The first slot probed for `hash`. */
+  /** The position of the first slot probed for `hash`. */
   home(hash: number): number {
-    return Math.imul(hash, PHI32) >>> this.#shift;
+    return (Math.imul(hash, PHI32) >>> this.#shift) << 1;
   }
 
-  /** The slot whose location is `location` (its hash is `hash`), or -1. */
-  slotOf(hash: number, location: number): number {
-    const locations = this.#locations;
+  /** The position whose location is `location` (its hash is `hash`), or -1. */
+  positionOf(hash: number, location: number): number {
+    const slots = this.#slots;
     const mask = this.#mask;
-    for (let i = this.home(hash); ; i = (i + 1) & mask) {
-      const at = locations[i]!;
-      if (at === location) return i;
+    for (let p = this.home(hash); ; p = (p + 2) & mask) {
+      const at = slots[p + 1]!;
+      if (at === location) return p;
       if (at === 0) return -1;
     }
   }
 
   /** Adds a slot; the caller has checked the key is absent and {@link needsGrowth} is false. */
   insert(hash: number, location: number): void {
-    const locations = this.#locations;
+    const slots = this.#slots;
     const mask = this.#mask;
-    let i = this.home(hash);
-    while (locations[i] !== 0) i = (i + 1) & mask;
-    this.#hashes[i] = hash;
-    locations[i] = location;
+    let p = this.home(hash);
+    while (slots[p + 1] !== 0) p = (p + 2) & mask;
+    slots[p] = hash;
+    slots[p + 1] = location;
     this.#count++;
   }
 
-  /** Empties slot `slot`, shifting later members of its probe run back into the hole. */
-  removeAt(slot: number): void {
-    const hashes = this.#hashes;
-    const locations = this.#locations;
+  /** Empties the slot at position `p`, shifting later members of its probe run into the hole. */
+  removeAt(p: number): void {
+    const slots = this.#slots;
     const mask = this.#mask;
-    let hole = slot;
-    for (let j = (hole + 1) & mask; locations[j] !== 0; j = (j + 1) & mask) {
-      const home = this.home(hashes[j]!);
-      // Move j into the hole unless its home lies cyclically in (hole, j]: then it would be
-      // placed before its home and become unreachable.
-      const homeInRange = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (!homeInRange) {
-        hashes[hole] = hashes[j]!;
-        locations[hole] = locations[j]!;
-        hole = j;
+    let hole = p;
+    for (let q = (hole + 2) & mask; slots[q + 1] !== 0; q = (q + 2) & mask) {
+      const home = this.home(slots[q]!);
+      // q may fill the hole unless its home lies cyclically in (hole, q]: moved before its home,
+      // it would be unreachable.
+      const homeAfterHole = hole <= q ? hole < home && home <= q : hole < home || home <= q;
+      if (!homeAfterHole) {
+        slots[hole] = slots[q]!;
+        slots[hole + 1] = slots[q + 1]!;
+        hole = q;
       }
     }
-    locations[hole] = 0;
+    slots[hole + 1] = 0;
     this.#count--;
   }
 
   /** Whether one more insert would cross the 70 % load limit. */
   needsGrowth(): boolean {
-    return (this.#count + 1) * 10 > this.#hashes.length * 7;
+    return (this.#count + 1) * 10 > this.capacity * 7;
   }
 
   /** The capacity to shrink to when the table is sparse (below 1/8 load), else 0. */
   shrinkTarget(): number {
-    const capacity = this.#hashes.length;
+    const capacity = this.capacity;
     if (capacity <= MIN_CAPACITY || this.#count * 8 >= capacity) return 0;
     let target = capacity >>> 1;
     while (target > MIN_CAPACITY && this.#count * 4 < target) target >>>= 1;
     return target;
   }
 
-  /** Rehashes every slot into new arrays of `capacity` slots (a power of two). */
+  /** Rehashes every slot into a new array of `capacity` slots (a power of two). */
   resize(capacity: number): void {
-    const oldHashes = this.#hashes;
-    const oldLocations = this.#locations;
-    this.#hashes = new Uint32Array(capacity);
-    this.#locations = new Uint32Array(capacity);
-    this.#mask = capacity - 1;
+    const old = this.#slots;
+    this.#slots = new Int32Array(capacity * 2);
+    this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity);
     this.#count = 0;
-    for (let i = 0; i < oldLocations.length; i++) {
-      const location = oldLocations[i]!;
-      if (location !== 0) this.insert(oldHashes[i]!, location);
+    for (let p = 0; p < old.length; p += 2) {
+      const location = old[p + 1]!;
+      if (location !== 0) this.insert(old[p]!, location);
     }
   }
 }

@@ -103,7 +103,7 @@ export class MemoryStore {
       name: resolved.name,
       maxBytes: resolved.maxBytes,
       createdAt: Date.now(),
-      createdBy: creationSite(),
+      createdBy: creationSite(new.target),
       account: this.#host.account,
       ref: new WeakRef(this),
       timer: undefined,
@@ -163,8 +163,10 @@ export class MemoryStore {
     let valueBytes: number;
     let ascii = false;
     if (typeof value === 'string') {
-      ascii = isAscii(value);
-      valueBytes = ascii ? value.length : Buffer.byteLength(value, 'utf8');
+      // One native call gives both: UTF-8 length equals UTF-16 length only for ASCII text
+      // (measured several times faster than a charCodeAt scan of a 100-char value).
+      valueBytes = Buffer.byteLength(value, 'utf8');
+      ascii = valueBytes === value.length;
     } else if (value instanceof Uint8Array) {
       valueBytes = value.byteLength;
     } else {
@@ -177,7 +179,7 @@ export class MemoryStore {
     if (entryBytes > this.#options.maxEntryBytes) {
       throw new EntryTooLargeError(entryBytes, this.#options.maxEntryBytes);
     }
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const index = hash & this.#shardMask;
     const shard = this.#shards[index] ?? this.#createShard(index);
     if (shard === undefined) return false;
@@ -196,7 +198,7 @@ export class MemoryStore {
   get(key: string): Buffer | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -211,7 +213,7 @@ export class MemoryStore {
   getString(key: string): string | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -226,7 +228,7 @@ export class MemoryStore {
   has(key: string): boolean {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) return false;
     const found = shard.has(key, hash);
@@ -238,7 +240,7 @@ export class MemoryStore {
   delete(key: string): boolean {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key);
+    const hash = this.#hash(key) | 0;
     const index = hash & this.#shardMask;
     const shard = this.#shards[index];
     if (shard === undefined) return false;
@@ -316,7 +318,7 @@ export class MemoryStore {
       if (keys === undefined) continue;
       for (const key of keys) {
         this.#assertOpen();
-        const hash = this.#hash(key);
+        const hash = this.#hash(key) | 0;
         const shard = this.#shards[hash & this.#shardMask];
         if (shard === undefined || !shard.has(key, hash)) continue;
         // Read without touching hit/miss counters: iteration is not a cache lookup.
@@ -408,11 +410,6 @@ function checkSetOptions(options: unknown): number | undefined {
     throw new InvalidArgumentError(`ttlMs must be a finite number >= 0 (ms), got ${String(ttlMs)}`);
   }
   return ttlMs;
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 function hasWideUnit(text: string): boolean {

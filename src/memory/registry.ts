@@ -60,7 +60,8 @@ export interface StoreRecord {
 export const DEFAULT_MANY_STORES_THRESHOLD = 64;
 
 const records = new Set<StoreRecord>();
-const liveBySite = new Map<string, number>();
+/** Live stores per creation site; the entry also holds the one copy of the site's text. */
+const sites = new Map<string, { readonly site: string; live: number }>();
 const warnedSites = new Set<string>();
 let threshold = DEFAULT_MANY_STORES_THRESHOLD;
 
@@ -109,19 +110,76 @@ export function setManyStoresThreshold(value: number): void {
   threshold = value;
 }
 
-/** The first stack frame outside tiercache: where user code created a store. */
-export function creationSite(): string {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 32;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  for (const line of stack.split('\n').slice(1)) {
-    const frame = line.trim().replace(/^at /, '');
-    if (frame.includes(LIBRARY_PATH) || frame.includes(LIBRARY_URL)) continue;
-    if (frame.startsWith('node:') || frame.includes('(node:')) continue;
-    return frame;
+/** Formatted creation sites by raw position (`file:line:column` before source maps). */
+const formattedSites = new Map<string, string>();
+const MAX_FORMATTED_SITES = 4096;
+
+/**
+ * The first stack frame outside tiercache: where user code created a store, as Node prints it
+ * (source-mapped when source maps are on). `below` is the function whose caller to start from
+ * (the store's constructor).
+ *
+ * Formatting a stack trace costs kilobytes of garbage, which 10,000 stores from one loop turn
+ * into megabytes of resident memory; so the frames are first read as structured call sites, and
+ * the formatted text is produced once per site and reused.
+ */
+// biome-ignore lint/complexity/noBannedTypes: captureStackTrace takes any function.
+export function creationSite(below: Function): string {
+  // Usually the constructor's caller is the site: look at a few frames, then at more.
+  let frames = captureStack(below, 3, structured) as NodeJS.CallSite[];
+  if (frames.every((frame) => isLibraryFile(frame.getFileName() ?? ''))) {
+    frames = captureStack(below, 16, structured) as NodeJS.CallSite[];
+  }
+  for (let i = 0; i < frames.length; i++) {
+    const file = frames[i]!.getFileName() ?? '';
+    if (isLibraryFile(file)) continue;
+    const position = `${file}:${frames[i]!.getLineNumber()}:${frames[i]!.getColumnNumber()}`;
+    let text = formattedSites.get(position);
+    if (text === undefined) {
+      const lines = String(captureStack(below, i + 1, undefined)).split('\n');
+      // Copied, so that the site does not keep the whole stack text alive.
+      text = Buffer.from((lines[i + 1] ?? '').trim().replace(/^at /, '')).toString();
+      if (formattedSites.size >= MAX_FORMATTED_SITES) formattedSites.clear();
+      formattedSites.set(position, text);
+    }
+    return text;
   }
   return '<unknown>';
+}
+
+type PrepareStackTrace = (error: Error, callSites: NodeJS.CallSite[]) => unknown;
+
+const structured: PrepareStackTrace = (_error, callSites) => callSites;
+
+/** Captures `depth` frames below `below`, as `prepare` presents them (undefined: Node's text). */
+function captureStack(
+  // biome-ignore lint/complexity/noBannedTypes: captureStackTrace takes any function.
+  below: Function,
+  depth: number,
+  prepare: PrepareStackTrace | undefined,
+): unknown {
+  const errorClass = Error as { prepareStackTrace?: PrepareStackTrace };
+  const original = errorClass.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    errorClass.prepareStackTrace = prepare;
+    Error.stackTraceLimit = depth;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, below);
+    return holder.stack ?? [];
+  } finally {
+    errorClass.prepareStackTrace = original;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function isLibraryFile(file: string): boolean {
+  return (
+    file.startsWith(LIBRARY_URL) ||
+    file.startsWith(LIBRARY_PATH) ||
+    file.startsWith('node:') ||
+    file === ''
+  );
 }
 
 /** Adds a store; warns when its creation site now has too many live stores. */
@@ -129,8 +187,12 @@ export function registerStore(store: RegisteredStore, record: StoreRecord): void
   records.add(record);
   finalizer.register(store, record, record);
   record.account.budget?.attachStore();
-  const live = (liveBySite.get(record.createdBy) ?? 0) + 1;
-  liveBySite.set(record.createdBy, live);
+  let site = sites.get(record.createdBy);
+  if (site === undefined) {
+    site = { site: record.createdBy, live: 0 };
+    sites.set(record.createdBy, site);
+  }
+  const live = ++site.live;
   if (live > threshold && !warnedSites.has(record.createdBy)) {
     warnedSites.add(record.createdBy);
     process.emitWarning(
@@ -155,7 +217,6 @@ function settle(record: StoreRecord): void {
   account.budget?.release(account.bytes);
   account.bytes = 0;
   account.budget?.detachStore();
-  const live = (liveBySite.get(record.createdBy) ?? 1) - 1;
-  if (live > 0) liveBySite.set(record.createdBy, live);
-  else liveBySite.delete(record.createdBy);
+  const site = sites.get(record.createdBy);
+  if (site !== undefined && --site.live === 0) sites.delete(record.createdBy);
 }

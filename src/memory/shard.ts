@@ -13,6 +13,7 @@
 import type { Arena as ArenaType, Chunk } from './arena.ts';
 import { Arena, MIN_CHUNK_BYTES } from './arena.ts';
 import {
+  ENTRY_ALIGN,
   EXPIRES_DOUBLE,
   FLAG_ASCII_VALUE,
   FLAG_DEAD,
@@ -125,8 +126,8 @@ export class Shard {
     const end = start + words[(offset >>> 2) + VALUE_LENGTH_WORD]!;
     // ASCII bytes decode identically as latin1, and latin1 decoding is a plain widening copy.
     return (words[(offset >>> 2) + KEY_INFO_WORD]! & FLAG_ASCII_VALUE) !== 0
-      ? chunk.bytes.toString('latin1', start, end)
-      : chunk.bytes.toString('utf8', start, end);
+      ? chunk.bytes.latin1Slice(start, end)
+      : chunk.bytes.utf8Slice(start, end);
   }
 
   /** Whether a live entry exists under `key` (no hit or miss is counted). */
@@ -154,8 +155,8 @@ export class Shard {
       (key.length << KEY_LENGTH_SHIFT) |
       (keyWide ? FLAG_WIDE_KEY : 0) |
       (valueAscii ? FLAG_ASCII_VALUE : 0);
-    const slot = this.#find(key, hash);
-    if (slot >= 0) {
+    const position = this.#find(key, hash);
+    if (position >= 0) {
       const chunk = this.#foundChunk!;
       const offset = this.#foundOffset;
       const word = offset >>> 2;
@@ -168,7 +169,7 @@ export class Shard {
         writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii);
         return true;
       }
-      this.#kill(slot, chunk, offset, capacity);
+      this.#kill(position, chunk, offset, capacity);
     }
     if (this.#table.needsGrowth() && !this.#growIndex()) return false;
     const location = this.#allocate(size);
@@ -188,7 +189,7 @@ export class Shard {
       const base = keyStart >>> 1;
       for (let i = 0; i < key.length; i++) units[base + i] = key.charCodeAt(i);
     } else {
-      chunk.bytes.write(key, keyStart, key.length, 'latin1');
+      chunk.bytes.latin1Write(key, keyStart, key.length);
     }
     writeValue(chunk, keyStart + keyBytes, value, valueBytes, valueAscii);
     chunk.live += size;
@@ -199,12 +200,12 @@ export class Shard {
 
   /** Removes `key`; true when a live entry was removed. */
   delete(key: string, hash: number): boolean {
-    const slot = this.#findLive(key, hash);
-    if (slot < 0) return false;
+    const position = this.#findLive(key, hash);
+    if (position < 0) return false;
     const chunk = this.#foundChunk!;
     const offset = this.#foundOffset;
     this.#queueRemoval(chunk, offset, 'deleted');
-    this.#kill(slot, chunk, offset, chunk.words[(offset >>> 2) + SLOT_WORD]!);
+    this.#kill(position, chunk, offset, chunk.words[(offset >>> 2) + SLOT_WORD]!);
     this.#afterRemovals();
     return true;
   }
@@ -275,11 +276,8 @@ export class Shard {
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
   preallocate(bytes: number, maxChunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
-    while (remaining >= MIN_CHUNK_BYTES) {
-      const size = Math.min(
-        maxChunkBytes,
-        Math.floor(remaining / MIN_CHUNK_BYTES) * MIN_CHUNK_BYTES,
-      );
+    while (remaining >= ENTRY_ALIGN * 8) {
+      const size = Math.min(maxChunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
       if (!this.#tryReserve(size)) return;
       // Added as empty chunks: the fill order is oldest-first, so they are used before new ones.
       this.#arena.add(size);
@@ -289,17 +287,16 @@ export class Shard {
 
   // --- lookup ---
 
-  /** Slot of `key` (expired or not), setting the found registers; -1 when absent. */
+  /** Index position of `key` (expired or not), setting the found registers; -1 when absent. */
   #find(key: string, hash: number): number {
     const table = this.#table;
-    const hashes = table.hashes;
-    const locations = table.locations;
+    const slots = table.slots;
     const mask = table.mask;
-    for (let i = table.home(hash); ; i = (i + 1) & mask) {
-      const location = locations[i]!;
+    for (let p = table.home(hash); ; p = (p + 2) & mask) {
+      const location = slots[p + 1]!;
       if (location === 0) return -1;
-      if (hashes[i] === hash) {
-        if (this.#keyAt(location, key)) return i;
+      if (slots[p] === hash) {
+        if (this.#keyAt(location, key)) return p;
         this.#host.counters.collisions++;
       }
     }
@@ -307,17 +304,17 @@ export class Shard {
 
   /** Like {@link #find}, but an expired entry is removed (and reported) and counts as absent. */
   #findLive(key: string, hash: number): number {
-    const slot = this.#find(key, hash);
-    if (slot < 0) return -1;
+    const position = this.#find(key, hash);
+    if (position < 0) return -1;
     const chunk = this.#foundChunk!;
     const offset = this.#foundOffset;
     const expiresAt = chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE]!;
     if (expiresAt !== 0 && expiresAt <= this.#host.now()) {
-      this.#expire(chunk, offset, chunk.words[(offset >>> 2) + SLOT_WORD]!, slot);
+      this.#expire(chunk, offset, chunk.words[(offset >>> 2) + SLOT_WORD]!, position);
       this.#afterRemovals();
       return -1;
     }
-    return slot;
+    return position;
   }
 
   /** Whether the entry at `location` has key `key`; on a match sets the found registers. */
@@ -344,25 +341,19 @@ export class Shard {
 
   // --- removal ---
 
-  /** Removes slot `slot` (the entry at chunk/offset) from the index and frees its bytes. */
-  #kill(slot: number, chunk: Chunk, offset: number, capacity: number): void {
-    this.#table.removeAt(slot);
+  /** Removes index position `position` (the entry at chunk/offset) and frees its slot. */
+  #kill(position: number, chunk: Chunk, offset: number, capacity: number): void {
+    this.#table.removeAt(position);
     chunk.words[(offset >>> 2) + KEY_INFO_WORD]! |= FLAG_DEAD;
     chunk.live -= capacity;
     this.#liveBytes -= capacity;
     if (chunk.live === 0) this.#chunkEmptied(chunk);
   }
 
-  #expire(chunk: Chunk, offset: number, capacity: number, slot?: number): void {
+  #expire(chunk: Chunk, offset: number, capacity: number, position?: number): void {
     this.#queueRemoval(chunk, offset, 'expired');
     this.#host.counters.expirations++;
-    const at =
-      slot ??
-      this.#table.slotOf(
-        chunk.words[(offset >>> 2) + HASH_WORD]!,
-        this.#arena.location(chunk, offset),
-      );
-    this.#kill(at, chunk, offset, capacity);
+    this.#kill(position ?? this.#positionAt(chunk, offset), chunk, offset, capacity);
   }
 
   /** A chunk holds nothing live: the head rewinds, any other chunk is released. */
@@ -391,12 +382,23 @@ export class Shard {
     const arena = this.#arena;
     if (this.#table.count === 0) {
       for (const chunk of [...arena.chunks]) this.#releaseChunk(chunk);
-    } else if (arena.chunkCount > 1 && arena.bytes - this.#liveBytes > arena.bytes / 2) {
-      // Over half the arena is free: relocate the oldest chunk's survivors so it can go.
-      this.#clean(0, false);
+    } else if (arena.bytes - this.#liveBytes > arena.bytes / 2) {
+      // Over half the arena is free: relocate the oldest chunk's survivors so it can go, or move
+      // a lone, mostly empty chunk's entries into a smaller one.
+      if (arena.chunkCount > 1) this.#clean(0, false);
+      else this.#shrinkHead();
     }
     const target = this.#table.shrinkTarget();
     if (target > 0) this.#resizeIndex(target);
+  }
+
+  #shrinkHead(): void {
+    const head = this.#arena.head!;
+    let size = MIN_CHUNK_BYTES;
+    while (size < this.#liveBytes * 2) size *= 2;
+    if (size >= head.size || !this.#tryReserve(size)) return;
+    this.#arena.add(size);
+    this.#clean(0, false);
   }
 
   // --- space ---
@@ -433,7 +435,7 @@ export class Shard {
   #evictOldestChunk(): boolean {
     const oldest = this.#arena.oldest;
     if (oldest === undefined) return false;
-    this.#clean(oldest.size, true, true);
+    this.#clean(0, true);
     return true;
   }
 
@@ -451,6 +453,13 @@ export class Shard {
       if (oldest !== head && oldest.used === 0 && oldest.size >= size) {
         // A chunk preallocated by `initialBytes` and never written: fill it next.
         arena.rotateToHead(oldest);
+        continue;
+      }
+      if (round <= arena.chunkCount && arena.bytes - this.#liveBytes > arena.bytes / 3) {
+        // A third of the arena is dead: reclaim it before growing (copying at most 2 bytes
+        // per byte freed), so a store that only overwrites stays near 1.5x its live bytes
+        // instead of climbing to maxBytes.
+        this.#clean(size, false);
         continue;
       }
       const chunkSize = arena.nextChunkSize(size, this.#limit - this.#reserved);
@@ -472,14 +481,15 @@ export class Shard {
   }
 
   /**
-   * Cleans the oldest chunk so that `need` bytes become free at the head. Dead slots are dropped,
-   * expired entries removed; live entries are relocated (first into the head's free tail, then
-   * compacted to the front of this chunk, which becomes the head), or, when the shard is truly
-   * full or `forceEvict`, the oldest are evicted until `need` bytes are free. `evictAll` evicts
-   * every live entry of the chunk (to free its bytes for the index). Returns false when the shard
-   * has no chunk.
+   * Cleans the oldest chunk so that `need` bytes become free at the head. Dead slots are dropped
+   * and expired entries removed. Live entries are relocated (first into the head's free tail,
+   * the rest compacted to the front of this chunk, which becomes the head) unless the shard is
+   * truly full (free bytes below `need` plus 1/16 of the arena) or `forceEvict`: then every live
+   * entry of the chunk is evicted, so eviction is strictly FIFO, a chunk at a time. An emptied
+   * chunk is reused as the head when it can hold `need`, otherwise released (always when `need`
+   * is 0). Returns false when the shard has no chunk.
    */
-  #clean(need: number, forceEvict: boolean, evictAll = false): boolean {
+  #clean(need: number, forceEvict: boolean): boolean {
     const arena = this.#arena;
     const chunk = arena.oldest;
     if (chunk === undefined) return false;
@@ -500,20 +510,20 @@ export class Shard {
       }
       const expiresAt = doubles[(offset >>> 3) + EXPIRES_DOUBLE]!;
       const expired = expiresAt !== 0 && expiresAt <= now;
-      if (expired || (evicting && (evictAll || chunk.size - chunk.live < need))) {
+      if (expired || evicting) {
         this.#queueRemoval(chunk, offset, expired ? 'expired' : 'evicted');
         if (expired) this.#host.counters.expirations++;
         else this.#host.counters.evictions++;
-        this.#table.removeAt(this.#slotAt(chunk, offset));
+        this.#table.removeAt(this.#positionAt(chunk, offset));
         chunk.live -= capacity;
         this.#liveBytes -= capacity;
         offset = next;
         continue;
       }
-      const slot = this.#slotAt(chunk, offset);
+      const position = this.#positionAt(chunk, offset);
       if (spill !== undefined && spill.size - spill.used >= capacity) {
         bytes.copy(spill.bytes, spill.used, offset, next);
-        this.#table.locations[slot] = arena.location(spill, spill.used);
+        this.#table.slots[position + 1] = arena.location(spill, spill.used);
         spill.used += capacity;
         spill.live += capacity;
         chunk.live -= capacity;
@@ -522,14 +532,14 @@ export class Shard {
         spill = undefined;
         if (write !== offset) {
           bytes.copyWithin(write, offset, next);
-          this.#table.locations[slot] = arena.location(chunk, write);
+          this.#table.slots[position + 1] = arena.location(chunk, write);
         }
         write += capacity;
       }
       offset = next;
     }
     chunk.used = write;
-    if (chunk.live === 0 && (need === 0 || evictAll || chunk.size < need)) {
+    if (chunk.live === 0 && (need === 0 || chunk.size < need)) {
       this.#releaseChunk(chunk);
     } else {
       arena.rotateToHead(chunk);
@@ -537,9 +547,9 @@ export class Shard {
     return true;
   }
 
-  /** The index slot of the live entry at chunk/offset. */
-  #slotAt(chunk: Chunk, offset: number): number {
-    return this.#table.slotOf(
+  /** The index position of the live entry at chunk/offset. */
+  #positionAt(chunk: Chunk, offset: number): number {
+    return this.#table.positionOf(
       chunk.words[(offset >>> 2) + HASH_WORD]!,
       this.#arena.location(chunk, offset),
     );
@@ -559,8 +569,8 @@ function readKey(chunk: Chunk, offset: number): string {
   const units = info >>> KEY_LENGTH_SHIFT;
   const start = offset + HEADER_BYTES;
   return (info & FLAG_WIDE_KEY) !== 0
-    ? chunk.bytes.toString('utf16le', start, start + units * 2)
-    : chunk.bytes.toString('latin1', start, start + units);
+    ? chunk.bytes.ucs2Slice(start, start + units * 2)
+    : chunk.bytes.latin1Slice(start, start + units);
 }
 
 function writeValue(
@@ -571,7 +581,8 @@ function writeValue(
   ascii: boolean,
 ): void {
   if (typeof value === 'string') {
-    chunk.bytes.write(value, start, length, ascii ? 'latin1' : 'utf8');
+    if (ascii) chunk.bytes.latin1Write(value, start, length);
+    else chunk.bytes.utf8Write(value, start, length);
   } else {
     chunk.bytes.set(value, start);
   }

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryStore } from 'tiercache/memory';
+
+test('reserved memory shrinks back after most entries are deleted', () => {
+  const store = new MemoryStore({ budget: null });
+  for (let i = 0; i < 100_000; i++) store.set(`user:${i}`, 'x'.repeat(100));
+  const full = store.reservedBytes;
+  for (let i = 0; i < 100_000; i++) if (i % 20 !== 0) store.delete(`user:${i}`);
+  assert.equal(store.size, 5000);
+  const after = store.reservedBytes;
+  assert.ok(after < full / 4, `reserved ${after} after deleting 95 %, was ${full}`);
+  for (let i = 0; i < 100_000; i += 20) assert.equal(store.getString(`user:${i}`), 'x'.repeat(100));
+  store.close();
+});
+
+test('deleting every entry returns every byte', () => {
+  const store = new MemoryStore({ budget: null });
+  for (let i = 0; i < 50_000; i++) store.set(`k${i}`, 'value');
+  assert.ok(store.reservedBytes > 0);
+  for (let i = 0; i < 50_000; i++) store.delete(`k${i}`);
+  assert.equal(store.reservedBytes, 0);
+  assert.equal(store.usedBytes, 0);
+  store.close();
+});
+
+test('clear() returns every byte at once', () => {
+  const store = new MemoryStore({ budget: null });
+  for (let i = 0; i < 50_000; i++) store.set(`k${i}`, 'value');
+  store.clear();
+  assert.equal(store.reservedBytes, 0);
+  store.close();
+});
+
+test('a lone large chunk is replaced by a smaller one when it empties out', () => {
+  const store = new MemoryStore({ shards: 1, budget: null });
+  for (let i = 0; i < 20_000; i++) store.set(`k${i}`, 'x'.repeat(100));
+  for (let i = 1; i < 20_000; i++) store.delete(`k${i}`);
+  assert.ok(store.reservedBytes <= 8192, `one entry left holds ${store.reservedBytes} bytes`);
+  assert.equal(store.getString('k0'), 'x'.repeat(100));
+  store.close();
+});

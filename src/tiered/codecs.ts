@@ -13,6 +13,11 @@ export interface Codec<V> {
   encode(value: V): Uint8Array | string;
   /** Decodes bytes produced by `encode` (possibly by another process). */
   decode(bytes: Buffer): V;
+  /**
+   * Optional, for codecs whose bytes are UTF-8 text: decodes the text directly, so a memory hit
+   * skips the Buffer copy (the store decodes ASCII through its fast latin1 path).
+   */
+  decodeText?(text: string): V;
 }
 
 /** JSON through `JSON.stringify` / `JSON.parse`: the default codec. */
@@ -28,6 +33,7 @@ export function jsonCodec<V = unknown>(): Codec<V> {
     decode(bytes) {
       return JSON.parse(bytes.toString('utf8')) as V;
     },
+    decodeText: (text) => JSON.parse(text) as V,
   };
 }
 
@@ -75,5 +81,6 @@ export function stringCodec(): Codec<string> {
       return value;
     },
     decode: (bytes) => bytes.toString('utf8'),
+    decodeText: (text) => text,
   };
 }

@@ -27,8 +27,11 @@ export interface RedisTierOptions {
   name: string;
 }
 
+/** An entry as read from Redis: bytes, or their UTF-8 decoding for text codecs. */
+export type RawEntry = Buffer | string;
+
 /** One write of a pipelined batch: full key, bytes, lifetime in ms (0 = no expiry). */
-export type RedisWrite = readonly [key: string, value: Buffer, ttlMs: number];
+export type RedisWrite = readonly [key: string, value: RawEntry, ttlMs: number];
 
 interface Pending {
   timer: NodeJS.Timeout;
@@ -45,6 +48,7 @@ export class RedisTier {
   readonly #name: string;
   readonly #pending = new Set<Pending>();
   #closed = false;
+  #skipped = 0;
 
   constructor(options: RedisTierOptions) {
     this.#client = options.client;
@@ -61,16 +65,28 @@ export class RedisTier {
   }
 
   /**
-   * Reads many keys; the result is aligned with `keys`: bytes, `null` for a key Redis does not
-   * hold, `undefined` for a key whose command failed, timed out or was skipped. Never throws.
+   * Reads many keys; the result is aligned with `keys`: the stored entry (as a string when
+   * `text`, for codecs that decode text, else as bytes), `null` for a key Redis does not hold,
+   * `undefined` for a key whose command failed, timed out or was skipped. Never throws.
    */
-  async mget(keys: readonly string[]): Promise<Array<Buffer | null | undefined>> {
-    const out = new Array<Buffer | null | undefined>(keys.length).fill(undefined);
+  async mget(keys: readonly string[], text: boolean): Promise<Array<RawEntry | null | undefined>> {
+    const read = (batch: string[]) =>
+      this.#call<Array<RawEntry | null>>('MGET', () =>
+        text ? this.#client.mget(batch) : this.#client.mgetBuffer(batch),
+      );
+    if (!this.#client.isCluster && keys.length <= this.#batchSize) {
+      // The common case, without index bookkeeping: one MGET, result already aligned.
+      try {
+        return await read(keys as string[]);
+      } catch {
+        return new Array(keys.length).fill(undefined);
+      }
+    }
+    const out = new Array<RawEntry | null | undefined>(keys.length).fill(undefined);
     await Promise.all(
       this.#groups(keys).map(async (indices) => {
-        const groupKeys = indices.map((i) => keys[i]!);
         try {
-          const values = await this.#call('MGET', () => this.#client.mgetBuffer(groupKeys));
+          const values = await read(indices.map((i) => keys[i]!));
           for (let j = 0; j < indices.length; j++) out[indices[j]!] = values[j] ?? null;
         } catch {
           // Already reported by #call; these keys stay `undefined` and fall through to the loader.
@@ -80,10 +96,12 @@ export class RedisTier {
     return out;
   }
 
-  /** Reads one key: bytes, `null` when absent, `undefined` when Redis failed or was skipped. */
-  async get(key: string): Promise<Buffer | null | undefined> {
+  /** Reads one key, as {@link mget} does for many. */
+  async get(key: string, text: boolean): Promise<RawEntry | null | undefined> {
     try {
-      return await this.#call('GET', () => this.#client.getBuffer(key));
+      return await this.#call<RawEntry | null>('GET', () =>
+        text ? this.#client.get(key) : this.#client.getBuffer(key),
+      );
     } catch {
       return undefined;
     }
@@ -134,6 +152,11 @@ export class RedisTier {
     await this.#call('PUBLISH', () => this.#client.publish(channel, message));
   }
 
+  /** Commands not sent because the breaker was open. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
   /** Stops waiting for every command in flight (they reject with `CacheClosedError`). */
   close(): void {
     this.#closed = true;
@@ -152,8 +175,10 @@ export class RedisTier {
   #groups(keys: readonly string[]): number[][] {
     const bySlot = new Map<number, number[]>();
     if (this.#client.isCluster) {
+      // ioredis adds the client's own `keyPrefix` to every key: the slot is that of the full key.
+      const keyPrefix = this.#client.options.keyPrefix ?? '';
       for (let i = 0; i < keys.length; i++) {
-        const slot = keySlot(keys[i]!);
+        const slot = keySlot(keyPrefix + keys[i]!);
         const group = bySlot.get(slot);
         if (group) group.push(i);
         else bySlot.set(slot, [i]);
@@ -182,6 +207,7 @@ export class RedisTier {
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new CacheClosedError(this.#name));
     if (this.#breaker && !this.#breaker.allow()) {
+      this.#skipped++;
       return Promise.reject(new CircuitOpenError(operation));
     }
     return new Promise<T>((resolve, reject) => {

@@ -14,7 +14,7 @@ export interface TieredCacheStats {
   readonly memory: { readonly hits: number; readonly misses: number; readonly sets: number };
   /**
    * Redis tier: hits (negative entries included), misses, failed or timed-out commands
-   * (`errors`), keys not read because the breaker was open (`skipped`), entries written.
+   * (`errors`), commands not sent because the breaker was open (`skipped`), entries written.
    */
   readonly redis: {
     readonly hits: number;

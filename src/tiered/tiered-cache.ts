@@ -16,14 +16,14 @@ import {
 } from '../errors.ts';
 import type { MemoryStore } from '../memory/index.ts';
 import { Breaker, type BreakerState } from './breaker.ts';
-import { Bus, type BusMessage } from './bus.ts';
+import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
 import { channels } from './channels.ts';
-import { MISSING_ENTRY, unwrap, wrap } from './envelope.ts';
+import { MISSING_ENTRY, type Unwrapped, unwrap, unwrapText, wrap } from './envelope.ts';
 import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { RedisTier, type RedisWrite } from './redis-tier.ts';
+import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type Flight, SingleFlight } from './single-flight.ts';
+import { type Flight, type FlightResult, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /**
@@ -65,6 +65,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #flights = new SingleFlight<V>();
   readonly #stats = new StatsCounters();
   readonly #unregister: () => void;
+  readonly #decodeText: ((text: string) => V) | null;
   #closed = false;
   #warnedUnhandled = false;
 
@@ -75,6 +76,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.name = resolved.name;
     this.#prefix = `${resolved.name}:`;
     this.#memory = resolved.memory;
+    this.#decodeText = resolved.codec.decodeText?.bind(resolved.codec) ?? null;
     this.#breaker = resolved.breaker
       ? new Breaker(resolved.breaker, resolved.now, (state) => this.#onBreakerChange(state))
       : null;
@@ -90,26 +92,32 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       : null;
     this.#bus = resolved.redis && resolved.bus ? new Bus(`${this.#prefix}bus`) : null;
     if (this.#bus && resolved.redis && this.#memory) {
-      // The subscriber reaches the cache through a WeakRef, and a cache dropped without close()
-      // closes its subscriber when collected: an open socket must not keep the cache alive.
-      const ref = new WeakRef(this);
-      this.#bus.listen(resolved.redis, {
-        onInvalidate: (message) => {
-          const cache = ref.deref();
-          if (cache) cache.#onBusMessage(message);
-        },
-        onReconnect: () => {
-          const cache = ref.deref();
-          if (cache) cache.#onBusReconnect();
-        },
-        onError: (error) => {
-          const cache = ref.deref();
-          if (cache) cache.#reportBusError(error);
-        },
-      });
+      this.#bus.listen(resolved.redis, TieredCache.#busHandlers(new WeakRef(this)));
       busFinalizer.register(this, this.#bus, this.#bus);
     }
     this.#unregister = registerCache(this);
+  }
+
+  /**
+   * The bus reaches the cache only through a WeakRef, and a cache dropped without close() has its
+   * subscriber closed when collected: an open socket must not keep the cache alive. A static
+   * method, because closures created in the constructor would share its context, `this` included.
+   */
+  static #busHandlers<V>(ref: WeakRef<TieredCache<V>>): BusHandlers {
+    return {
+      onInvalidate: (message) => {
+        const cache = ref.deref();
+        if (cache) cache.#onBusMessage(message);
+      },
+      onReconnect: () => {
+        const cache = ref.deref();
+        if (cache) cache.#onBusReconnect();
+      },
+      onError: (error) => {
+        const cache = ref.deref();
+        if (cache) cache.#reportBusError(error);
+      },
+    };
   }
 
   /** True once `close()` was called. */
@@ -124,10 +132,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const read = readPolicy(options, 'fresh');
     const full = this.#prefix + key;
     if (this.#memory && (read === 'fast' || !this.#redis)) {
-      // Hot path: a memory hit allocates nothing beyond the store's copy and the decoded value.
-      const bytes = this.#memory.get(full);
-      if (bytes !== undefined) {
-        const entry = unwrap(this.#options.codec, bytes);
+      const entry = this.#memoryLookup(full);
+      if (entry !== undefined) {
         if (entry.kind === 'value') {
           this.#stats.memoryHits++;
           return entry.value;
@@ -171,13 +177,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     const values = new Array<V | undefined>(unique.length);
     let pending: number[] = [];
-    const memory = this.#memory;
-    if (memory && (read === 'fast' || !this.#redis)) {
+    if (this.#memory && (read === 'fast' || !this.#redis)) {
       for (let i = 0; i < unique.length; i++) {
         const key = unique[i]!;
-        const bytes = memory.get(this.#prefix + key);
-        if (bytes !== undefined) {
-          const entry = unwrap(this.#options.codec, bytes);
+        const entry = this.#memoryLookup(this.#prefix + key);
+        if (entry !== undefined) {
           if (entry.kind !== 'corrupt') {
             this.#stats.memoryHits++;
             values[i] = entry.kind === 'value' ? entry.value : undefined;
@@ -210,7 +214,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#assertOpen();
     const ttlMs = writeTtl(options, this.#options.ttlMs);
     // Everything is validated and encoded before the first write: bad input changes nothing.
-    const writes: Array<[key: string, bytes: Buffer]> = [];
+    const writes: Array<[key: string, entry: RawEntry]> = [];
     for (const entry of entries) {
       if (!Array.isArray(entry) || entry.length < 2) {
         throw new InvalidArgumentError('setMany(entries): each entry must be a [key, value] pair');
@@ -225,10 +229,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       writes.push([key, wrap(this.#options.codec, value)]);
     }
     if (writes.length === 0) return;
-    for (const [key] of writes) this.#flights.forget(this.#prefix + key);
+    // Reads in flight may have seen the old state: detach them now, and again once Redis has the
+    // write (a read that started in between may have read Redis before the write landed).
+    const full = writes.map(([key]) => this.#prefix + key);
+    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       const redisWrites = writes.map(
-        ([key, bytes]): RedisWrite => [this.#prefix + key, bytes, this.#jitter(ttlMs)],
+        ([, bytes], i): RedisWrite => [full[i]!, bytes, this.#jitter(ttlMs)],
       );
       try {
         await this.#redis.setMany(redisWrites);
@@ -236,9 +243,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
+      for (const key of full) this.#flights.forget(key);
     }
     const memoryTtl = this.#memoryTtl(ttlMs);
-    for (const [key, bytes] of writes) this.#memorySet(this.#prefix + key, bytes, memoryTtl);
+    for (let i = 0; i < writes.length; i++) this.#memorySet(full[i]!, writes[i]![1], memoryTtl);
     await this.#publish({ keys: writes.map(([key]) => key) });
   }
 
@@ -262,6 +270,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
+      for (const key of full) this.#flights.forget(key);
     }
     if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
     await this.#publish({ keys: [...keys] });
@@ -269,6 +278,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** A frozen snapshot of the counters. */
   stats(): TieredCacheStats {
+    this.#stats.redisSkipped = this.#redis?.skipped ?? 0;
     return this.#stats.snapshot(
       this.name,
       this.#breaker && this.#redis ? this.#breaker.state : 'disabled',
@@ -293,55 +303,79 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#options.ownsMemory) this.#memory?.close();
   }
 
-  /** Redis, then one merged load, for distinct keys that memory did not answer. */
+  /**
+   * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
+   * fetched together (one MGET per slot group, then one loader call).
+   */
   async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
-    const values = new Array<V | undefined>(keys.length);
-    let pending: number[] = Array.from(keys, (_, i) => i);
+    if (!this.#redis && !this.#options.load) return new Array<V | undefined>(keys.length);
+    const flights = this.#flights.load(
+      keys.map((key) => this.#prefix + key),
+      (batch, batchFlights) => this.#fetch(batch, batchFlights),
+    );
+    return Promise.all(flights.map((flight) => flight.promise));
+  }
+
+  /** Fetches full keys from Redis, then the loader; back-fills memory, and Redis with loaded values. */
+  async #fetch(fullKeys: string[], flights: ReadonlyArray<Flight<V>>): Promise<FlightResult<V>> {
+    const found = new Map<string, V | undefined>();
+    let pending: number[] = Array.from(fullKeys, (_, i) => i);
     if (this.#redis) {
-      const full = keys.map((key) => this.#prefix + key);
-      const found =
-        keys.length === 1 ? [await this.#redis.get(full[0]!)] : await this.#redis.mget(full);
+      const text = this.#decodeText !== null;
+      const raws =
+        fullKeys.length === 1
+          ? [await this.#redis.get(fullKeys[0]!, text)]
+          : await this.#redis.mget(fullKeys, text);
       pending = [];
       const memoryTtl = this.#memoryTtl(this.#options.ttlMs);
-      for (let i = 0; i < keys.length; i++) {
-        const bytes = found[i];
-        if (bytes === undefined) {
-          this.#stats.redisSkipped += this.#breaker?.state === 'open' ? 1 : 0;
+      for (let i = 0; i < fullKeys.length; i++) {
+        const raw = raws[i];
+        if (raw === undefined || raw === null) {
+          // undefined: Redis failed or was skipped (already reported); null: not in Redis.
+          if (raw === null) this.#stats.redisMisses++;
           pending.push(i);
           continue;
         }
-        if (bytes === null) {
-          this.#stats.redisMisses++;
-          pending.push(i);
-          continue;
-        }
-        const entry = unwrap(this.#options.codec, bytes);
+        const entry = this.#unwrapRaw(raw);
         if (entry.kind === 'corrupt') {
-          this.#reportCorrupt('redis', keys[i]!, entry.error);
+          this.#reportCorrupt('redis', fullKeys[i]!.slice(this.#prefix.length), entry.error);
           this.#stats.redisMisses++;
           pending.push(i);
           continue;
         }
         this.#stats.redisHits++;
-        values[i] = entry.kind === 'value' ? entry.value : undefined;
-        // Back-fill memory with Redis's bytes as they are: no re-encoding.
-        this.#memorySet(
-          full[i]!,
-          bytes,
-          entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl(),
-        );
+        found.set(fullKeys[i]!, entry.kind === 'value' ? entry.value : undefined);
+        // Back-fill memory with what Redis holds, as it is (no re-encoding), unless a write
+        // since the read made it stale.
+        if (flights[i]!.current) {
+          const ttl = entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl();
+          this.#memorySet(fullKeys[i]!, raw, ttl);
+        }
       }
     }
-    if (pending.length === 0 || !this.#options.load || this.#closed) return values;
-    const missing = pending.map((i) => this.#prefix + keys[i]!);
-    const flights = this.#flights.load(
-      missing,
-      (batch) => this.#load(batch),
-      (loaded) => this.#backfill(loaded),
-    );
-    const loaded = await Promise.all(flights.map((flight) => flight.promise));
-    for (let j = 0; j < pending.length; j++) values[pending[j]!] = loaded[j];
-    return values;
+    if (pending.length === 0 || !this.#options.load || this.#closed) {
+      return { lookup: (key) => found.get(key) };
+    }
+    const missing = pending.map((i) => fullKeys[i]!);
+    let loaded: (fullKey: string) => V | undefined;
+    try {
+      loaded = await this.#load(missing);
+    } catch (error) {
+      // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
+      return {
+        lookup: (key) => {
+          if (found.has(key)) return found.get(key);
+          throw error;
+        },
+      };
+    }
+    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => [
+      fullKeys[i]!,
+      loaded(fullKeys[i]!),
+      flights[i]!,
+    ]);
+    for (const [key, value] of backfill) found.set(key, value);
+    return { lookup: (key) => found.get(key), settled: this.#backfill(backfill) };
   }
 
   /** One loader call for full keys; counts it and reports failures to the channel. */
@@ -378,7 +412,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         writes.push([fullKey, MISSING_ENTRY, negativeTtlMs]);
         continue;
       }
-      let bytes: Buffer;
+      let bytes: RawEntry;
       try {
         bytes = wrap(this.#options.codec, value);
       } catch (error) {
@@ -400,12 +434,33 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
   }
 
-  #memorySet(fullKey: string, bytes: Buffer, ttlMs: number): void {
+  /**
+   * The memory tier's entry for a full key, or `undefined`. Hot path: with a text codec the store
+   * decodes straight to a string (no Buffer copy); otherwise one Buffer copy, then the codec.
+   */
+  #memoryLookup(fullKey: string): Unwrapped<V> | undefined {
+    const memory = this.#memory!;
+    const { codec } = this.#options;
+    if (this.#decodeText) {
+      const text = memory.getString(fullKey);
+      return text === undefined ? undefined : unwrapText(codec, this.#decodeText, text);
+    }
+    const bytes = memory.get(fullKey);
+    return bytes === undefined ? undefined : unwrap(codec, bytes);
+  }
+
+  #unwrapRaw(raw: RawEntry): Unwrapped<V> {
+    return typeof raw === 'string'
+      ? unwrapText(this.#options.codec, this.#decodeText!, raw)
+      : unwrap(this.#options.codec, raw);
+  }
+
+  #memorySet(fullKey: string, bytes: RawEntry, ttlMs: number): void {
     const memory = this.#memory;
     if (!memory || this.#closed) return;
     try {
-      memory.set(fullKey, bytes, { ttlMs });
-      this.#stats.memorySets++;
+      // false: no room even after eviction (the store dropped any older value under the key).
+      if (memory.set(fullKey, bytes, { ttlMs })) this.#stats.memorySets++;
     } catch (error) {
       if (!(error instanceof EntryTooLargeError)) throw error;
       // Too large for memory: make sure an older, smaller value is not served in its place.

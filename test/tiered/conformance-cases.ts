@@ -289,15 +289,20 @@ export function conformance(label: string, make: MakeCache): void {
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
+      let started!: () => void;
+      const loading = new Promise<void>((resolve) => {
+        started = resolve;
+      });
       const cache = make<string>({
         load: async (keys) => {
+          started();
           await gate;
           return keys.map(() => 'old');
         },
       });
       try {
         const reading = cache.get('k');
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await loading;
         await cache.set('k', 'new');
         release();
         assert.equal(await reading, 'old', 'the reader that started the load gets its result');

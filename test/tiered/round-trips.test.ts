@@ -78,6 +78,30 @@ describe('round trips on a standalone server', () => {
     await cache.close();
   });
 
+  it('1000 concurrent reads of one key are one GET, and one load when Redis misses', async () => {
+    let loads = 0;
+    const cache = new TieredCache<string>({
+      name: 'rt4',
+      redis: client,
+      bus: false,
+      load: (batch) => {
+        loads++;
+        return batch.map((key) => `v${key}`);
+      },
+    });
+    const cold = await delta([admin], () =>
+      Promise.all(Array.from({ length: 1000 }, () => cache.get('hot'))),
+    );
+    assert.equal(cold('get'), 1);
+    assert.equal(loads, 1);
+    const warm = await delta([admin], () =>
+      Promise.all(Array.from({ length: 1000 }, () => cache.get('hot'))),
+    );
+    assert.equal(warm('get'), 1, 'fresh reads go to Redis, merged into one GET');
+    assert.equal(loads, 1);
+    await cache.close();
+  });
+
   it('100k keys are read in chunks of redisBatchSize (10 MGETs of 10,000)', async () => {
     // 100k writes and reads on a shared 2-core machine: give each chunk time to finish.
     const cache = new TieredCache<number>({
@@ -142,6 +166,22 @@ describe('round trips on a three-master cluster', () => {
     assert.equal(count('mget'), slots.size);
     assert.equal(count('get'), 0);
     await cache.close();
+  });
+
+  it('groups by the slot of the full key when the client has its own keyPrefix', async () => {
+    const prefixed = cluster.client({ keyPrefix: 'app:' });
+    const cache = new TieredCache<number>({ name: 'rtp', redis: prefixed, memory: false });
+    const errors: Error[] = [];
+    cache.on('error', (error) => errors.push(error));
+    const all = keys(300);
+    await cache.setMany(all.map((key, i) => [key, i]));
+    assert.deepEqual(
+      await cache.getMany(all),
+      all.map((_, i) => i),
+    );
+    assert.deepEqual(errors, [], 'no CROSSSLOT error');
+    await cache.close();
+    prefixed.disconnect();
   });
 
   it('keys sharing a {hash tag} are read with one MGET', async () => {

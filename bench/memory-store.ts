@@ -1,0 +1,237 @@
+/**
+ * MemoryStore against `Map` and `lru-cache` (bounded by `maxSize`) at 1M entries: keys like
+ * `user:123456`, values ~100-byte strings. Each alternative runs in a process of its own,
+ * rounds are interleaved, and the table shows medians and ratios against lru-cache.
+ *
+ *   npm run bench -- memory-store [--entries 1000000] [--rounds 3]
+ *
+ * Measured per alternative: set and get throughput (uniform random hits, the value returned
+ * as a string, as `Map` and lru-cache return one), JS heap and heap + external bytes per
+ * entry, the full-GC pause with the cache live and how much it adds to an empty process's own
+ * full GC, GC pauses during the run, and the memory of 10,000 empty instances.
+ */
+import { LRUCache } from 'lru-cache';
+import { MemoryStore, setManyStoresThreshold } from 'tiercache/memory';
+import {
+  argNumber,
+  argValue,
+  fmt,
+  fullGcMs,
+  machineLine,
+  median,
+  printTable,
+  recordGcPauses,
+  runWorker,
+  settleHeap,
+} from './_harness.ts';
+
+const ALTERNATIVES = ['tiercache', 'lru-cache', 'Map'] as const;
+type Alternative = (typeof ALTERNATIVES)[number];
+
+interface Cache {
+  set(key: string, value: string): void;
+  get(key: string): string | undefined;
+}
+
+interface RunResult {
+  setOpsPerSec: number;
+  getOpsPerSec: number;
+  heapBytesPerEntry: number;
+  totalBytesPerEntry: number;
+  fullGcMs: number;
+  emptyFullGcMs: number;
+  gcPauseTotalMs: number;
+  gcCount: number;
+  checksum: number;
+}
+
+interface EmptyResult {
+  mib: number;
+}
+
+const VALUE_BYTES = 100;
+const KEY_BASE = 100000;
+
+function makeCache(alt: Alternative, entries: number): Cache {
+  const bytes = Math.max(64 * 2 ** 20, entries * 512);
+  switch (alt) {
+    case 'tiercache': {
+      const store = new MemoryStore({ name: 'bench', maxBytes: bytes, budget: null });
+      return {
+        set: (k, v) => {
+          store.set(k, v);
+        },
+        get: (k) => store.getString(k),
+      };
+    }
+    case 'lru-cache': {
+      const lru = new LRUCache<string, string>({
+        maxSize: bytes,
+        sizeCalculation: (value, key) => key.length + value.length,
+      });
+      return {
+        set: (k, v) => {
+          lru.set(k, v);
+        },
+        get: (k) => lru.get(k),
+      };
+    }
+    case 'Map': {
+      const map = new Map<string, string>();
+      return {
+        set: (k, v) => {
+          map.set(k, v);
+        },
+        get: (k) => map.get(k),
+      };
+    }
+  }
+}
+
+/** A flat (non-cons) ~100-byte string unique to `i`, built the same way for every alternative. */
+function makeValue(scratch: Buffer, i: number): string {
+  scratch.fill(0x61);
+  scratch.write(`{"id":${i},"name":"user${i}","bio":"`, 0, 'latin1');
+  scratch.write('"}', VALUE_BYTES - 2, 'latin1');
+  return scratch.toString('latin1');
+}
+
+async function worker(alt: Alternative, entries: number): Promise<RunResult> {
+  settleHeap();
+  const emptyFullGc = fullGcMs();
+  const base = process.memoryUsage();
+
+  // Keys and values are built before the clock starts and dropped after the fill, so only the
+  // copies each cache keeps stay alive.
+  let keys: string[] | null = new Array<string>(entries);
+  let values: string[] | null = new Array<string>(entries);
+  const scratch = Buffer.alloc(VALUE_BYTES);
+  for (let i = 0; i < entries; i++) {
+    keys[i] = `user:${KEY_BASE + i}`;
+    values[i] = makeValue(scratch, i);
+  }
+
+  const gcPauses = recordGcPauses();
+  const cache = makeCache(alt, entries);
+  let t0 = performance.now();
+  for (let i = 0; i < entries; i++) cache.set(keys[i]!, values[i]!);
+  const setMs = performance.now() - t0;
+  keys = null;
+  values = null;
+
+  // Uniform random hits with fresh key strings (not the objects that were stored).
+  const lookups = entries;
+  let probe: string[] | null = new Array<string>(lookups);
+  let seed = 42;
+  for (let i = 0; i < lookups; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    probe[i] = `user:${KEY_BASE + (seed % entries)}`;
+  }
+  let checksum = 0;
+  t0 = performance.now();
+  for (let i = 0; i < lookups; i++) checksum += cache.get(probe[i]!)?.length ?? 0;
+  const getMs = performance.now() - t0;
+  probe = null;
+  if (checksum !== lookups * VALUE_BYTES) throw new Error(`${alt}: lost entries (${checksum})`);
+  const pauses = await gcPauses.stop();
+
+  settleHeap();
+  const after = process.memoryUsage();
+  const liveFullGc = fullGcMs();
+  // Keep the cache reachable until every figure above is taken.
+  if (cache.get(`user:${KEY_BASE}`) === undefined) throw new Error('cache lost its first entry');
+
+  return {
+    setOpsPerSec: entries / (setMs / 1000),
+    getOpsPerSec: lookups / (getMs / 1000),
+    heapBytesPerEntry: (after.heapUsed - base.heapUsed) / entries,
+    totalBytesPerEntry:
+      (after.heapUsed + after.external - (base.heapUsed + base.external)) / entries,
+    fullGcMs: liveFullGc,
+    emptyFullGcMs: emptyFullGc,
+    gcPauseTotalMs: pauses.totalMs,
+    gcCount: pauses.count,
+    checksum,
+  };
+}
+
+function emptyWorker(alt: Alternative, count: number): EmptyResult {
+  settleHeap();
+  const before = process.memoryUsage();
+  const held: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    if (alt === 'tiercache') held.push(new MemoryStore({ name: `room-${i}` }));
+    else if (alt === 'lru-cache')
+      held.push(
+        new LRUCache<string, string>({ maxSize: 64 * 2 ** 20, sizeCalculation: (v) => v.length }),
+      );
+    else held.push(new Map());
+  }
+  settleHeap();
+  const after = process.memoryUsage();
+  const bytes = after.rss - before.rss;
+  if (held.length !== count) throw new Error('unreachable');
+  return { mib: Math.max(0, bytes) / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  const role = argValue('--worker');
+  const entries = argNumber('--entries', 1_000_000);
+  if (role) {
+    // 10,000 stores from one line is exactly what the warning is for; here it is the point.
+    setManyStoresThreshold(Number.POSITIVE_INFINITY);
+    const [kind, alt] = role.split(':') as [string, Alternative];
+    const result = kind === 'empty' ? emptyWorker(alt, 10_000) : await worker(alt, entries);
+    console.log(JSON.stringify(result));
+    return;
+  }
+
+  const rounds = argNumber('--rounds', 3);
+  const script = new URL(import.meta.url).pathname;
+  const runs = new Map<Alternative, RunResult[]>(ALTERNATIVES.map((a) => [a, []]));
+  const empties = new Map<Alternative, EmptyResult[]>(ALTERNATIVES.map((a) => [a, []]));
+  console.log(`${fmt(entries)} entries, ${rounds} interleaved rounds, one process per run`);
+  for (let r = 0; r < rounds; r++) {
+    for (const alt of ALTERNATIVES) {
+      process.stdout.write(`  round ${r + 1}/${rounds}: ${alt}...`);
+      runs
+        .get(alt)!
+        .push(runWorker<RunResult>(script, `run:${alt}`, ['--entries', String(entries)]));
+      empties.get(alt)!.push(runWorker<EmptyResult>(script, `empty:${alt}`));
+      process.stdout.write(' done\n');
+    }
+  }
+
+  const med = (alt: Alternative, pick: (r: RunResult) => number) =>
+    median(runs.get(alt)!.map(pick));
+  const metrics: Array<[string, (r: RunResult) => number, number, 'higher' | 'lower']> = [
+    ['set ops/s', (r) => r.setOpsPerSec, 0, 'higher'],
+    ['get ops/s (random hits)', (r) => r.getOpsPerSec, 0, 'higher'],
+    ['JS heap B/entry', (r) => r.heapBytesPerEntry, 1, 'lower'],
+    ['heap + external B/entry', (r) => r.totalBytesPerEntry, 1, 'lower'],
+    ['full GC, cache live (ms)', (r) => r.fullGcMs, 1, 'lower'],
+    ['full GC added over empty (ms)', (r) => Math.max(0, r.fullGcMs - r.emptyFullGcMs), 2, 'lower'],
+    ['GC pauses during run (ms)', (r) => r.gcPauseTotalMs, 0, 'lower'],
+    ['GC count during run', (r) => r.gcCount, 0, 'lower'],
+  ];
+  const rows = metrics.map(([label, pick, decimals]) => {
+    const values = ALTERNATIVES.map((alt) => med(alt, pick));
+    const lru = values[1]!;
+    return [
+      label,
+      ...values.map((v) => fmt(v, decimals)),
+      lru === 0 ? '-' : `${fmt(values[0]! / lru, 2)}x`,
+    ];
+  });
+  const emptyRow = ALTERNATIVES.map((alt) => median(empties.get(alt)!.map((e) => e.mib)));
+  rows.push([
+    '10,000 empty instances (MiB rss)',
+    ...emptyRow.map((v) => fmt(v, 1)),
+    emptyRow[1] === 0 ? '-' : `${fmt(emptyRow[0]! / emptyRow[1]!, 2)}x`,
+  ]);
+  console.log();
+  printTable(['metric (median)', ...ALTERNATIVES, 'tiercache / lru-cache'], rows);
+  console.log(`\n${machineLine()}`);
+}
+
+await main();

@@ -1,0 +1,105 @@
+/**
+ * Scenario (4): Redis fails under a running service. Each library connects to a private
+ * redis-server and serves a read; then the server is either stopped (connections refused) or
+ * frozen with SIGSTOP (connections open, nothing ever answered: the failure the other libraries
+ * hang on). Then `--reads` sequential read-through calls of cold keys (loader: 5 ms), each with
+ * a hard cap of `--cap-ms` so the bench itself never hangs: a call past the cap is reported as
+ * "hung > N s" and that library is abandoned for the case. Every library uses its default
+ * options (tiercache: 500 ms Redis timeout, breaker after 5 failures).
+ *
+ *   npm run bench -- tiered-redis-down [--reads 20] [--cap-ms 5000]
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type PrivateRedis, startRedisServer } from '../test/helpers/redis-server.ts';
+import { argNumber, fmt, machineLine, percentile, printTable } from './_harness.ts';
+import { type Contender, contenders } from './_tiered-contenders.ts';
+
+const reads = argNumber('--reads', 20);
+const capMs = argNumber('--cap-ms', 5000);
+const LOADER_MS = 5;
+const load = async () => {
+  await sleep(LOADER_MS);
+  return { id: 1 };
+};
+
+const HUNG = Symbol('hung');
+async function capped<T>(promise: Promise<T>): Promise<T | typeof HUNG> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<typeof HUNG>((resolve) => {
+    timer = setTimeout(() => resolve(HUNG), capMs);
+  });
+  try {
+    return await Promise.race([promise, cap]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Outcome = {
+  name: string;
+  p50?: number;
+  p99?: number;
+  max?: number;
+  hung: boolean;
+  errors: number;
+};
+
+async function measure(lib: Contender, round: string): Promise<Outcome> {
+  const times: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < reads; i++) {
+    const t0 = performance.now();
+    const result = await capped(
+      lib.getOrLoad(`${round}:cold:${i}`, load).catch(() => {
+        errors++;
+      }),
+    );
+    if (result === HUNG) return { name: lib.name, hung: true, errors };
+    times.push(performance.now() - t0);
+  }
+  return {
+    name: lib.name,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    max: Math.max(...times),
+    hung: false,
+    errors,
+  };
+}
+
+const rows: string[][] = [];
+for (const failure of ['stopped', 'frozen (SIGSTOP)'] as const) {
+  const server: PrivateRedis = await startRedisServer();
+  const libs = contenders.map((make) =>
+    make({
+      host: '127.0.0.1',
+      port: server.port,
+      prefix: 'bench-down',
+      memory: true,
+      load: async (keys) => Promise.all(keys.map(() => load())),
+    }),
+  );
+  // Connected and working before the failure.
+  for (const lib of libs) await lib.getOrLoad('warm', load);
+  if (failure === 'stopped') await server.stop();
+  else server.pause();
+  for (const lib of libs) {
+    const outcome = await measure(lib, failure);
+    rows.push([
+      failure,
+      outcome.name,
+      outcome.hung ? `hung > ${fmt(capMs / 1000)} s` : fmt(outcome.p50!, 1),
+      outcome.hung ? '—' : fmt(outcome.p99!, 1),
+      String(outcome.errors),
+    ]);
+    console.error(`  ${failure}: ${outcome.name} done`);
+  }
+  // A hung library may never settle its close(): cap it too, then kill the server.
+  for (const lib of libs) await capped(lib.close().catch(() => {}));
+  await server.kill();
+}
+printTable(['Redis', 'library', 'p50 ms', 'p99 ms', 'rejected reads'], rows);
+console.log(
+  `\ntarget: tiercache p99 ≤ Redis timeout (500 ms) + loader (${LOADER_MS} ms), never hung · ${reads} reads, cap ${fmt(capMs)} ms · ${machineLine()}`,
+);
+process.exit(0);

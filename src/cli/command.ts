@@ -14,6 +14,11 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** What {@link parseCommandArgs} returns: typed flag values and the positionals. */
+export type ParsedArgs<T extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+>;
+
 /** The flags every command takes. */
 export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -24,7 +29,11 @@ export const COMMON_OPTIONS = {
  * Parses a command's flags strictly; unknown flags and missing values become a usage
  * `CliError` naming the command, so the user sees one line and exit code 2.
  */
-export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
+export function parseCommandArgs<T extends Options>(
+  command: string,
+  argv: string[],
+  options: T,
+): ParsedArgs<T> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -107,13 +107,24 @@ export function renderMemstats(m: Memstats): string {
       );
     }
   }
+  for (const budget of m.budgets ?? []) {
+    lines.push(
+      `Budget          ${budget.name}: ${b(budget.reservedBytes)} of ${b(budget.maxBytes)} reserved by ${budget.stores} stores`,
+    );
+  }
   lines.push('', `Caches          ${m.caches.length} live`);
   for (const c of m.caches) {
-    const fields = Object.entries(c.stats)
-      .filter(([, v]) => typeof v === 'number')
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    lines.push(`  ${c.name}: ${fields}`);
+    lines.push(`  ${c.name}`);
+    for (const [group, value] of Object.entries(c.stats)) {
+      if (group === 'name') continue;
+      const text =
+        value !== null && typeof value === 'object'
+          ? Object.entries(value)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')
+          : String(value);
+      lines.push(`    ${group.padEnd(12)}${text}`);
+    }
   }
   const hs = m.heapSampler;
   lines.push(

@@ -4,7 +4,12 @@ import { ErrorCodes, InvalidOptionTypeError, ProfileBusyError } from '../errors.
 import { createAuthorizer, validateToken } from './auth.ts';
 import { takeCpuProfile } from './cpu-profiler.ts';
 import { type DiagnosticsOptions, enableDiagnostics } from './enable.ts';
-import { heapSamplerState, takeAllocsProfile, takeHeapProfile } from './heap-profiler.ts';
+import {
+  heapSamplerState,
+  takeAllocsProfile,
+  takeHeapProfile,
+  validateSamplingInterval,
+} from './heap-profiler.ts';
 import { renderIndexPage } from './index-page.ts';
 import { collectMemstats } from './memstats.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -50,65 +55,62 @@ export function createDiagnosticsHandler(
 ): DiagnosticsHandler {
   const prefix = validatePrefix(options.prefix);
   const authorize = createAuthorizer(validateToken(options.token));
+  validateSamplingInterval(options.heapSamplingIntervalBytes);
   const registry = createMetricsRegistry();
   const enabled = enableDiagnostics(options);
   // A failure here resurfaces on the first profile request; never as an unhandled rejection.
   enabled.catch(() => undefined);
 
-  const routes: Record<
-    string,
-    (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
-  > = {
-    '/debug/pprof': async (_req, res) => sendIndex(res, prefix),
-    '/debug/pprof/': async (_req, res) => sendIndex(res, prefix),
-    '/debug/pprof/heap': async (_req, res, url) => {
-      await enabled;
-      const gc = url.searchParams.get('gc');
-      const profile = await takeHeapProfile({ gc: gc === '1' || gc === 'true' });
-      const since = heapSamplerState().inuseSince;
-      if (since !== undefined)
-        res.setHeader('X-Tiercache-Inuse-Since', new Date(since).toISOString());
-      sendProfile(res, profile, 'heap');
-    },
-    '/debug/pprof/allocs': async (req, res, url) => {
-      await enabled;
-      const seconds = parseSeconds(url);
-      if (typeof seconds === 'string')
-        return sendError(res, 400, ErrorCodes.INVALID_ARGUMENT, seconds);
-      const profile = await takeAllocsProfile(seconds, { signal: abortOnHangUp(req, res) });
-      const since = heapSamplerState().inuseSince;
-      // The one V8 heap sampler was taken for the window: say so where the client can see it.
-      if (since !== undefined)
-        res.setHeader('X-Tiercache-Inuse-Restarted', new Date(since).toISOString());
-      sendProfile(res, profile, 'allocs');
-    },
-    '/debug/pprof/profile': async (req, res, url) => {
-      const seconds = parseSeconds(url);
-      if (typeof seconds === 'string')
-        return sendError(res, 400, ErrorCodes.INVALID_ARGUMENT, seconds);
-      sendProfile(
-        res,
-        await takeCpuProfile(seconds, { signal: abortOnHangUp(req, res) }),
-        'profile',
-      );
-    },
-    '/debug/memstats': async (_req, res) => {
-      sendBody(
-        res,
-        200,
-        'application/json; charset=utf-8',
-        `${JSON.stringify(collectMemstats(), null, 2)}\n`,
-      );
-    },
-    '/metrics': async (_req, res) => {
-      sendBody(res, 200, registry.contentType, await registry.metrics());
-    },
-  };
+  // A Map, not an object literal: a path such as `/constructor` must not find a prototype member.
+  const routes = new Map<string, (res: ServerResponse, url: URL) => Promise<void>>(
+    Object.entries({
+      '/debug/pprof': async (res) => sendIndex(res, prefix),
+      '/debug/pprof/': async (res) => sendIndex(res, prefix),
+      '/debug/pprof/heap': async (res, url) => {
+        await enabled;
+        const gc = url.searchParams.get('gc');
+        const profile = await takeHeapProfile({ gc: gc === '1' || gc === 'true' });
+        const since = heapSamplerState().inuseSince;
+        if (since !== undefined)
+          res.setHeader('X-Tiercache-Inuse-Since', new Date(since).toISOString());
+        sendProfile(res, profile, 'heap');
+      },
+      '/debug/pprof/allocs': async (res, url) => {
+        await enabled;
+        const seconds = parseSeconds(url);
+        if (typeof seconds === 'string')
+          return sendError(res, 400, ErrorCodes.INVALID_ARGUMENT, seconds);
+        const profile = await takeAllocsProfile(seconds, { signal: abortOnHangUp(res) });
+        const since = heapSamplerState().inuseSince;
+        // The one V8 heap sampler was taken for the window: say so where the client can see it.
+        if (since !== undefined)
+          res.setHeader('X-Tiercache-Inuse-Restarted', new Date(since).toISOString());
+        sendProfile(res, profile, 'allocs');
+      },
+      '/debug/pprof/profile': async (res, url) => {
+        const seconds = parseSeconds(url);
+        if (typeof seconds === 'string')
+          return sendError(res, 400, ErrorCodes.INVALID_ARGUMENT, seconds);
+        sendProfile(res, await takeCpuProfile(seconds, { signal: abortOnHangUp(res) }), 'profile');
+      },
+      '/debug/memstats': async (res) => {
+        sendBody(
+          res,
+          200,
+          'application/json; charset=utf-8',
+          `${JSON.stringify(collectMemstats(), null, 2)}\n`,
+        );
+      },
+      '/metrics': async (res) => {
+        sendBody(res, 200, registry.contentType, await registry.metrics());
+      },
+    }),
+  );
 
   return (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : undefined;
-    const route = path === undefined ? undefined : routes[path];
+    const route = path === undefined ? undefined : routes.get(path);
     if (route === undefined) {
       if (next !== undefined) return next();
       return sendError(res, 404, 'TIERCACHE_NOT_FOUND', `No diagnostics route at ${url.pathname}`);
@@ -135,7 +137,7 @@ export function createDiagnosticsHandler(
         'Diagnostics without a token are served to loopback clients only; configure a token',
       );
     }
-    route(req, res, url).catch((err: unknown) => {
+    route(res, url).catch((err: unknown) => {
       if (err instanceof ProfileBusyError) {
         res.setHeader('Retry-After', '1');
         return sendError(res, 409, err.code, err.message);
@@ -173,13 +175,13 @@ function parseSeconds(url: URL): number | string {
 }
 
 /** A signal that aborts when the client goes away before the response is sent. */
-function abortOnHangUp(req: IncomingMessage, res: ServerResponse): AbortSignal {
+function abortOnHangUp(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   const onClose = () => {
     if (!res.writableFinished) controller.abort();
   };
+  // The response closes early when the connection drops before it is sent.
   res.once('close', onClose);
-  req.socket.once('close', onClose);
   return controller.signal;
 }
 

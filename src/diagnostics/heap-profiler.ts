@@ -37,20 +37,24 @@ export function heapSamplerState(): HeapSamplerState {
  * `samplingIntervalBytes` is the mean distance between samples (default 512 KiB).
  */
 export async function startHeapSampler(samplingIntervalBytes?: number): Promise<void> {
-  if (samplingIntervalBytes !== undefined) {
-    if (!Number.isInteger(samplingIntervalBytes) || samplingIntervalBytes < 1) {
-      throw new InvalidOptionError(
-        'heapSamplingIntervalBytes',
-        `expected a positive integer number of bytes, got ${samplingIntervalBytes}`,
-      );
-    }
-  }
+  validateSamplingInterval(samplingIntervalBytes);
   inuseWanted = true;
   if (mode === 'inuse' && (samplingIntervalBytes ?? intervalBytes) === intervalBytes) return;
   if (samplingIntervalBytes !== undefined) intervalBytes = samplingIntervalBytes;
   if (mode === 'allocs') return; // the allocation window restarts the in-use sampler when it ends
   if (mode === 'inuse') await post('HeapProfiler.stopSampling');
   await startInuse();
+}
+
+/** Throws `InvalidOptionError` unless `bytes` is undefined or a positive integer. */
+export function validateSamplingInterval(bytes: unknown): void {
+  if (bytes === undefined) return;
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1) {
+    throw new InvalidOptionError(
+      'heapSamplingIntervalBytes',
+      `expected a positive integer number of bytes, got ${String(bytes)}`,
+    );
+  }
 }
 
 /** Stops the in-use heap sampler and drops what it had sampled (idempotent). */

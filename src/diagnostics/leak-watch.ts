@@ -62,8 +62,9 @@ export interface LeakWatchOptions {
   windowSize?: number;
   /**
    * Growth over one window that counts as a leak, per metric: the Theil–Sen trend must rise by
-   * this much and the window's low points (the post-GC floor) by at least half of it, so a
-   * heap that saw-tooths with GC never alarms. @default 33554432 (32 MiB)
+   * this much over the window (and by a quarter of it in each half), and the window's low
+   * points (the post-GC floor) by half of it, so a heap that saw-tooths with GC, or steps up
+   * once, never alarms. @default 33554432 (32 MiB)
    */
   thresholdBytes?: number;
   /** Which metrics to judge. @default ['heapUsed', 'external', 'stores'] */
@@ -232,9 +233,11 @@ function sampleProcess(): MemorySample {
 }
 
 /**
- * Judges one metric: sustained growth means the robust trend rose by `threshold` over the
- * window *and* the floor (the lowest sample of the first vs the last quarter) rose by at least
- * half of it. A GC saw-tooth has a steep rising edge but a flat floor, so it never qualifies.
+ * Judges one metric. Sustained growth means three things: the robust (Theil–Sen) trend rose by
+ * `threshold` over the window; it rose in each half of the window too (by a quarter of it), so
+ * one step up, such as a cache warming, is not a leak; and the floor (the lowest sample of the
+ * last quarter against the first) rose by half of it, so a GC saw-tooth, whose rising edges are
+ * steep but whose floor is flat, never qualifies.
  */
 function growthOf(
   samples: readonly MemorySample[],
@@ -243,20 +246,26 @@ function growthOf(
 ): MetricGrowth[] {
   const times = samples.map((s) => s.time);
   const values = samples.map((s) => s[metric]);
-  const span = times[times.length - 1]! - times[0]!;
-  if (span <= 0) return [];
-  const slope = theilSenSlope(times, values);
-  const trend = slope * span;
-  const quarter = Math.max(1, Math.floor(values.length / 4));
+  const trendOver = (from: number, to: number) => {
+    const span = times[to - 1]! - times[from]!;
+    return span > 0 ? theilSenSlope(times.slice(from, to), values.slice(from, to)) * span : 0;
+  };
+  const n = values.length;
+  const half = n >> 1;
+  const trend = trendOver(0, n);
+  if (trend < threshold) return [];
+  if (trendOver(0, half) < threshold / 4 || trendOver(half, n) < threshold / 4) return [];
+  const quarter = Math.max(1, n >> 2);
   const floorGrowth = Math.min(...values.slice(-quarter)) - Math.min(...values.slice(0, quarter));
-  if (trend < threshold || floorGrowth < threshold / 2) return [];
+  if (floorGrowth < threshold / 2) return [];
+  const span = times[n - 1]! - times[0]!;
   return [
     {
       metric,
       bytes: trend,
-      bytesPerMinute: slope * 60_000,
+      bytesPerMinute: (trend / span) * 60_000,
       from: values[0]!,
-      to: values[values.length - 1]!,
+      to: values[n - 1]!,
     },
   ];
 }

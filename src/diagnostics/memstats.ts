@@ -2,7 +2,14 @@ import v8 from 'node:v8';
 import { type EventLoopDelayStats, eventLoopDelay } from './event-loop-delay.ts';
 import { type GcStats, gcStats } from './gc-stats.ts';
 import { type HeapSamplerState, heapSamplerState } from './heap-profiler.ts';
-import { type CacheInfo, liveCaches, liveStores, type StoreInfo } from './sources.ts';
+import {
+  type BudgetInfo,
+  budgets,
+  type CacheInfo,
+  liveCaches,
+  liveStores,
+  type StoreInfo,
+} from './sources.ts';
 
 /** One V8 heap space (new, old, code, large object, ...), bytes. */
 export interface HeapSpace {
@@ -47,6 +54,8 @@ export interface Memstats {
     reservedBytes: number;
     list: StoreInfo[];
   };
+  /** The process memory budget the stores share (cap, reserved bytes, store count). */
+  budgets: BudgetInfo[];
   /** Every live TieredCache's stats. */
   caches: CacheInfo[];
   heapSampler: HeapSamplerState;
@@ -79,6 +88,7 @@ export function collectMemstats(): Memstats {
       reservedBytes: sum(stores, (s) => s.reservedBytes),
       list: stores,
     },
+    budgets: budgets(),
     caches: liveCaches(),
     heapSampler: heapSamplerState(),
   };

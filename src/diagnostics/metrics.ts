@@ -156,6 +156,24 @@ export function createMetricsRegistry(): Registry {
   );
 
   new Gauge({
+    name: 'tiercache_budget_max_bytes',
+    help: 'Cap of each memory budget the stores share.',
+    labelNames: ['budget'],
+    registers,
+    collect() {
+      for (const b of stats().budgets) this.set({ budget: b.name }, b.maxBytes);
+    },
+  });
+  new Gauge({
+    name: 'tiercache_budget_reserved_bytes',
+    help: 'Bytes the stores on each memory budget reserve together.',
+    labelNames: ['budget'],
+    registers,
+    collect() {
+      for (const b of stats().budgets) this.set({ budget: b.name }, b.reservedBytes);
+    },
+  });
+  new Gauge({
     name: 'tiercache_cache_stat',
     help: 'Every numeric field of each TieredCache stats() snapshot, by cache and stat.',
     labelNames: ['cache', 'stat'],
@@ -166,6 +184,20 @@ export function createMetricsRegistry(): Registry {
         for (const [stat, value] of numericFields(cache.stats)) {
           this.set({ cache: cache.name, stat }, value);
         }
+      }
+    },
+  });
+  new Gauge({
+    name: 'tiercache_cache_breaker_open',
+    help: 'Whether each TieredCache has its Redis circuit breaker open (1) or half-open (0.5).',
+    labelNames: ['cache'],
+    registers,
+    collect() {
+      this.reset();
+      for (const cache of stats().caches) {
+        const state = cache.stats.breaker;
+        if (state === 'disabled') continue;
+        this.set({ cache: cache.name }, state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0);
       }
     },
   });

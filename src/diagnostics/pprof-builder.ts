@@ -1,3 +1,4 @@
+import { findSourceMap, type SourceMap } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import {
   Line,
@@ -30,6 +31,7 @@ export class PprofBuilder {
   readonly #locations: Location[] = [];
   readonly #locationByFrame = new Map<string, number>();
   readonly #samples: Sample[] = [];
+  readonly #sourceMaps = new Map<string, SourceMap | null>();
   readonly #sampleTypes: ValueType[];
 
   constructor(sampleTypes: readonly SampleTypeSpec[]) {
@@ -43,14 +45,15 @@ export class PprofBuilder {
     if (id !== undefined) return id;
     id = this.#locations.length + 1;
     const name = this.#strings.dedup(frame.functionName || '(anonymous)');
+    const original = this.#original(frame);
     // pprof lines are 1-based; V8 reports the function's start position 0-based.
-    const line = frame.lineNumber + 1;
+    const line = original.lineNumber + 1;
     this.#functions.push(
       new PprofFunction({
         id,
         name,
         systemName: name,
-        filename: this.#strings.dedup(frame.url),
+        filename: this.#strings.dedup(original.url),
         startLine: line,
       }),
     );
@@ -86,6 +89,24 @@ export class PprofBuilder {
       defaultSampleType: this.#strings.dedup(options.defaultSampleType),
       comment: (options.comments ?? []).map((c) => this.#strings.dedup(c)),
     });
+  }
+
+  /**
+   * The frame's position in the original source when the process has source maps on (tsx,
+   * `--enable-source-maps`): V8 reports positions in the generated code, which for transpiled
+   * TypeScript is often one long line.
+   */
+  #original(frame: V8CallFrame): { url: string; lineNumber: number } {
+    if (!process.sourceMapsEnabled || frame.url === '' || frame.url.startsWith('node:'))
+      return frame;
+    let map = this.#sourceMaps.get(frame.url);
+    if (map === undefined) {
+      map = findSourceMap(frame.url) ?? null;
+      this.#sourceMaps.set(frame.url, map);
+    }
+    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (entry === undefined || !('originalLine' in entry)) return frame;
+    return { url: entry.originalSource, lineNumber: entry.originalLine };
   }
 
   #valueType(type: string, unit: string): ValueType {

@@ -1,35 +1,39 @@
 /**
- * Where the report learns about the library's own live objects: the MemoryStore registry and
- * the TieredCache registry. Kept in one small file so memstats and metrics share one view.
+ * Where the report learns about the library's own live objects: the MemoryStore registry, the
+ * process memory budget and the TieredCache registry. Kept in one small file so memstats,
+ * metrics and LeakWatch share one view.
  */
-import { memoryStores } from '../memory/index.ts';
+import {
+  defaultMemoryBudget,
+  type MemoryBudgetSnapshot,
+  type MemoryStoreInfo,
+  memoryStores,
+} from '../memory/index.ts';
+import { type TieredCacheStats, tieredCaches } from '../tiered/index.ts';
 
 /** One live MemoryStore as the registry describes it. */
-export interface StoreInfo {
-  name: string;
-  size: number;
-  usedBytes: number;
-  reservedBytes: number;
-  maxBytes: number;
-  createdAt: number;
-  createdBy: string;
-}
+export type StoreInfo = MemoryStoreInfo;
 
-/** One live TieredCache: its name and its stats snapshot (counters and gauges). */
+/** A memory budget: its cap, what its stores reserve together, and how many draw on it. */
+export type BudgetInfo = MemoryBudgetSnapshot;
+
+/** One live TieredCache: its name and its stats snapshot. */
 export interface CacheInfo {
   name: string;
-  stats: object;
+  stats: TieredCacheStats;
 }
 
 /** Every live MemoryStore. */
 export function liveStores(): StoreInfo[] {
-  return memoryStores() as StoreInfo[];
+  return memoryStores();
 }
 
-/**
- * Every live TieredCache. The TieredCache registry (`tieredCaches()` from `../tiered/index.ts`)
- * is being written on the `tiered` branch; until it is merged here the report lists none.
- */
+/** The process budget every store shares unless given its own. */
+export function budgets(): BudgetInfo[] {
+  return [defaultMemoryBudget().snapshot()];
+}
+
+/** Every live (not closed, not collected) TieredCache with a snapshot of its stats. */
 export function liveCaches(): CacheInfo[] {
-  return [];
+  return tieredCaches();
 }

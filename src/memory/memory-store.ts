@@ -55,8 +55,15 @@ class StoreHost implements ShardHost {
   };
   readonly removals: [string, Buffer, RemovalReason][] | undefined;
   readonly account: BudgetAccount;
+  readonly #shards: readonly (Shard | undefined)[];
 
-  constructor(now: () => number, budget: MemoryBudget | null, withRemovals: boolean) {
+  constructor(
+    shards: readonly (Shard | undefined)[],
+    now: () => number,
+    budget: MemoryBudget | null,
+    withRemovals: boolean,
+  ) {
+    this.#shards = shards;
     this.now = now;
     this.account = { budget, bytes: 0 };
     this.removals = withRemovals ? [] : undefined;
@@ -73,6 +80,21 @@ class StoreHost implements ShardHost {
     const account = this.account;
     account.bytes -= bytes;
     account.budget?.release(bytes);
+  }
+
+  reclaim(bytes: number, requester: Shard | undefined): boolean {
+    let freed = 0;
+    while (freed < bytes) {
+      // The shard holding the most gives up its oldest chunk (FIFO within that shard).
+      let victim: Shard | undefined;
+      for (const shard of this.#shards) {
+        if (shard === undefined || shard === requester || shard.liveBytes === 0) continue;
+        if (victim === undefined || shard.reservedBytes > victim.reservedBytes) victim = shard;
+      }
+      if (victim === undefined) break;
+      freed += victim.evictOldestChunk();
+    }
+    return freed > 0;
   }
 }
 
@@ -98,7 +120,12 @@ export class MemoryStore {
     this.#hash = resolved.hash;
     this.#shardMask = resolved.shards - 1;
     this.#shards = new Array<Shard | undefined>(resolved.shards).fill(undefined);
-    this.#host = new StoreHost(resolved.now, resolved.budget, resolved.onRemove !== undefined);
+    this.#host = new StoreHost(
+      this.#shards,
+      resolved.now,
+      resolved.budget,
+      resolved.onRemove !== undefined,
+    );
     this.#record = {
       name: resolved.name,
       maxBytes: resolved.maxBytes,
@@ -341,7 +368,10 @@ export class MemoryStore {
   }
 
   #createShard(index: number): Shard | undefined {
-    if (!this.#host.reserve(SHARD_BASE_BYTES)) return undefined;
+    const host = this.#host;
+    if (!host.reserve(SHARD_BASE_BYTES)) {
+      if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES)) return undefined;
+    }
     const shard = new Shard(this.#host, this.#options.shardLimit, this.#options.maxChunkBytes);
     this.#shards[index] = shard;
     return shard;

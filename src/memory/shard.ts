@@ -54,6 +54,12 @@ export interface ShardHost {
   reserve(bytes: number): boolean;
   /** Returns bytes reserved earlier. */
   release(bytes: number): void;
+  /**
+   * The budget refused `bytes` and `requester` has nothing of its own left to evict: evict the
+   * oldest chunks of the store's other shards so the store can grow where it needs to. Returns
+   * whether anything was freed.
+   */
+  reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
 
 /** Bytes a new shard reserves up front: its smallest index table. */
@@ -273,6 +279,13 @@ export class Shard {
     this.#table = new IndexTable(MIN_CAPACITY);
   }
 
+  /** Evicts every entry of the oldest chunk and releases it; returns the bytes released. */
+  evictOldestChunk(): number {
+    const before = this.#reserved;
+    this.#evictOldestChunk();
+    return before - this.#reserved;
+  }
+
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
   preallocate(bytes: number, maxChunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
@@ -418,7 +431,9 @@ export class Shard {
   #growIndex(): boolean {
     while (this.#table.needsGrowth()) {
       if (this.#resizeIndex(this.#table.capacity * 2)) return true;
-      if (!this.#evictOldestChunk()) return false;
+      if (!this.#evictOldestChunk() && !this.#host.reclaim(this.#table.bytes * 2, this)) {
+        return false;
+      }
     }
     return true;
   }
@@ -476,7 +491,9 @@ export class Shard {
         }
       }
       // Past one pass over every chunk without making room, relocation cannot help: evict.
-      if (!this.#clean(size, round > arena.chunkCount)) return 0;
+      if (!this.#clean(size, round > arena.chunkCount) && !this.#host.reclaim(size, this)) {
+        return 0;
+      }
     }
   }
 

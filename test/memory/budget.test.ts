@@ -36,6 +36,20 @@ test('stores on one budget never reserve more than it together; each evicts its 
   assert.equal(budget.stores, 0);
 });
 
+test('a store short of budget takes memory from its own other shards, not from failing', () => {
+  const budget = new MemoryBudget({ maxBytes: 64 * 1024 });
+  const store = new MemoryStore({ shards: 4, maxBytes: 16 * 1024 * 1024, maxEntryBytes: 40 * 1024, budget });
+  for (let i = 0; i < 5000; i++) assert.equal(store.set(`small:${i}`, 'v'.repeat(100)), true);
+  assert.ok(budget.availableBytes < 4096, 'the small entries filled the budget across all shards');
+  // Larger than any one shard's share of the budget: its shard must borrow from the others.
+  const big = 'B'.repeat(36 * 1024);
+  assert.equal(store.set('big', big), true);
+  assert.equal(store.getString('big'), big);
+  assert.ok(budget.reservedBytes <= budget.maxBytes);
+  assert.ok(store.size > 1, 'other entries survive');
+  store.close();
+});
+
 test('a store whose budget is taken by others cannot store, and says so with false', () => {
   const budget = new MemoryBudget({ maxBytes: 64 * 1024 });
   const greedy = new MemoryStore({ shards: 1, maxBytes: 64 * 1024, budget });

@@ -12,9 +12,25 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host']);
 
+/** The owner node could not be reached (refused, reset, unknown host) before it answered. */
+export class NodeUnreachableError extends Error {
+  readonly owner: string;
+
+  constructor(owner: string, options: { cause: unknown }) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`The owner of this room (${owner}) did not answer: ${reason}`, options);
+    this.owner = owner;
+  }
+
+  override get name(): string {
+    return 'NodeUnreachableError';
+  }
+}
+
 /**
  * Sends `req` (whose body, if any, was already read into `body`) to the owner node and streams
- * the owner's answer back. A node that cannot be reached gets a 502 with a code.
+ * the owner's answer back. Rejects with {@link NodeUnreachableError} when the owner cannot be
+ * reached before it answers; a failure after that cuts the response.
  */
 export function forwardRequest(
   req: IncomingMessage,
@@ -30,7 +46,7 @@ export function forwardRequest(
   }
   headers[FORWARDED_HEADER] = self;
   if (body !== undefined) headers['content-length'] = String(body.length);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const upstream = request(target, { method: req.method, headers, agent }, (answer) => {
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answer.headers)) {
@@ -45,19 +61,12 @@ export function forwardRequest(
       });
     });
     upstream.on('error', (error) => {
-      if (!res.headersSent) {
-        const text = JSON.stringify({
-          error: {
-            code: 'TIERCACHE_NODE_UNREACHABLE',
-            message: `The owner of this room (${owner}) did not answer: ${error.message}`,
-          },
-        });
-        res.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(text);
-      } else {
+      if (res.headersSent) {
         res.destroy();
+        resolve();
+      } else {
+        reject(new NodeUnreachableError(owner, { cause: error }));
       }
-      resolve();
     });
     upstream.end(body);
   });

@@ -5,6 +5,11 @@
  *
  * @module
  */
-export { FORWARDED_HEADER, forwardRequest, NODE_HEADER } from './forward.ts';
+export {
+  FORWARDED_HEADER,
+  forwardRequest,
+  NODE_HEADER,
+  NodeUnreachableError,
+} from './forward.ts';
 export { NodeRing } from './node-ring.ts';
 export { hash32, Rendezvous } from './rendezvous.ts';

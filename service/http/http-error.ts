@@ -1,4 +1,5 @@
 import { ErrorCodes } from 'tiercache/errors';
+import { NodeUnreachableError } from '../cluster/index.ts';
 
 /** Codes of failures that exist only at the HTTP edge of the service. */
 export const HttpErrorCodes = {
@@ -49,6 +50,12 @@ export function toErrorResponse(error: unknown): {
       status: error.status,
       body:
         error.details === undefined ? body : { error: { ...body.error, details: error.details } },
+    };
+  }
+  if (error instanceof NodeUnreachableError) {
+    return {
+      status: 502,
+      body: { error: { code: HttpErrorCodes.NODE_UNREACHABLE, message: error.message } },
     };
   }
   const code = (error as { code?: unknown } | null)?.code;

@@ -78,6 +78,13 @@ test('bad input gets a 400 with a TIERCACHE_ code and changes nothing', async ()
   assert.equal(badRid.status, 400);
   assert.equal(badRid.body.error.code, 'TIERCACHE_INVALID_ARGUMENT');
 
+  const malformed = await postJson(`${app.base}/rooms/%E0%A4%A/messages`, {
+    type: 'join',
+    userId: 3,
+  });
+  assert.equal(malformed.status, 400);
+  assert.equal(malformed.body.error.code, 'TIERCACHE_INVALID_ARGUMENT');
+
   const after = await getJson(`${app.base}/rooms/strict`);
   assert.deepEqual(after.body, before.body);
 });

@@ -55,7 +55,16 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const self = config.nodeUrl ?? `http://${host}:${port}`;
-  const ring = new NodeRing(self, config.nodes);
+  let ring: NodeRing;
+  try {
+    ring = new NodeRing(self, config.nodes);
+  } catch (error) {
+    // This node is not in NODES: give back the port and everything opened so far.
+    await new Promise((resolve) => server.close(resolve));
+    await service.close();
+    warnings.stop();
+    throw error;
+  }
   const sockets = serveHttp(server, { service, ring, sampler, warnings, load, diagnostics });
   sampler.start();
 

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { FORWARDED_HEADER, type NodeRing } from '../cluster/index.ts';
 import type { RoomService } from '../room-service.ts';
+import type { RoomWorker } from '../rooms/index.ts';
 
 const EVENTS_PATH = /^\/rooms\/([A-Za-z0-9_.-]{1,64})\/events$/;
 
@@ -54,7 +55,7 @@ export class RoomSockets {
   }
 
   async #watch(ws: WebSocket, rid: string): Promise<void> {
-    let worker: ReturnType<RoomService['router']['worker']>;
+    let worker: RoomWorker;
     try {
       worker = this.#service.router.worker(rid);
     } catch (error) {

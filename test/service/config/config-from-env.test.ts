@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { startApp } from '../../../service/app.ts';
 import { configFromEnv } from '../../../service/config.ts';
+import { testConfig } from '../helpers/test-app.ts';
 
 test('defaults: loopback 8080, shared cache, no Redis, one node', () => {
   const config = configFromEnv({});
@@ -33,4 +35,10 @@ test('bad numbers and modes name the variable', () => {
   assert.throws(() => configFromEnv({ PORT: 'eighty' }), /PORT/);
   assert.throws(() => configFromEnv({ MAILBOX_SIZE: '0' }), /MAILBOX_SIZE/);
   assert.throws(() => configFromEnv({ CACHE_MODE: 'leaky' }), /CACHE_MODE/);
+});
+
+test('a node missing from NODES refuses to start and releases its port', async () => {
+  const { config, cleanup } = testConfig({ nodes: ['http://127.0.0.1:1', 'http://127.0.0.1:2'] });
+  await assert.rejects(startApp(config), { code: 'TIERCACHE_INVALID_OPTION' });
+  cleanup();
 });

@@ -35,6 +35,7 @@ export class RoomService {
   readonly redis: Redis | undefined;
   #closeShared: () => Promise<void>;
   #errors = 0;
+  #cacheErrors = 0;
   #closed = false;
 
   constructor(config: ServiceConfig) {
@@ -44,11 +45,15 @@ export class RoomService {
     this.redis =
       config.redisUrl === undefined
         ? undefined
-        : new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+        : new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+    // The cache fails over when Redis is down; the client's own reconnect errors are counted
+    // with the cache's and logged a few times, not once per retry.
+    this.redis?.on('error', (error: Error) => this.#reportCacheError(error));
     const cacheConfig: ProfileCacheConfig = {
       db: this.db,
       redis: this.redis,
       name: config.cacheName,
+      onError: (error) => this.#reportCacheError(error),
       ownStoreBytes: config.bugStoreBytes,
     };
     const shared = createSharedCache(cacheConfig);
@@ -86,6 +91,17 @@ export class RoomService {
   /** Errors thrown by fire-and-forget handlers, timers and stop hooks since start. */
   get handlerErrors(): number {
     return this.#errors;
+  }
+
+  /** Failures the caches and the Redis client reported since start (reads failed over). */
+  get cacheErrors(): number {
+    return this.#cacheErrors;
+  }
+
+  #reportCacheError(error: Error): void {
+    this.#cacheErrors++;
+    if (this.#cacheErrors <= 5) console.error(`profile cache: ${error.message}`);
+    if (this.#cacheErrors === 5) console.error('profile cache: further errors are only counted');
   }
 
   /** Messages handled by every room since start. */

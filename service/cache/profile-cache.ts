@@ -39,6 +39,8 @@ export interface ProfileCacheConfig {
   ownStoreBytes?: number;
   /** Lifetime of profiles in memory, in ms. @default 60_000 */
   memoryTtlMs?: number;
+  /** Receives the caches' reported failures (Redis errors and timeouts, bad bytes); reads fail over. */
+  onError?: (error: Error) => void;
 }
 
 /** The loader: every missing profile of a batch in one SQLite statement. */
@@ -68,6 +70,7 @@ export function createSharedCache(config: ProfileCacheConfig): {
     // A user id the database does not have is remembered briefly, so a bad id cannot hammer it.
     negativeTtlMs: 5_000,
   });
+  if (config.onError !== undefined) cache.on('error', config.onError);
   return { profiles: new Profiles(cache), close: () => cache.close() };
 }
 
@@ -101,6 +104,7 @@ export function createOwnCache(rid: string, config: ProfileCacheConfig): OwnCach
     // go2cache had no invalidation bus; one subscriber connection per room would be a second leak.
     bus: false,
   });
+  if (config.onError !== undefined) cache.on('error', config.onError);
   return {
     profiles: new Profiles(cache),
     close: async () => {

@@ -58,6 +58,8 @@ export function dashboardApi(
       ownCaches: service.modes.stats(),
       rooms: service.router.stats(),
       redis: service.redis !== undefined,
+      cacheErrors: service.cacheErrors,
+      handlerErrors: service.handlerErrors,
       load: deps.load.status(),
       warnings: deps.warnings.list(),
       stores: {

@@ -143,7 +143,9 @@ export class RoomService {
     this.#closed = true;
     await this.router.close();
     await this.#closeShared();
-    if (this.redis !== undefined) await this.redis.quit().catch(() => undefined);
+    if (this.redis?.status === 'ready') await this.redis.quit().catch(() => undefined);
+    // Not connected (Redis down, still retrying): quit() would wait for a connection; drop it.
+    this.redis?.disconnect();
     this.db.close();
   }
 }

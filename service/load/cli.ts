@@ -33,6 +33,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'think-ms': { type: 'string', default: '200' },
     'churn-ms': { type: 'string', default: '0' },
+    users: { type: 'string', default: '10000' },
     url: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -40,9 +41,9 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`usage: npm run load -- [--rooms 200] [--bots 1000] [--seconds 60] [--think-ms 200]
-                     [--churn-ms 0] [--url http://127.0.0.1:8080]
+                     [--churn-ms 0] [--users 10000] [--url http://127.0.0.1:8080]
 Bots join rooms and chat, take seats, roll dice, fire dry ice, read rooms and profiles.
-Loopback targets only. Without --url and with nothing on :8080, a node is started in-process.`);
+--users: how many users the node has (its SEED_USERS). Loopback targets only. Without --url and with nothing on :8080, a node is started in-process.`);
   process.exit(0);
 }
 
@@ -128,7 +129,7 @@ if (values.url === undefined && !(await reachable(url))) {
 }
 
 const target = new HttpTarget(url, { maxSockets: Math.min(256, Math.max(8, options.bots)) });
-const generator = new LoadGenerator(target, { ...options, users: 10_000 });
+const generator = new LoadGenerator(target, { ...options, users: count('users', values.users) });
 console.log(
   `load: ${options.bots} bots in ${options.rooms} rooms for ${options.seconds} s against ${url}`,
 );

@@ -43,7 +43,8 @@ if (values.help) {
   console.log(`usage: npm run load -- [--rooms 200] [--bots 1000] [--seconds 60] [--think-ms 200]
                      [--churn-ms 0] [--users 10000] [--url http://127.0.0.1:8080]
 Bots join rooms and chat, take seats, roll dice, fire dry ice, read rooms and profiles.
---users: how many users the node has (its SEED_USERS). Loopback targets only. Without --url and with nothing on :8080, a node is started in-process.`);
+--users is how many users the node has (its SEED_USERS). Loopback targets only.
+Without --url and with nothing on :8080, a node is started in this process.`);
   process.exit(0);
 }
 

@@ -2,10 +2,11 @@ import { CliError } from './cli-error.ts';
 import type { Command } from './command.ts';
 import type { CliIo } from './io.ts';
 import { memstatsCommand } from './memstats-command.ts';
+import { reproCommand } from './repro-command.ts';
 import { topCommand } from './top-command.ts';
 import { watchCommand } from './watch-command.ts';
 
-const COMMANDS: readonly Command[] = [memstatsCommand, topCommand, watchCommand];
+const COMMANDS: readonly Command[] = [memstatsCommand, topCommand, watchCommand, reproCommand];
 
 const HELP = `Usage: tiercache <command> [options]
 

@@ -36,14 +36,16 @@ export function heapSamplerState(): HeapSamplerState {
  * Starts the in-use heap sampler (idempotent). It only sees objects allocated after this call.
  * `samplingIntervalBytes` is the mean distance between samples (default 512 KiB).
  */
-export async function startHeapSampler(samplingIntervalBytes?: number): Promise<void> {
+export function startHeapSampler(samplingIntervalBytes?: number): Promise<void> {
   validateSamplingInterval(samplingIntervalBytes);
-  inuseWanted = true;
-  if (mode === 'inuse' && (samplingIntervalBytes ?? intervalBytes) === intervalBytes) return;
-  if (samplingIntervalBytes !== undefined) intervalBytes = samplingIntervalBytes;
-  if (mode === 'allocs') return; // the allocation window restarts the in-use sampler when it ends
-  if (mode === 'inuse') await post('HeapProfiler.stopSampling');
-  await startInuse();
+  return serialized(async () => {
+    inuseWanted = true;
+    if (mode === 'inuse' && (samplingIntervalBytes ?? intervalBytes) === intervalBytes) return;
+    if (samplingIntervalBytes !== undefined) intervalBytes = samplingIntervalBytes;
+    if (mode === 'allocs') return; // the allocation window restarts the in-use sampler when it ends
+    if (mode === 'inuse') await post('HeapProfiler.stopSampling');
+    await startInuse();
+  });
 }
 
 /** Throws `InvalidOptionError` unless `bytes` is undefined or a positive integer. */
@@ -58,12 +60,23 @@ export function validateSamplingInterval(bytes: unknown): void {
 }
 
 /** Stops the in-use heap sampler and drops what it had sampled (idempotent). */
-export async function stopHeapSampler(): Promise<void> {
-  inuseWanted = false;
-  if (mode !== 'inuse') return;
-  mode = 'off';
-  inuseSince = undefined;
-  await post('HeapProfiler.stopSampling');
+export function stopHeapSampler(): Promise<void> {
+  return serialized(async () => {
+    inuseWanted = false;
+    if (mode !== 'inuse') return;
+    mode = 'off';
+    inuseSince = undefined;
+    await post('HeapProfiler.stopSampling');
+  });
+}
+
+// Start and stop calls run one after another: two overlapping starts would both see the
+// sampler off and leave V8 running at whichever interval it accepted first.
+let transitions: Promise<unknown> = Promise.resolve();
+function serialized(task: () => Promise<void>): Promise<void> {
+  const next = transitions.then(task, task);
+  transitions = next.catch(() => undefined);
+  return next;
 }
 
 /**

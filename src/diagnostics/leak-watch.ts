@@ -124,7 +124,10 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
     this.#sample = options.sample ?? sampleProcess;
   }
 
-  /** Starts sampling every `intervalMs` (idempotent); the timer never keeps the process alive. */
+  /**
+   * Starts sampling every `intervalMs` (idempotent). The timer never keeps the process alive,
+   * but it does keep this watch alive: it runs until `stop()`, referenced or not.
+   */
   start(): this {
     if (this.#timer !== undefined) return this;
     if (this.#heapProfiles) startHeapSampler().catch((err: unknown) => this.#fail(err));

@@ -111,8 +111,8 @@ export class Arena {
 
   /** The packed location of byte `offset` of `chunk`. */
   location(chunk: Chunk, offset: number): number {
-    // `| 0`: the 32-bit pattern as a signed int32, the form the index stores (see index-table.ts).
-    return (chunk.id * 2 ** this.#offsetBits + offset / ENTRY_ALIGN) | 0;
+    // The 32-bit pattern as a signed int32 (`<<` wraps), the form the index stores.
+    return (chunk.id << this.#offsetBits) | (offset >>> 3);
   }
 
   /** The chunk a location points into. */

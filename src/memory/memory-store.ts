@@ -88,7 +88,7 @@ class StoreHost implements ShardHost {
       // The shard holding the most gives up its oldest chunk (FIFO within that shard).
       let victim: Shard | undefined;
       for (const shard of this.#shards) {
-        if (shard === undefined || shard === requester || shard.liveBytes === 0) continue;
+        if (shard === undefined || shard === requester || shard.chunkBytes === 0) continue;
         if (victim === undefined || shard.reservedBytes > victim.reservedBytes) victim = shard;
       }
       if (victim === undefined) break;
@@ -164,6 +164,11 @@ export class MemoryStore {
   /** The hard cap on {@link reservedBytes}, in bytes. */
   get maxBytes(): number {
     return this.#options.maxBytes;
+  }
+
+  /** The largest entry (24-byte header + key + value) `set` accepts, in bytes. */
+  get maxEntryBytes(): number {
+    return this.#options.maxEntryBytes;
   }
 
   /** The budget this store draws on, or null. */
@@ -347,10 +352,12 @@ export class MemoryStore {
         this.#assertOpen();
         const hash = this.#hash(key) | 0;
         const shard = this.#shards[hash & this.#shardMask];
-        if (shard === undefined || !shard.has(key, hash)) continue;
+        const live = shard !== undefined && shard.has(key, hash);
         // Read without touching hit/miss counters: iteration is not a cache lookup.
-        const value = withValues ? this.#peek(shard, key, hash) : undefined;
-        yield [key, value];
+        const value = live && withValues ? this.#peek(shard, key, hash) : undefined;
+        // An entry that expired since the snapshot was removed just now: report it.
+        this.#dispatchRemovals();
+        if (live) yield [key, value];
       }
     }
   }
@@ -370,7 +377,8 @@ export class MemoryStore {
   #createShard(index: number): Shard | undefined {
     const host = this.#host;
     if (!host.reserve(SHARD_BASE_BYTES)) {
-      if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES)) return undefined;
+      if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
+        return undefined;
     }
     const shard = new Shard(this.#host, this.#options.shardLimit, this.#options.maxChunkBytes);
     this.#shards[index] = shard;

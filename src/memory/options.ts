@@ -6,8 +6,7 @@
  */
 import { InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
 import { MIN_CHUNK_BYTES } from './arena.ts';
-import type { MemoryBudget } from './budget.ts';
-import { MemoryBudget as Budget, defaultMemoryBudget } from './budget.ts';
+import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
 import { hashString } from './hash.ts';
@@ -185,7 +184,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   let budget: MemoryBudget | null;
   if (o.budget === undefined) budget = defaultMemoryBudget();
   else if (o.budget === null) budget = null;
-  else if (o.budget instanceof Budget) budget = o.budget;
+  else if (o.budget instanceof MemoryBudget) budget = o.budget;
   else {
     throw new InvalidOptionTypeError(
       'budget',

@@ -27,7 +27,7 @@ export interface MemoryStoreInfo {
   readonly maxBytes: number;
   /** Creation time, ms since the epoch. */
   readonly createdAt: number;
-  /** The first stack frame outside tiercache when the store was created, e.g. `Room.init (/app/room.ts:40:18)`. */
+  /** The first stack frame outside tiercache's store-creating code (`memory/`, `tiered/`), e.g. `Room.init (/app/room.ts:40:18)`. */
   readonly createdBy: string;
 }
 
@@ -67,9 +67,13 @@ let threshold = DEFAULT_MANY_STORES_THRESHOLD;
 
 const finalizer = new FinalizationRegistry<StoreRecord>(settle);
 
-// Frames under the package's src/ (or dist/) folder are tiercache's own.
-const LIBRARY_URL = new URL('..', import.meta.url).href;
-const LIBRARY_PATH = fileURLToPath(LIBRARY_URL);
+// Frames in the folders that create stores on a caller's behalf (this one, and the TieredCache's)
+// are tiercache's own; the first frame elsewhere is the creation site. Both spellings of a file
+// name occur in stacks: a file URL for ES modules, a path otherwise.
+const LIBRARY_DIRS = [
+  new URL('./', import.meta.url),
+  new URL('../tiered/', import.meta.url),
+].flatMap((url) => [url.href, fileURLToPath(url)]);
 
 /** Lists the live MemoryStores of this process (closed and collected ones are gone). */
 export function memoryStores(): MemoryStoreInfo[] {
@@ -115,9 +119,9 @@ const formattedSites = new Map<string, string>();
 const MAX_FORMATTED_SITES = 4096;
 
 /**
- * The first stack frame outside tiercache: where user code created a store, as Node prints it
- * (source-mapped when source maps are on). `below` is the function whose caller to start from
- * (the store's constructor).
+ * The first stack frame outside tiercache's store-creating code (`memory/`, `tiered/`): where
+ * the caller created a store, as Node prints it (source-mapped when source maps are on).
+ * `below` is the function whose caller to start from (the store's constructor).
  *
  * Formatting a stack trace costs kilobytes of garbage, which 10,000 stores from one loop turn
  * into megabytes of resident memory; so the frames are first read as structured call sites, and
@@ -175,10 +179,7 @@ function captureStack(
 
 function isLibraryFile(file: string): boolean {
   return (
-    file.startsWith(LIBRARY_URL) ||
-    file.startsWith(LIBRARY_PATH) ||
-    file.startsWith('node:') ||
-    file === ''
+    file === '' || file.startsWith('node:') || LIBRARY_DIRS.some((dir) => file.startsWith(dir))
   );
 }
 

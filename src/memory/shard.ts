@@ -2,16 +2,16 @@
  * One shard of a MemoryStore: an {@link IndexTable} over an {@link Arena} of chunks, with
  * expiry, reclaim and FIFO eviction, under a byte limit that covers its chunks and its index.
  *
- * Reclaim (see docs/memory-store.md): when the head chunk is full and no chunk can be added, the
- * shard cleans its oldest chunk. Dead and expired slots are dropped; live entries are relocated,
- * first into the free tail of the head chunk, the rest compacted to the front of the cleaned chunk,
- * which then becomes the head. Only when the shard is truly full (free bytes below the entry plus
- * 1/16 of the arena) are the oldest live entries evicted, just enough of them, in FIFO order.
+ * Reclaim (see docs/memory-store.md): when the head chunk is full and a third of the arena is
+ * free, or no chunk can be added, the shard cleans its oldest chunk. Dead and expired slots are
+ * dropped; live entries are relocated, first into the free tail of the head chunk, the rest
+ * compacted to the front of the cleaned chunk, which then becomes the head. Only when the shard is
+ * truly full (free bytes below the entry plus 1/16 of the arena) are live entries evicted: all
+ * of the oldest chunk's, so eviction is strictly FIFO.
  *
  * @module
  */
-import type { Arena as ArenaType, Chunk } from './arena.ts';
-import { Arena, MIN_CHUNK_BYTES } from './arena.ts';
+import { Arena, type Chunk, MIN_CHUNK_BYTES } from './arena.ts';
 import {
   ENTRY_ALIGN,
   EXPIRES_DOUBLE,
@@ -62,6 +62,9 @@ export interface ShardHost {
   reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
 
+// Keys up to this length are copied by a JS loop: cheaper than a native call for short strings.
+const SHORT_KEY_UNITS = 32;
+
 /** Bytes a new shard reserves up front: its smallest index table. */
 export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
 
@@ -69,10 +72,12 @@ export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
 export class Shard {
   readonly #host: ShardHost;
   readonly #limit: number;
-  readonly #arena: ArenaType;
+  readonly #arena: Arena;
   #table = new IndexTable(MIN_CAPACITY);
   #reserved = SHARD_BASE_BYTES;
   #liveBytes = 0;
+  /** False when no live entry has an expiry, so the sweep can skip this shard. */
+  #mayExpire = false;
   // Result registers of #find, so a lookup returns chunk and offset without allocating.
   #foundChunk: Chunk | undefined;
   #foundOffset = 0;
@@ -95,6 +100,11 @@ export class Shard {
   /** Bytes of live slots, headers included. */
   get liveBytes(): number {
     return this.#liveBytes;
+  }
+
+  /** Bytes of arena chunks (live, dead or unused). */
+  get chunkBytes(): number {
+    return this.#arena.bytes;
   }
 
   /** Bytes held: chunks plus index arrays. */
@@ -172,6 +182,7 @@ export class Shard {
         chunk.words[word + VALUE_LENGTH_WORD] = valueBytes;
         chunk.words[word + KEY_INFO_WORD] = info;
         chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+        if (expiresAt !== 0) this.#mayExpire = true;
         writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii);
         return true;
       }
@@ -189,11 +200,15 @@ export class Shard {
     words[word + VALUE_LENGTH_WORD] = valueBytes;
     words[word + KEY_INFO_WORD] = info;
     chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+    if (expiresAt !== 0) this.#mayExpire = true;
     const keyStart = offset + HEADER_BYTES;
     if (keyWide) {
       const units = chunk.units;
       const base = keyStart >>> 1;
       for (let i = 0; i < key.length; i++) units[base + i] = key.charCodeAt(i);
+    } else if (key.length <= SHORT_KEY_UNITS) {
+      const bytes = chunk.bytes;
+      for (let i = 0; i < key.length; i++) bytes[keyStart + i] = key.charCodeAt(i);
     } else {
       chunk.bytes.latin1Write(key, keyStart, key.length);
     }
@@ -218,7 +233,9 @@ export class Shard {
 
   /** Removes every entry whose expiry is at or before `now`. */
   sweep(now: number): void {
+    if (!this.#mayExpire) return;
     let removed = false;
+    let expiring = false;
     for (const chunk of [...this.#arena.chunks]) {
       const { words, doubles } = chunk;
       const used = chunk.used;
@@ -234,10 +251,14 @@ export class Shard {
           this.#expire(chunk, offset, capacity);
           removed = true;
           if (chunk.used === 0) break; // the chunk was emptied and released or rewound
+        } else if (expiresAt !== 0) {
+          expiring = true;
         }
         offset += capacity;
       }
     }
+    // Until an entry with an expiry is written again, sweeping this shard finds nothing.
+    this.#mayExpire = expiring;
     if (removed) this.#afterRemovals();
   }
 

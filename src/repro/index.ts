@@ -7,4 +7,4 @@
  * @module
  */
 export type { ReproMode, ReproOptions, ReproSample } from './story-repro.ts';
-export { runStoryRepro } from './story-repro.ts';
+export { MIN_PER_STORE_BYTES, runStoryRepro } from './story-repro.ts';

@@ -41,12 +41,14 @@ export interface ReproOptions {
    */
   perStoreBytes?: number;
   /** Where progress and the final table go. @default process.stdout */
-  out?: NodeJS.WritableStream;
+  out?: { write(text: string): unknown };
 }
 
 /** The story's bigcache preallocation per instance, for the output's explanation. */
 const STORY_BYTES_PER_INSTANCE = 500 * 2 ** 20;
 const MANY_STORES_THRESHOLD = 8;
+/** The smallest bigcache-like store, in whole MiB: each of its 1024 shards must hold one 16 KiB entry and its index. */
+export const MIN_PER_STORE_BYTES = 17 * 2 ** 20;
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
@@ -57,6 +59,11 @@ export async function runStoryRepro(options: ReproOptions = {}): Promise<ReproSa
   const out = options.out ?? process.stdout;
   if (!Number.isInteger(rooms) || rooms < 1 || rooms > 1000) {
     throw new RangeError(`rooms must be an integer in 1..1000, got ${rooms}`);
+  }
+  if (!(perStoreBytes >= MIN_PER_STORE_BYTES)) {
+    throw new RangeError(
+      `perStoreBytes must be at least ${MIN_PER_STORE_BYTES} (1024 shards x a 16 KiB entry and its index), got ${perStoreBytes}`,
+    );
   }
   const say = (line: string) => out.write(`${line}\n`);
 
@@ -119,16 +126,15 @@ function runChild(
   // from source (tsx loaded through --import) and from the built dist/.
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const child = fileURLToPath(new URL(`./repro-child${ext}`, import.meta.url));
+  // The child forwards its warnings as JSON lines; --no-warnings stops Node printing them twice.
+  const execArgv = [...process.execArgv, '--no-warnings'];
+  // From source, the child needs tsx as a loader even when this process registered it in code.
+  if (ext === '.ts' && !execArgv.some((a) => a.includes('tsx'))) {
+    execArgv.push('--import', import.meta.resolve('tsx'));
+  }
   const proc = spawn(
     process.execPath,
-    [
-      ...process.execArgv,
-      child,
-      mode,
-      String(rooms),
-      String(perStoreBytes),
-      String(MANY_STORES_THRESHOLD),
-    ],
+    [...execArgv, child, mode, String(rooms), String(perStoreBytes), String(MANY_STORES_THRESHOLD)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const samples: ReproSample[] = [];

@@ -84,7 +84,7 @@ export class RedisTier {
     }
     const out = new Array<RawEntry | null | undefined>(keys.length).fill(undefined);
     await Promise.all(
-      this.#groups(keys).map(async (indices) => {
+      this.#groups(keys, 'slot').map(async (indices) => {
         try {
           const values = await read(indices.map((i) => keys[i]!));
           for (let j = 0; j < indices.length; j++) out[indices[j]!] = values[j] ?? null;
@@ -107,7 +107,7 @@ export class RedisTier {
     }
   }
 
-  /** Writes entries with `SET ... PX`, pipelined per slot group; throws if any write failed. */
+  /** Writes entries with `SET ... PX`, one pipeline per cluster node; throws if any write failed. */
   async setMany(writes: readonly RedisWrite[]): Promise<void> {
     if (writes.length === 0) return;
     if (writes.length === 1) {
@@ -117,7 +117,10 @@ export class RedisTier {
       );
       return;
     }
-    const groups = this.#groups(writes.map((w) => w[0]));
+    const groups = this.#groups(
+      writes.map((w) => w[0]),
+      'node',
+    );
     const results = await Promise.allSettled(
       groups.map((indices) =>
         this.#call('SET (pipeline)', async () => {
@@ -140,7 +143,7 @@ export class RedisTier {
   async del(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const results = await Promise.allSettled(
-      this.#groups(keys).map((indices) =>
+      this.#groups(keys, 'slot').map((indices) =>
         this.#call('DEL', () => this.#client.del(indices.map((i) => keys[i]!))),
       ),
     );
@@ -168,29 +171,35 @@ export class RedisTier {
   }
 
   /**
-   * Index groups of `keys` that one command may carry: per cluster slot (a cluster refuses
-   * cross-slot multi-key commands), then cut to `batchSize` so no single command blocks Redis's
-   * event loop for long or builds a huge reply.
+   * Index groups of `keys` that one command may carry, cut to `batchSize` so no single command
+   * blocks Redis's event loop for long or builds a huge reply. On a cluster, `by: 'slot'` groups
+   * per slot (multi-key commands must not span slots); `by: 'node'` per master, which is what a
+   * cluster pipeline needs (all its keys on one node), so a back-fill is a few pipelines, not
+   * one per slot.
    */
-  #groups(keys: readonly string[]): number[][] {
-    const bySlot = new Map<number, number[]>();
-    if (this.#client.isCluster) {
+  #groups(keys: readonly string[], by: 'slot' | 'node'): number[][] {
+    const groups = new Map<number | string, number[]>();
+    const client = this.#client;
+    if (client.isCluster) {
       // ioredis adds the client's own `keyPrefix` to every key: the slot is that of the full key.
-      const keyPrefix = this.#client.options.keyPrefix ?? '';
+      const keyPrefix = client.options.keyPrefix ?? '';
+      const slots = (client as Cluster).slots;
       for (let i = 0; i < keys.length; i++) {
         const slot = keySlot(keyPrefix + keys[i]!);
-        const group = bySlot.get(slot);
+        // Before ioredis has the slot map, fall back to per-slot groups (always valid).
+        const id = by === 'node' ? (slots[slot]?.[0] ?? slot) : slot;
+        const group = groups.get(id);
         if (group) group.push(i);
-        else bySlot.set(slot, [i]);
+        else groups.set(id, [i]);
       }
     } else {
-      bySlot.set(
+      groups.set(
         0,
         Array.from(keys, (_, i) => i),
       );
     }
     const out: number[][] = [];
-    for (const group of bySlot.values()) {
+    for (const group of groups.values()) {
       for (let start = 0; start < group.length; start += this.#batchSize) {
         out.push(
           group.length <= this.#batchSize ? group : group.slice(start, start + this.#batchSize),

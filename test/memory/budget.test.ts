@@ -38,7 +38,12 @@ test('stores on one budget never reserve more than it together; each evicts its 
 
 test('a store short of budget takes memory from its own other shards, not from failing', () => {
   const budget = new MemoryBudget({ maxBytes: 64 * 1024 });
-  const store = new MemoryStore({ shards: 4, maxBytes: 16 * 1024 * 1024, maxEntryBytes: 40 * 1024, budget });
+  const store = new MemoryStore({
+    shards: 4,
+    maxBytes: 16 * 1024 * 1024,
+    maxEntryBytes: 40 * 1024,
+    budget,
+  });
   for (let i = 0; i < 5000; i++) assert.equal(store.set(`small:${i}`, 'v'.repeat(100)), true);
   assert.ok(budget.availableBytes < 4096, 'the small entries filled the budget across all shards');
   // Larger than any one shard's share of the budget: its shard must borrow from the others.

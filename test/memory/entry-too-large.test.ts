@@ -30,6 +30,7 @@ test('an entry over maxEntryBytes throws and leaves the store as it was', () => 
 
 test('the limit counts header, key (2 bytes per unit when wide) and value exactly', () => {
   const store = new MemoryStore({ maxEntryBytes: 100, budget: null });
+  assert.equal(store.maxEntryBytes, 100);
   assert.equal(store.set('ab', 'v'.repeat(100 - 24 - 2)), true);
   assert.throws(() => store.set('ab', 'v'.repeat(100 - 24 - 1)), EntryTooLargeError);
   assert.equal(store.set('€', 'v'.repeat(100 - 24 - 2)), true);

@@ -122,8 +122,30 @@ test('the background sweep removes expired entries without any read', async () =
   for (let i = 0; i < 10; i++) store.set(`k${i}`, 'v', { ttlMs: 100 });
   clock.advance(100);
   // Wait for the sweep (an unref'ed interval) to run; bounded by the test's own timeout.
-  for (let i = 0; i < 400 && store.stats().expirations < 10; i++) await sleep(5);
+  for (let i = 0; i < 2000 && store.stats().expirations < 10; i++) await sleep(5);
   assert.equal(store.stats().expirations, 10);
   assert.equal(store.reservedBytes, 0, 'the swept store returned its memory');
+  store.close();
+});
+
+test('an entry expiring during an iteration is skipped and reported', () => {
+  let now = 0;
+  const removed: string[] = [];
+  const store = new MemoryStore({
+    now: () => now,
+    sweepIntervalMs: 0,
+    budget: null,
+    shards: 1,
+    onRemove: (key, _value, reason) => removed.push(`${key}:${reason}`),
+  });
+  store.set('first', 'v');
+  store.set('second', 'v', { ttlMs: 10 });
+  const seen: string[] = [];
+  for (const key of store.keys()) {
+    seen.push(key);
+    now = 10;
+  }
+  assert.deepEqual(seen, ['first']);
+  assert.deepEqual(removed, ['second:expired']);
   store.close();
 });

@@ -47,3 +47,21 @@ test('a live store with a sweep timer does not keep the process running', () => 
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /ready/);
 });
+
+test('close() stops the sweep timer', async () => {
+  const store = new MemoryStore({ sweepIntervalMs: 1, budget: null });
+  let sweeps = 0;
+  // Shadow the method on the instance: the timer calls whatever `purgeExpired` the store has.
+  store.purgeExpired = () => {
+    sweeps++;
+    return 0;
+  };
+  store.set('k', 'v', { ttlMs: 60_000 });
+  for (let i = 0; i < 5000 && sweeps < 3; i++)
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  assert.ok(sweeps >= 3, 'the sweep runs while the store is open');
+  store.close();
+  const atClose = sweeps;
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+  assert.equal(sweeps, atClose, 'no sweep after close()');
+});

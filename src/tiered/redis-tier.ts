@@ -59,11 +59,6 @@ export class RedisTier {
     this.#name = options.name;
   }
 
-  /** The client this tier talks through. */
-  get client(): RedisClient {
-    return this.#client;
-  }
-
   /**
    * Reads many keys; the result is aligned with `keys`: the stored entry (as a string when
    * `text`, for codecs that decode text, else as bytes), `null` for a key Redis does not hold,

@@ -6,40 +6,54 @@
  * the key detaches the flight so that its now-stale result reaches its callers but is never
  * back-filled.
  *
+ * Cost matters here (a 1000-key `getMany` is 1000 flights): one small object per key and one
+ * promise per batch, never a promise per key; values live in an array aligned with the batch.
+ *
  * @module
  */
 
-/** One key's fetch in progress. */
+/** One batch fetch: its keys, and once `done` resolves, their values or error. */
+export interface FlightBatch<V> {
+  readonly keys: readonly string[];
+  /** Resolves (never rejects) once `values` and `failed` are final. */
+  readonly done: Promise<void>;
+  /** Values aligned with `keys`; `undefined` = no tier and no loader has the key. */
+  values: Array<V | undefined>;
+  /** Positions whose fetch failed with `error` (a loader error), or null when none did. */
+  failed: Uint8Array | null;
+  error: unknown;
+}
+
+/** One key's place in a batch fetch. */
 export interface Flight<V> {
-  readonly promise: Promise<V | undefined>;
+  readonly batch: FlightBatch<V>;
+  readonly index: number;
   /** False once a write or delete made the fetched value stale: skip its back-fill. */
   current: boolean;
 }
 
 /**
- * What a batch fetch answers: `lookup(key)` gives the value, `undefined` when no tier and no
- * loader has it, or throws that key's error (a loader error). Flights stay joinable until
- * `settled` (the back-fill) resolves.
+ * Fetches `batch.keys` (keys no one else is fetching; `flights` aligned with them): fills
+ * `batch.values` (and `failed`/`error` for keys that failed), and returns the back-fill in
+ * progress (`settled`), during which the flights stay joinable. Throwing fails every key of the
+ * batch. (The back-fill is wrapped in an object: an async function returning a bare promise
+ * would adopt it, and the values would wait for the back-fill.)
  */
-export interface FlightResult<V> {
-  lookup(key: string): V | undefined;
-  settled?: Promise<void>;
-}
-
-/** Fetches a batch of keys that no one else is fetching; `flights` is aligned with `keys`. */
 export type FlightWork<V> = (
-  keys: string[],
+  batch: FlightBatch<V>,
   flights: ReadonlyArray<Flight<V>>,
-) => Promise<FlightResult<V>>;
+) => Promise<{ settled: Promise<void> } | undefined>;
 
-interface OwnedFlight<V> extends Flight<V> {
-  resolve(value: V | undefined): void;
-  reject(error: unknown): void;
+/** The value a settled flight carries; throws the batch's error for a key that failed. */
+export function flightValue<V>(flight: Flight<V>): V | undefined {
+  const { batch, index } = flight;
+  if (batch.failed?.[index]) throw batch.error;
+  return batch.values[index];
 }
 
 /** A per-process table of fetches in flight, keyed by cache key. */
 export class SingleFlight<V> {
-  readonly #flights = new Map<string, OwnedFlight<V>>();
+  readonly #flights = new Map<string, Flight<V>>();
 
   /** Number of keys being fetched right now. */
   get size(): number {
@@ -48,25 +62,41 @@ export class SingleFlight<V> {
 
   /**
    * Returns one flight per key of `keys` (which must be unique): joined when already in flight,
-   * otherwise started by a single `work` call covering every new key.
+   * otherwise part of a single `work` call covering every new key. Await the distinct batches'
+   * `done`, then read each with {@link flightValue}.
    */
   load(keys: readonly string[], work: FlightWork<V>): Array<Flight<V>> {
-    const flights = new Array<Flight<V>>(keys.length);
+    const out = new Array<Flight<V>>(keys.length);
     const started: string[] = [];
-    const startedFlights: OwnedFlight<V>[] = [];
+    const startedAt: number[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      let flight = this.#flights.get(key);
-      if (!flight) {
-        flight = createFlight<V>();
-        this.#flights.set(key, flight);
-        started.push(key);
-        startedFlights.push(flight);
+      const flight = this.#flights.get(keys[i]!);
+      if (flight) out[i] = flight;
+      else {
+        started.push(keys[i]!);
+        startedAt.push(i);
       }
-      flights[i] = flight;
     }
-    if (started.length > 0) void this.#run(started, startedFlights, work);
-    return flights;
+    if (started.length === 0) return out;
+    let finish!: () => void;
+    const batch: FlightBatch<V> = {
+      keys: started,
+      done: new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+      values: new Array<V | undefined>(started.length),
+      failed: null,
+      error: undefined,
+    };
+    const flights = new Array<Flight<V>>(started.length);
+    for (let j = 0; j < started.length; j++) {
+      const flight: Flight<V> = { batch, index: j, current: true };
+      flights[j] = flight;
+      out[startedAt[j]!] = flight;
+      this.#flights.set(started[j]!, flight);
+    }
+    void this.#run(batch, flights, work, finish);
+    return out;
   }
 
   /** Detaches the flight of `key`, if any: its callers still get the value, nothing is back-filled. */
@@ -83,46 +113,29 @@ export class SingleFlight<V> {
     this.#flights.clear();
   }
 
-  async #run(keys: string[], flights: OwnedFlight<V>[], work: FlightWork<V>): Promise<void> {
-    let result: FlightResult<V>;
+  async #run(
+    batch: FlightBatch<V>,
+    flights: Array<Flight<V>>,
+    work: FlightWork<V>,
+    finish: () => void,
+  ): Promise<void> {
+    let backfill: { settled: Promise<void> } | undefined;
     try {
-      result = await work(keys, flights);
+      backfill = await work(batch, flights);
     } catch (error) {
       // A failed batch reaches this batch's callers only and leaves nothing behind.
-      for (let i = 0; i < keys.length; i++) flights[i]!.reject(error);
-      this.#end(keys, flights);
-      return;
+      batch.error = error;
+      batch.failed = new Uint8Array(batch.keys.length).fill(1);
     }
-    for (let i = 0; i < keys.length; i++) {
-      try {
-        flights[i]!.resolve(result.lookup(keys[i]!));
-      } catch (error) {
-        flights[i]!.reject(error);
-      }
-    }
+    finish();
     try {
-      await result.settled;
+      await backfill?.settled;
     } catch {
       // The back-fill reports its own failures; the flights end either way.
     }
-    this.#end(keys, flights);
-  }
-
-  #end(keys: string[], flights: OwnedFlight<V>[]): void {
-    for (let i = 0; i < keys.length; i++) {
-      if (this.#flights.get(keys[i]!) === flights[i]) this.#flights.delete(keys[i]!);
+    for (let j = 0; j < flights.length; j++) {
+      const key = batch.keys[j]!;
+      if (this.#flights.get(key) === flights[j]) this.#flights.delete(key);
     }
   }
-}
-
-function createFlight<V>(): OwnedFlight<V> {
-  let resolve!: (value: V | undefined) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<V | undefined>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Callers await the flight; this stops a rejection that all of them abandoned from crashing Node.
-  promise.catch(() => {});
-  return { promise, resolve, reject, current: true };
 }

@@ -10,7 +10,6 @@ import {
   CacheClosedError,
   EntryTooLargeError,
   InvalidArgumentError,
-  InvalidOptionError,
   type TiercacheError,
   WarningCodes,
 } from '../errors.ts';
@@ -23,7 +22,7 @@ import { runLoader } from './loader.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type Flight, type FlightResult, SingleFlight } from './single-flight.ts';
+import { type Flight, type FlightBatch, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /**
@@ -58,6 +57,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly name: string;
   readonly #options: ResolvedOptions<V>;
   readonly #prefix: string;
+  /**
+   * Prefix of keys in the memory tier: the cache's prefix in a shared store, none in a store it
+   * owns. Why: a prefixed key is a fresh concatenated string, and hashing and comparing it costs
+   * the store more than the rest of a hit (measured ≈ 1.0 µs vs 0.37 µs per getString).
+   */
+  readonly #memoryPrefix: string;
   readonly #memory: MemoryStore | null;
   readonly #redis: RedisTier | null;
   readonly #breaker: Breaker | null;
@@ -75,6 +80,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#options = resolved;
     this.name = resolved.name;
     this.#prefix = `${resolved.name}:`;
+    this.#memoryPrefix = resolved.ownsMemory ? '' : this.#prefix;
     this.#memory = resolved.memory;
     this.#decodeText = resolved.codec.decodeText?.bind(resolved.codec) ?? null;
     this.#breaker = resolved.breaker
@@ -130,9 +136,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#assertOpen();
     checkKey(key);
     const read = readPolicy(options, 'fresh');
-    const full = this.#prefix + key;
     if (this.#memory && (read === 'fast' || !this.#redis)) {
-      const entry = this.#memoryLookup(full);
+      const entry = this.#memoryLookup(key);
       if (entry !== undefined) {
         if (entry.kind === 'value') {
           this.#stats.memoryHits++;
@@ -180,7 +185,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#memory && (read === 'fast' || !this.#redis)) {
       for (let i = 0; i < unique.length; i++) {
         const key = unique[i]!;
-        const entry = this.#memoryLookup(this.#prefix + key);
+        const entry = this.#memoryLookup(key);
         if (entry !== undefined) {
           if (entry.kind !== 'corrupt') {
             this.#stats.memoryHits++;
@@ -231,8 +236,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (writes.length === 0) return;
     // Reads in flight may have seen the old state: detach them now, and again once Redis has the
     // write (a read that started in between may have read Redis before the write landed).
+    for (const [key] of writes) this.#flights.forget(key);
     const full = writes.map(([key]) => this.#prefix + key);
-    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       const redisWrites = writes.map(
         ([, bytes], i): RedisWrite => [full[i]!, bytes, this.#jitter(ttlMs)],
@@ -243,10 +248,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       } catch (error) {
         if (this.#options.strict) throw error;
       }
-      for (const key of full) this.#flights.forget(key);
+      for (const [key] of writes) this.#flights.forget(key);
     }
     const memoryTtl = this.#memoryTtl(ttlMs);
-    for (let i = 0; i < writes.length; i++) this.#memorySet(full[i]!, writes[i]![1], memoryTtl);
+    for (const [key, entry] of writes) this.#memorySet(key, entry, memoryTtl);
     await this.#publish({ keys: writes.map(([key]) => key) });
   }
 
@@ -262,17 +267,17 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       throw new InvalidArgumentError('deleteMany(keys): keys must be an array of strings');
     for (const key of keys) checkKey(key);
     if (keys.length === 0) return;
+    for (const key of keys) this.#flights.forget(key);
     const full = keys.map((key) => this.#prefix + key);
-    for (const key of full) this.#flights.forget(key);
     if (this.#redis) {
       try {
         await this.#redis.del(full);
       } catch (error) {
         if (this.#options.strict) throw error;
       }
-      for (const key of full) this.#flights.forget(key);
+      for (const key of keys) this.#flights.forget(key);
     }
-    if (this.#memory && !this.#closed) for (const key of full) this.#memory.delete(key);
+    for (const key of keys) this.#memoryDelete(key);
     await this.#publish({ keys: [...keys] });
   }
 
@@ -309,18 +314,30 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    */
   async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
     if (!this.#redis && !this.#options.load) return new Array<V | undefined>(keys.length);
-    const flights = this.#flights.load(
-      keys.map((key) => this.#prefix + key),
-      (batch, batchFlights) => this.#fetch(batch, batchFlights),
+    // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
+    // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
+    const flights = this.#flights.load(keys, (batch, batchFlights) =>
+      this.#fetch(batch, batchFlights),
     );
-    return Promise.all(flights.map((flight) => flight.promise));
+    // Usually a single batch (this call's own); several when joining other reads' fetches.
+    const first = flights[0]!.batch;
+    if (flights.every((flight) => flight.batch === first)) await first.done;
+    else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
+    return flights.map((flight) => flightValue(flight));
   }
 
-  /** Fetches full keys from Redis, then the loader; back-fills memory, and Redis with loaded values. */
-  async #fetch(fullKeys: string[], flights: ReadonlyArray<Flight<V>>): Promise<FlightResult<V>> {
-    const found = new Map<string, V | undefined>();
-    let pending: number[] = Array.from(fullKeys, (_, i) => i);
+  /**
+   * Fetches a batch from Redis, then the loader, into `batch.values`; back-fills memory, and
+   * returns the back-fill of loaded values into Redis.
+   */
+  async #fetch(
+    batch: FlightBatch<V>,
+    flights: ReadonlyArray<Flight<V>>,
+  ): Promise<{ settled: Promise<void> } | undefined> {
+    const { keys, values } = batch;
+    let pending: number[] = Array.from(keys, (_, i) => i);
     if (this.#redis) {
+      const fullKeys = keys.map((key) => this.#prefix + key);
       const text = this.#decodeText !== null;
       const raws =
         fullKeys.length === 1
@@ -338,55 +355,46 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
         const entry = this.#unwrapRaw(raw);
         if (entry.kind === 'corrupt') {
-          this.#reportCorrupt('redis', fullKeys[i]!.slice(this.#prefix.length), entry.error);
+          this.#reportCorrupt('redis', keys[i]!, entry.error);
           this.#stats.redisMisses++;
           pending.push(i);
           continue;
         }
         this.#stats.redisHits++;
-        found.set(fullKeys[i]!, entry.kind === 'value' ? entry.value : undefined);
+        values[i] = entry.kind === 'value' ? entry.value : undefined;
         // Back-fill memory with what Redis holds, as it is (no re-encoding), unless a write
         // since the read made it stale.
         if (flights[i]!.current) {
           const ttl = entry.kind === 'value' ? memoryTtl : this.#negativeMemoryTtl();
-          this.#memorySet(fullKeys[i]!, raw, ttl);
+          this.#memorySet(keys[i]!, raw, ttl);
         }
       }
     }
-    if (pending.length === 0 || !this.#options.load || this.#closed) {
-      return { lookup: (key) => found.get(key) };
-    }
-    const missing = pending.map((i) => fullKeys[i]!);
-    let loaded: (fullKey: string) => V | undefined;
+    if (pending.length === 0 || !this.#options.load || this.#closed) return undefined;
+    let loaded: (key: string) => V | undefined;
     try {
-      loaded = await this.#load(missing);
+      loaded = await this.#load(pending.map((i) => keys[i]!));
     } catch (error) {
       // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
-      return {
-        lookup: (key) => {
-          if (found.has(key)) return found.get(key);
-          throw error;
-        },
-      };
+      batch.error = error;
+      batch.failed = new Uint8Array(keys.length);
+      for (const i of pending) batch.failed[i] = 1;
+      return undefined;
     }
-    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => [
-      fullKeys[i]!,
-      loaded(fullKeys[i]!),
-      flights[i]!,
-    ]);
-    for (const [key, value] of backfill) found.set(key, value);
-    return { lookup: (key) => found.get(key), settled: this.#backfill(backfill) };
+    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => {
+      values[i] = loaded(keys[i]!);
+      return [keys[i]!, values[i], flights[i]!];
+    });
+    return { settled: this.#backfill(backfill) };
   }
 
-  /** One loader call for full keys; counts it and reports failures to the channel. */
-  async #load(fullKeys: string[]): Promise<(fullKey: string) => V | undefined> {
+  /** One loader call; counts it and reports failures to the channel. */
+  async #load(keys: string[]): Promise<(key: string) => V | undefined> {
     const load = this.#options.load!;
-    const keys = fullKeys.map((key) => key.slice(this.#prefix.length));
     this.#stats.loads++;
     this.#stats.keysLoaded += keys.length;
     try {
-      const lookup = await runLoader(load, keys);
-      return (fullKey) => lookup(fullKey.slice(this.#prefix.length));
+      return await runLoader(load, keys);
     } catch (error) {
       this.#stats.loaderErrors++;
       if (channels.loaderError.hasSubscribers) {
@@ -398,17 +406,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** Writes loaded values (and negative markers) to memory, then Redis in one pipeline. */
   async #backfill(
-    loaded: Array<[fullKey: string, value: V | undefined, flight: Flight<V>]>,
+    loaded: Array<[key: string, value: V | undefined, flight: Flight<V>]>,
   ): Promise<void> {
     if (this.#closed) return;
     const writes: RedisWrite[] = [];
     const { ttlMs, negativeTtlMs } = this.#options;
-    for (const [fullKey, value, flight] of loaded) {
+    for (const [key, value, flight] of loaded) {
       if (!flight.current) continue;
+      const fullKey = this.#prefix + key;
       if (value === undefined) {
         this.#stats.notFound++;
         if (negativeTtlMs === 0) continue;
-        this.#memorySet(fullKey, MISSING_ENTRY, this.#negativeMemoryTtl());
+        this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl());
         writes.push([fullKey, MISSING_ENTRY, negativeTtlMs]);
         continue;
       }
@@ -417,11 +426,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         bytes = wrap(this.#options.codec, value);
       } catch (error) {
         // The caller still gets the loaded value; it just cannot be cached.
-        this.#reportCorrupt('loader', fullKey.slice(this.#prefix.length), error as TiercacheError);
+        this.#reportCorrupt('loader', key, error as TiercacheError);
         continue;
       }
       const redisTtl = this.#jitter(ttlMs);
-      this.#memorySet(fullKey, bytes, this.#memoryTtl(redisTtl));
+      this.#memorySet(key, bytes, this.#memoryTtl(redisTtl));
       writes.push([fullKey, bytes, redisTtl]);
     }
     if (this.#redis && writes.length > 0) {
@@ -435,17 +444,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * The memory tier's entry for a full key, or `undefined`. Hot path: with a text codec the store
+   * The memory tier's entry for `key`, or `undefined`. Hot path: with a text codec the store
    * decodes straight to a string (no Buffer copy); otherwise one Buffer copy, then the codec.
    */
-  #memoryLookup(fullKey: string): Unwrapped<V> | undefined {
+  #memoryLookup(key: string): Unwrapped<V> | undefined {
     const memory = this.#memory!;
     const { codec } = this.#options;
+    const memoryKey = this.#memoryPrefix + key;
     if (this.#decodeText) {
-      const text = memory.getString(fullKey);
+      const text = memory.getString(memoryKey);
       return text === undefined ? undefined : unwrapText(codec, this.#decodeText, text);
     }
-    const bytes = memory.get(fullKey);
+    const bytes = memory.get(memoryKey);
     return bytes === undefined ? undefined : unwrap(codec, bytes);
   }
 
@@ -455,17 +465,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       : unwrap(this.#options.codec, raw);
   }
 
-  #memorySet(fullKey: string, bytes: RawEntry, ttlMs: number): void {
+  #memorySet(key: string, entry: RawEntry, ttlMs: number): void {
     const memory = this.#memory;
     if (!memory || this.#closed) return;
+    const memoryKey = this.#memoryPrefix + key;
     try {
       // false: no room even after eviction (the store dropped any older value under the key).
-      if (memory.set(fullKey, bytes, { ttlMs })) this.#stats.memorySets++;
+      if (memory.set(memoryKey, entry, { ttlMs })) this.#stats.memorySets++;
     } catch (error) {
       if (!(error instanceof EntryTooLargeError)) throw error;
       // Too large for memory: make sure an older, smaller value is not served in its place.
-      memory.delete(fullKey);
+      memory.delete(memoryKey);
     }
+  }
+
+  #memoryDelete(key: string): void {
+    if (this.#memory && !this.#closed) this.#memory.delete(this.#memoryPrefix + key);
   }
 
   /** Memory lifetime for an entry living `redisTtl` ms in Redis (0 = forever in both). */
@@ -504,9 +519,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       return;
     }
     for (const key of message.keys) {
-      const full = this.#prefix + key;
-      this.#flights.forget(full);
-      this.#memory?.delete(full);
+      this.#flights.forget(key);
+      this.#memoryDelete(key);
     }
   }
 
@@ -547,9 +561,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   /** Undecodable bytes: count, delete the entry from the tier it came from, report. */
   #reportCorrupt(tier: 'memory' | 'redis' | 'loader', key: string, error: TiercacheError): void {
     this.#stats.codecErrors++;
-    const full = this.#prefix + key;
-    if (tier === 'memory') this.#memory?.delete(full);
-    if (tier === 'redis') this.#redis?.del([full]).catch(() => {});
+    if (tier === 'memory') this.#memoryDelete(key);
+    if (tier === 'redis') this.#redis?.del([this.#prefix + key]).catch(() => {});
     if (channels.codecError.hasSubscribers) {
       channels.codecError.publish({ cache: this.name, key, tier, error });
     }
@@ -611,7 +624,9 @@ function readPolicy(options: ReadOptions | undefined, fallback: ReadPolicy): Rea
 function writeTtl(options: WriteOptions | undefined, fallback: number): number {
   const ttlMs = options?.ttlMs ?? fallback;
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0 || ttlMs > 2 ** 31 - 1) {
-    throw new InvalidOptionError('ttlMs', `must be between 0 and ${2 ** 31 - 1} ms, got ${ttlMs}`);
+    throw new InvalidArgumentError(
+      `{ ttlMs } must be a number of ms between 0 and ${2 ** 31 - 1}, got ${String(ttlMs)}`,
+    );
   }
   return ttlMs;
 }

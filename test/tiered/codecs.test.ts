@@ -12,17 +12,21 @@ it('every codec round-trips its values through the envelope', () => {
   const json = jsonCodec();
   const msgpack = msgpackCodec();
   fc.assert(
-    fc.property(fc.jsonValue(), (value) => {
-      for (const codec of [json, msgpack]) {
-        const entry = unwrap(codec, wrap(codec, value));
-        assert.equal(entry.kind, 'value');
-        // JSON turns -0 into 0; compare through JSON for both.
-        assert.deepEqual(
-          JSON.stringify(entry.kind === 'value' ? entry.value : undefined),
-          JSON.stringify(value),
-        );
-      }
-    }),
+    // msgpackr renames "__proto__" keys on decode (its prototype-pollution guard), by design.
+    fc.property(
+      fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')),
+      (value) => {
+        for (const codec of [json, msgpack]) {
+          const entry = unwrap(codec, wrap(codec, value));
+          assert.equal(entry.kind, 'value');
+          // JSON turns -0 into 0; compare through JSON for both.
+          assert.deepEqual(
+            JSON.stringify(entry.kind === 'value' ? entry.value : undefined),
+            JSON.stringify(value),
+          );
+        }
+      },
+    ),
   );
   fc.assert(
     fc.property(fc.uint8Array(), fc.string({ unit: 'grapheme' }), (bytes, text) => {

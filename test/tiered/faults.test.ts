@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { RedisTimeoutError, TieredCache } from 'tiercache';
+import { CircuitOpenError, RedisTimeoutError, TieredCache } from 'tiercache';
 import { type PrivateRedis, startRedisServer } from '../helpers/redis-server.ts';
 
 // Every test here has a hard timeout: a read or close() that hangs on a dead Redis fails it.
@@ -23,6 +23,14 @@ describe('Redis faults', () => {
     await server.kill();
   });
 
+  // Closed after each test even when it fails: an open bus subscriber would keep reconnecting to
+  // the killed server and keep the test process alive.
+  const opened: TieredCache<string>[] = [];
+  afterEach(async () => {
+    server.resume();
+    await Promise.all(opened.splice(0).map((cache) => cache.close()));
+  });
+
   const makeCache = (
     name: string,
     extra: Partial<ConstructorParameters<typeof TieredCache<string>>[0]> = {},
@@ -36,6 +44,7 @@ describe('Redis faults', () => {
     });
     const errors: Error[] = [];
     cache.on('error', (error) => errors.push(error));
+    opened.push(cache);
     return { cache, errors };
   };
 
@@ -139,6 +148,26 @@ describe('Redis faults', () => {
       await cache.get('probe2');
       assert.equal(cache.stats().breaker, 'closed');
       await cache.close();
+    },
+  );
+
+  it(
+    'strict writes throw the timeout, then CircuitOpenError while the breaker is open',
+    HANG,
+    async () => {
+      const { cache } = makeCache('strict-breaker', {
+        strict: true,
+        breaker: { failureThreshold: 1, coolDownMs: 60_000 },
+      });
+      server.pause();
+      try {
+        await assert.rejects(cache.set('k', 'v'), RedisTimeoutError);
+        await assert.rejects(cache.set('k', 'v'), CircuitOpenError);
+        await assert.rejects(cache.delete('k'), CircuitOpenError);
+        assert.equal(await cache.get('k'), 'loaded:k', 'reads still answer from the loader');
+      } finally {
+        server.resume();
+      }
     },
   );
 

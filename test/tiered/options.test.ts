@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import {
+  InvalidArgumentError,
   InvalidOptionError,
   InvalidOptionTypeError,
   TieredCache,
@@ -45,7 +46,8 @@ it('refuses a bad per-call ttlMs without writing anything', async () => {
   const cache = new TieredCache<string>({ name: 'ttl-arg', redis: false });
   try {
     await cache.set('k', 'v');
-    await assert.rejects(cache.set('k', 'w', { ttlMs: -5 }), InvalidOptionError);
+    await assert.rejects(cache.set('k', 'w', { ttlMs: -5 }), InvalidArgumentError);
+    await assert.rejects(cache.setMany([['k', 'w']], { ttlMs: Number.NaN }), InvalidArgumentError);
     assert.equal(await cache.get('k'), 'v');
   } finally {
     await cache.close();

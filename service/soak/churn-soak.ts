@@ -17,6 +17,12 @@ export interface ChurnSoakOptions {
   batch?: number;
   /** Batches run before LeakWatch starts judging (JIT, pools and caches settle). @default 4 */
   warmupBatches?: number;
+  /**
+   * Distinct users the rooms' members are drawn from (seeded into SQLite). The shared cache
+   * fills up until every one of them was read once, so warm-up should churn at least this many
+   * rooms. @default 2000
+   */
+  users?: number;
   /** Samples in LeakWatch's window. @default 10 */
   windowSize?: number;
   /** Growth over one window that LeakWatch calls a leak, in bytes. @default 16 MiB */
@@ -97,7 +103,7 @@ export async function runChurnSoak(options: ChurnSoakOptions): Promise<ChurnSoak
   const rooms = options.rooms ?? 20_000;
   const batch = options.batch ?? 500;
   const warmup = options.warmupBatches ?? 4;
-  const users = 2000;
+  const users = options.users ?? 2000;
   const dir = mkdtempSync(join(tmpdir(), 'tiercache-soak-'));
   const shared = options.mode === 'shared';
   const service = new RoomService({

@@ -13,6 +13,8 @@ test('shared cache: churning rooms through create, use and idle stop keeps memor
     rooms: 2400,
     batch: 200,
     warmupBatches: 4,
+    // Every user is read (and cached) during warm-up, so what follows is pure churn.
+    users: 500,
     windowSize: 8,
     thresholdBytes: 8 * MiB,
   });

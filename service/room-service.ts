@@ -130,9 +130,7 @@ export class RoomService {
   async setMode(mode: CacheMode): Promise<{ mode: CacheMode; released: number }> {
     this.modes.mode = mode;
     if (mode !== 'shared') return { mode, released: 0 };
-    const results = await Promise.allSettled(
-      this.router.rids().map((rid) => this.router.get(rid)?.command<boolean>('use-shared-cache')),
-    );
+    const results = await this.router.broadcast<boolean>('use-shared-cache');
     const released = results.filter((r) => r.status === 'fulfilled' && r.value === true).length;
     return { mode, released };
   }

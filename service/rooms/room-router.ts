@@ -116,10 +116,21 @@ export class RoomRouter {
     this.worker(rid).post(type, payload);
   }
 
-  /** Sends the command `name` to the live room `rid`, or to every live room when `rid` is omitted. */
-  async command<R = unknown>(name: string, args?: unknown, rid?: string): Promise<R[]> {
-    const targets = rid === undefined ? [...this.#rooms.values()] : [this.worker(rid)];
-    return Promise.all(targets.map((w) => w.command<R>(name, args)));
+  /**
+   * Sends the command `name` to every live room through its mailbox (after what each has
+   * queued) and resolves with each room's outcome, in the order of {@link rids}. A room that
+   * is full or stopping is reported as rejected; the others still run the command.
+   */
+  broadcast<R = unknown>(name: string, args?: unknown): Promise<PromiseSettledResult<R>[]> {
+    return Promise.allSettled(
+      [...this.#rooms.values()].map((worker) => {
+        try {
+          return worker.command<R>(name, args);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }),
+    );
   }
 
   /** Stops every room idle for `idleMs`; returns how many were stopped. Runs on its own timer too. */

@@ -70,3 +70,19 @@ test('bad router options fail at construction', () => {
     code: 'TIERCACHE_INVALID_OPTION',
   });
 });
+
+test('broadcast sends a command to every live room and reports each outcome', async () => {
+  const router = new RoomRouter({
+    createRoom: (rid) =>
+      new RoomWorker(rid).handleRequest('echo', (x: unknown) => x).handleCommand('who', () => rid),
+  });
+  for (const rid of ['a', 'b', 'c']) await router.request(rid, 'echo', rid);
+  const results = await router.broadcast<string>('who');
+  assert.deepEqual(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected')),
+    ['a', 'b', 'c'],
+  );
+  const unknown = await router.broadcast('nope');
+  assert.ok(unknown.every((r) => r.status === 'rejected'));
+  await router.close();
+});

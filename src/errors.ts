@@ -20,6 +20,8 @@ export const ErrorCodes = {
   INSECURE_DEBUG: 'TIERCACHE_INSECURE_DEBUG',
   PROFILE_BUSY: 'TIERCACHE_PROFILE_BUSY',
   ROOM_BUSY: 'TIERCACHE_ROOM_BUSY',
+  ROOM_STOPPED: 'TIERCACHE_ROOM_STOPPED',
+  ROOM_LIMIT: 'TIERCACHE_ROOM_LIMIT',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -197,5 +199,28 @@ export class RoomBusyError extends TiercacheError {
       `Room "${rid}" has ${capacity} messages waiting (its mailbox is full); retry later`,
     );
     this.rid = rid;
+  }
+}
+
+/** A message was sent to a room worker that has stopped (idle, or the router is shutting down). */
+export class RoomStoppedError extends TiercacheError {
+  readonly rid: string;
+
+  constructor(rid: string) {
+    super(ErrorCodes.ROOM_STOPPED, `Room "${rid}" has stopped and takes no more messages; resend`);
+    this.rid = rid;
+  }
+}
+
+/** The router already runs its maximum number of live rooms and none of them is idle. */
+export class RoomLimitError extends TiercacheError {
+  readonly maxRooms: number;
+
+  constructor(maxRooms: number) {
+    super(
+      ErrorCodes.ROOM_LIMIT,
+      `This node already runs ${maxRooms} live rooms (maxRooms) and none is idle; retry later or raise maxRooms`,
+    );
+    this.maxRooms = maxRooms;
   }
 }

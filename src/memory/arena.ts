@@ -1,18 +1,20 @@
 /**
- * One shard's byte arena: a log of chunks. Entries are appended to the newest chunk (the head);
- * chunks form a FIFO from oldest to head. A chunk is one `Buffer.allocUnsafeSlow` (never one
- * Buffer per entry, never from Node's shared pool, so releasing it really returns the memory)
- * with typed-array views over the same bytes for header reads. An entry never straddles chunks.
+ * One shard's byte arena: the chunks it holds, their ids and sizes. A chunk is one
+ * `Buffer.allocUnsafeSlow` (never one Buffer per entry, never from Node's shared pool, so
+ * releasing it really returns the memory) with typed-array views over the same bytes for header
+ * reads. An entry never straddles chunks. The order of chunks (the logs entries are appended to)
+ * is kept by {@link ChunkQueue}s; the arena only allocates, frees and addresses chunks.
  *
  * Chunk sizes grow geometrically, 4 KiB, 8 KiB, ... up to `maxChunkBytes`, so a store that holds
- * little reserves little. The arena only manages chunks and locations; the shard decides when to
- * reserve bytes, relocate entries and release chunks.
+ * little reserves little. The shard decides when to reserve bytes, relocate entries and release
+ * chunks.
  *
  * A location packs `chunk id << offsetBits | offset / 8` into 32 bits (offsets are 8-aligned).
  * Ids start at 1 so that location 0 can mean "empty" in the index.
  *
  * @module
  */
+import type { ChunkQueue } from './chunk-queue.ts';
 import { ENTRY_ALIGN } from './entry-layout.ts';
 
 /** Size of the first chunk of a shard, in bytes (smaller only when the shard's limit is). */
@@ -47,6 +49,8 @@ export class Chunk {
   used = 0;
   /** Bytes of live slots; `size - live` is reclaimable. */
   live = 0;
+  /** The queue the chunk belongs to; undefined while it is a spare (empty, in no queue). */
+  queue: ChunkQueue | undefined;
 
   constructor(id: number, size: number) {
     this.id = id;
@@ -63,7 +67,7 @@ export class Chunk {
   }
 }
 
-/** The chunks of one shard, in FIFO order, and the location encoding. */
+/** The chunks of one shard and the location encoding. */
 export class Arena {
   readonly #offsetBits: number;
   readonly #offsetMask: number;
@@ -71,8 +75,7 @@ export class Arena {
   readonly #maxChunks: number;
   readonly #byId: (Chunk | undefined)[] = [undefined];
   readonly #freeIds: number[] = [];
-  /** Oldest first; the last is the head that receives appends. */
-  readonly #fifo: Chunk[] = [];
+  #count = 0;
   #bytes = 0;
   #nextSize = MIN_CHUNK_BYTES;
 
@@ -84,29 +87,14 @@ export class Arena {
     this.#maxChunks = 2 ** (32 - this.#offsetBits) - 1;
   }
 
-  /** The chunk receiving appends, if any. */
-  get head(): Chunk | undefined {
-    return this.#fifo[this.#fifo.length - 1];
-  }
-
-  /** The chunk holding the oldest entries, if any. */
-  get oldest(): Chunk | undefined {
-    return this.#fifo[0];
-  }
-
   /** Number of chunks. */
   get chunkCount(): number {
-    return this.#fifo.length;
+    return this.#count;
   }
 
   /** Sum of chunk sizes, in bytes. */
   get bytes(): number {
     return this.#bytes;
-  }
-
-  /** The chunks, oldest first (the live array: copy it before adding or removing chunks). */
-  get chunks(): readonly Chunk[] {
-    return this.#fifo;
   }
 
   /** The packed location of byte `offset` of `chunk`. */
@@ -131,7 +119,7 @@ export class Arena {
    * no chunk id is free.
    */
   nextChunkSize(need: number, available: number): number {
-    if (this.#fifo.length >= this.#maxChunks) return 0;
+    if (this.#count >= this.#maxChunks) return 0;
     // A new chunk at most half the arena's size: growth by at most 1.5x keeps a shard's
     // reservation close to what it holds.
     let grow = Math.min(this.#nextSize, this.#maxChunkBytes);
@@ -141,33 +129,24 @@ export class Arena {
     return size >= need ? size : 0;
   }
 
-  /** Allocates a chunk of `size` bytes (already reserved by the caller) as the new head. */
+  /** Allocates an empty chunk of `size` bytes (already reserved by the caller), in no queue. */
   add(size: number): Chunk {
     const id = this.#freeIds.pop() ?? this.#byId.length;
     const chunk = new Chunk(id, size);
     this.#byId[id] = chunk;
-    this.#fifo.push(chunk);
+    this.#count++;
     this.#bytes += size;
     if (size >= this.#nextSize) this.#nextSize = Math.min(this.#nextSize * 2, this.#maxChunkBytes);
     return chunk;
   }
 
-  /** Drops a chunk; the caller releases its bytes. */
+  /** Drops a chunk (already out of its queue); the caller releases its bytes. */
   remove(chunk: Chunk): void {
-    const at = this.#fifo.indexOf(chunk);
-    if (at < 0) return;
-    this.#fifo.splice(at, 1);
+    if (this.#byId[chunk.id] !== chunk) return;
     this.#byId[chunk.id] = undefined;
     this.#freeIds.push(chunk.id);
+    this.#count--;
     this.#bytes -= chunk.size;
-    if (this.#fifo.length === 0) this.#nextSize = MIN_CHUNK_BYTES;
-  }
-
-  /** Moves a chunk to the head position (its entries become the newest). */
-  rotateToHead(chunk: Chunk): void {
-    const at = this.#fifo.indexOf(chunk);
-    if (at < 0 || at === this.#fifo.length - 1) return;
-    this.#fifo.splice(at, 1);
-    this.#fifo.push(chunk);
+    if (this.#count === 0) this.#nextSize = MIN_CHUNK_BYTES;
   }
 }

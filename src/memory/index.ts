@@ -26,4 +26,4 @@ export {
   memoryStores,
   setManyStoresThreshold,
 } from './registry.ts';
-export type { RemovalReason } from './shard.ts';
+export type { EvictionPolicy, RemovalReason } from './shard.ts';

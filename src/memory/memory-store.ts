@@ -13,7 +13,7 @@ import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { BudgetAccount, StoreRecord } from './registry.ts';
 import { creationSite, registerStore, unregisterStore } from './registry.ts';
-import type { Counters, RemovalReason, ShardHost } from './shard.ts';
+import type { Counters, EvictionPolicy, RemovalReason, ShardHost } from './shard.ts';
 import { SHARD_BASE_BYTES, Shard } from './shard.ts';
 import { startSweeper } from './sweeper.ts';
 
@@ -33,12 +33,19 @@ export interface MemoryStoreStats {
   readonly sets: number;
   /** `delete` calls that removed an entry. */
   readonly deletes: number;
-  /** Live entries removed to make room (FIFO). */
+  /** Live entries removed to make room (by the `eviction` policy). */
   readonly evictions: number;
   /** Entries removed because their time was up (on read, by the sweep or during reclaim). */
   readonly expirations: number;
   /** Index probes that met an entry with the same 32-bit hash but a different key. */
   readonly collisions: number;
+  /**
+   * `s3fifo` only: entries that were due for eviction but kept because they had been read (moved
+   * from the small queue to main, or reinserted into main).
+   */
+  readonly reinserted: number;
+  /** `s3fifo` only: new keys whose hash was in the ghost queue, so they went straight to main. */
+  readonly ghostHits: number;
 }
 
 /** The pieces of a store its shards and registry record share; never references the store. */
@@ -52,6 +59,8 @@ class StoreHost implements ShardHost {
     evictions: 0,
     expirations: 0,
     collisions: 0,
+    reinserted: 0,
+    ghostHits: 0,
   };
   readonly removals: [string, Buffer, RemovalReason][] | undefined;
   readonly account: BudgetAccount;
@@ -155,7 +164,7 @@ export class MemoryStore {
     return bytes;
   }
 
-  /** Bytes the store holds: arena chunks plus index tables. Never exceeds `maxBytes`. */
+  /** Bytes the store holds: arena chunks, index tables and ghost queues. Never exceeds `maxBytes`. */
   get reservedBytes(): number {
     this.#assertOpen();
     return this.#host.account.bytes;
@@ -169,6 +178,11 @@ export class MemoryStore {
   /** The largest entry (24-byte header + key + value) `set` accepts, in bytes. */
   get maxEntryBytes(): number {
     return this.#options.maxEntryBytes;
+  }
+
+  /** The eviction policy, `'s3fifo'` or `'fifo'`. */
+  get eviction(): EvictionPolicy {
+    return this.#options.eviction;
   }
 
   /** The budget this store draws on, or null. */
@@ -352,22 +366,14 @@ export class MemoryStore {
         this.#assertOpen();
         const hash = this.#hash(key) | 0;
         const shard = this.#shards[hash & this.#shardMask];
-        const live = shard !== undefined && shard.has(key, hash);
-        // Read without touching hit/miss counters: iteration is not a cache lookup.
-        const value = live && withValues ? this.#peek(shard, key, hash) : undefined;
+        const live = shard?.has(key, hash) === true;
+        // Read without counting a hit or a read: iteration is not a cache lookup.
+        const value = live && withValues ? shard?.peek(key, hash) : undefined;
         // An entry that expired since the snapshot was removed just now: report it.
         this.#dispatchRemovals();
         if (live) yield [key, value];
       }
     }
-  }
-
-  #peek(shard: Shard, key: string, hash: number): Buffer | undefined {
-    const { hits, misses } = this.#host.counters;
-    const value = shard.get(key, hash);
-    this.#host.counters.hits = hits;
-    this.#host.counters.misses = misses;
-    return value;
   }
 
   #assertOpen(): void {
@@ -380,7 +386,8 @@ export class MemoryStore {
       if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
         return undefined;
     }
-    const shard = new Shard(this.#host, this.#options.shardLimit, this.#options.maxChunkBytes);
+    const { shardLimit, maxChunkBytes, eviction } = this.#options;
+    const shard = new Shard(this.#host, shardLimit, maxChunkBytes, eviction);
     this.#shards[index] = shard;
     return shard;
   }

@@ -10,7 +10,7 @@ import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
 import { hashString } from './hash.ts';
-import type { RemovalReason } from './shard.ts';
+import type { EvictionPolicy, RemovalReason } from './shard.ts';
 import { SHARD_BASE_BYTES } from './shard.ts';
 import { HASH_FUNCTION } from './test-hooks.ts';
 
@@ -38,6 +38,16 @@ export interface MemoryStoreOptions {
    * @default min(1 MiB, a quarter of a shard's bytes)
    */
   maxEntryBytes?: number;
+  /**
+   * Which entries leave when the store is full. `'s3fifo'`: new entries pass through a small
+   * queue (about 10 % of each shard's chunks) and stay only if read there; entries read since
+   * their last pass are kept instead of evicted; a key evicted from the small queue and stored
+   * again soon after (remembered by hash in a ghost queue, 12 bytes per remembered key, sized
+   * with the index: about 6 bytes per index slot) goes straight to the main queue. `'fifo'`:
+   * the oldest entries leave first, bigcache's order; no ghost, and reads write nothing.
+   * @default 's3fifo'
+   */
+  eviction?: EvictionPolicy;
   /** Default lifetime of an entry, in ms; 0 = no expiry. A `set` may give its own. @default 0 */
   ttlMs?: number;
   /**
@@ -74,6 +84,7 @@ export interface ResolvedOptions {
   readonly maxBytes: number;
   readonly shards: number;
   readonly maxEntryBytes: number;
+  readonly eviction: EvictionPolicy;
   readonly ttlMs: number;
   readonly sweepIntervalMs: number;
   readonly initialBytes: number;
@@ -104,6 +115,7 @@ const KNOWN = new Set([
   'maxBytes',
   'shards',
   'maxEntryBytes',
+  'eviction',
   'ttlMs',
   'sweepIntervalMs',
   'initialBytes',
@@ -169,6 +181,12 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       `${maxEntryBytes} bytes does not fit a shard (${shardLimit} bytes = maxBytes / shards, minus a ${SHARD_BASE_BYTES}-byte index): lower maxEntryBytes, raise maxBytes or lower shards`,
     );
   }
+  const eviction = o.eviction ?? 's3fifo';
+  if (eviction !== 's3fifo' && eviction !== 'fifo') {
+    const message = `expected 's3fifo' or 'fifo', got ${describe(eviction)}`;
+    if (typeof eviction === 'string') throw new InvalidOptionError('eviction', message);
+    throw new InvalidOptionTypeError('eviction', message);
+  }
   const ttlMs = optionalNumber(o, 'ttlMs') ?? 0;
   const sweepIntervalMs = optionalNumber(o, 'sweepIntervalMs') ?? DEFAULT_SWEEP_INTERVAL_MS;
   if (sweepIntervalMs > 2 ** 31 - 1) {
@@ -199,6 +217,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxBytes,
     shards,
     maxEntryBytes,
+    eviction,
     ttlMs,
     sweepIntervalMs,
     initialBytes,

@@ -25,6 +25,8 @@ test('set, get, getString, has and delete', () => {
     evictions: 0,
     expirations: 0,
     collisions: 0,
+    reinserted: 0,
+    ghostHits: 0,
   });
   store.close();
 });

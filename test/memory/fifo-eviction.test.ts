@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryStore } from 'tiercache/memory';
 
-test('when full, the oldest entries are evicted first and counted', () => {
+test("eviction: 'fifo': when full, the oldest entries are evicted first and counted", () => {
   const evicted: string[] = [];
   const store = new MemoryStore({
+    eviction: 'fifo',
     shards: 1,
     maxBytes: 128 * 1024,
     budget: null,

@@ -1,0 +1,106 @@
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { InsecureDebugError, InvalidOptionError } from 'tiercache/errors';
+import type { CacheMode } from './cache/index.ts';
+
+/** Everything the service can be told, with the environment variable that sets each. */
+export interface ServiceConfig {
+  /** Address to listen on (`HOST`). Not a loopback address? Then `debugToken` is required. @default '127.0.0.1' */
+  host: string;
+  /** Port (`PORT`); 0 picks a free one. @default 8080 */
+  port: number;
+  /**
+   * Base URLs of every node sharing the rooms (`NODES`, comma-separated), this one included.
+   * Empty: this node owns every room. @default []
+   */
+  nodes: string[];
+  /** This node's own base URL as it appears in `nodes` (`NODE_URL`). @default http://HOST:PORT */
+  nodeUrl: string | undefined;
+  /** SQLite file of the users table (`DATA_PATH`). @default .data/rooms.sqlite */
+  dataPath: string;
+  /** Demo users seeded into an empty database (`SEED_USERS`). @default 10_000 */
+  seedUsers: number;
+  /** Redis for the cache's second tier (`REDIS_URL`); unset: memory + SQLite only. */
+  redisUrl: string | undefined;
+  /** The profile cache's name: its Redis key prefix and bus channel (`CACHE_NAME`). @default 'rooms:profiles' */
+  cacheName: string;
+  /** Bearer token for `/debug/` (`DEBUG_TOKEN`, at least 16 characters). */
+  debugToken: string | undefined;
+  /** A room with no activity for this long is stopped, in ms (`ROOM_IDLE_MS`). @default 30_000 */
+  roomIdleMs: number;
+  /** Live rooms per node at most (`MAX_ROOMS`). @default 5_000 */
+  maxRooms: number;
+  /** Mailbox depth of each room (`MAILBOX_SIZE`). @default 500 */
+  mailboxSize: number;
+  /** Largest request body, in bytes (`MAX_BODY_BYTES`). @default 16 KiB */
+  maxBodyBytes: number;
+  /** Cache mode at start (`CACHE_MODE`: `shared` or `per-room`). @default 'shared' */
+  cacheMode: CacheMode;
+  /** What each room's own store preallocates in per-room mode, in bytes (`BUG_STORE_BYTES`). @default 8 MiB */
+  bugStoreBytes: number;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(name, `expected an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 0) return false;
+  return bare.startsWith('127.') || bare === '::1' || bare.startsWith('::ffff:127.');
+}
+
+/** Reads the service's configuration from `env` (defaults above) and checks it. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const host = env.HOST || '127.0.0.1';
+  const nodes = (env.NODES ?? '')
+    .split(',')
+    .map((n) => n.trim().replace(/\/+$/, ''))
+    .filter((n) => n !== '');
+  const cacheMode = env.CACHE_MODE || 'shared';
+  if (cacheMode !== 'shared' && cacheMode !== 'per-room') {
+    throw new InvalidOptionError(
+      'CACHE_MODE',
+      `expected "shared" or "per-room", got "${cacheMode}"`,
+    );
+  }
+  const config: ServiceConfig = {
+    host,
+    port: intFrom(env, 'PORT', 8080, 0),
+    nodes,
+    nodeUrl: env.NODE_URL?.replace(/\/+$/, '') || undefined,
+    dataPath: env.DATA_PATH || join(process.cwd(), '.data', 'rooms.sqlite'),
+    seedUsers: intFrom(env, 'SEED_USERS', 10_000, 1),
+    redisUrl: env.REDIS_URL || undefined,
+    cacheName: env.CACHE_NAME || 'rooms:profiles',
+    debugToken: env.DEBUG_TOKEN || undefined,
+    roomIdleMs: intFrom(env, 'ROOM_IDLE_MS', 30_000, 1),
+    maxRooms: intFrom(env, 'MAX_ROOMS', 5_000, 1),
+    mailboxSize: intFrom(env, 'MAILBOX_SIZE', 500, 1),
+    maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 16 * 1024, 256),
+    cacheMode,
+    bugStoreBytes: intFrom(env, 'BUG_STORE_BYTES', 8 * 1024 * 1024, 64 * 1024),
+  };
+  checkConfig(config);
+  return config;
+}
+
+/** Refuses configurations that would be unsafe: profiles exposed to the network without a token. */
+export function checkConfig(config: ServiceConfig): void {
+  if (!isLoopbackHost(config.host) && config.debugToken === undefined) {
+    throw new InsecureDebugError(
+      `HOST=${config.host} is not a loopback address: set DEBUG_TOKEN (16+ characters) so /debug/ profiles are not served to the network unauthenticated`,
+    );
+  }
+  if (config.debugToken !== undefined && config.debugToken.length < 16) {
+    throw new InvalidOptionError('DEBUG_TOKEN', 'must be at least 16 characters long');
+  }
+}

@@ -1,0 +1,74 @@
+import { ErrorCodes } from 'tiercache/errors';
+import { NodeUnreachableError } from '../cluster/index.ts';
+
+/** Codes of failures that exist only at the HTTP edge of the service. */
+export const HttpErrorCodes = {
+  NOT_FOUND: 'TIERCACHE_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'TIERCACHE_METHOD_NOT_ALLOWED',
+  NODE_UNREACHABLE: 'TIERCACHE_NODE_UNREACHABLE',
+  UNAUTHORIZED: 'TIERCACHE_UNAUTHORIZED',
+  FORBIDDEN: 'TIERCACHE_FORBIDDEN',
+  INTERNAL: 'TIERCACHE_INTERNAL',
+} as const;
+
+/** A request failed in a way the client must hear about: an HTTP status and a `TIERCACHE_` code. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  override get name(): string {
+    return 'HttpError';
+  }
+}
+
+// How library errors map to HTTP: a client mistake is 4xx, a room that cannot take the message
+// right now is 503 (retry), anything else is the server's fault.
+const STATUS_BY_CODE: Record<string, number> = {
+  [ErrorCodes.INVALID_ARGUMENT]: 400,
+  [ErrorCodes.INVALID_OPTION]: 400,
+  [ErrorCodes.ROOM_BUSY]: 503,
+  [ErrorCodes.ROOM_STOPPED]: 503,
+  [ErrorCodes.ROOM_LIMIT]: 503,
+};
+
+/** The status and JSON body that report `error` to the client. */
+export function toErrorResponse(error: unknown): {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+} {
+  if (error instanceof HttpError) {
+    const body = { error: { code: error.code, message: error.message } };
+    return {
+      status: error.status,
+      body:
+        error.details === undefined ? body : { error: { ...body.error, details: error.details } },
+    };
+  }
+  if (error instanceof NodeUnreachableError) {
+    return {
+      status: 502,
+      body: { error: { code: HttpErrorCodes.NODE_UNREACHABLE, message: error.message } },
+    };
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in STATUS_BY_CODE) {
+    return {
+      status: STATUS_BY_CODE[code]!,
+      body: { error: { code, message: (error as Error).message } },
+    };
+  }
+  return {
+    status: 500,
+    body: {
+      error: { code: HttpErrorCodes.INTERNAL, message: 'Internal error; see the server log' },
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The service's HTTP and WebSocket face: the room API with schema-validated, size-bounded JSON
+ * bodies and `TIERCACHE_` error codes, forwarding to the owner node, a WebSocket per room, the
+ * dashboard's page and JSON API, and the diagnostics mounted under `/debug/`.
+ *
+ * @module
+ */
+
+export { type DashboardApiDeps, dashboardApi } from './dashboard-api.ts';
+export { HttpError, HttpErrorCodes, toErrorResponse } from './http-error.ts';
+export { type HttpServerDeps, serveHttp } from './http-server.ts';
+export { readJsonBody } from './read-body.ts';
+export { sendError, sendJson } from './respond.ts';
+export { roomRoutes } from './room-routes.ts';
+export { RoomSockets } from './room-sockets.ts';

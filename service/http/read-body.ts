@@ -1,0 +1,40 @@
+import type { IncomingMessage } from 'node:http';
+import { ErrorCodes } from 'tiercache/errors';
+import { HttpError } from './http-error.ts';
+
+/**
+ * Reads a JSON request body of at most `maxBytes`. A larger body is refused with 413 as soon as
+ * it passes the limit (by its `content-length`, or while streaming), never buffered whole.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json')) {
+    throw new HttpError(
+      415,
+      ErrorCodes.INVALID_ARGUMENT,
+      'Send the body as JSON with content-type: application/json',
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+  } catch {
+    throw new HttpError(400, ErrorCodes.INVALID_ARGUMENT, 'The request body is not valid JSON');
+  }
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(
+    413,
+    ErrorCodes.INVALID_ARGUMENT,
+    `The request body exceeds ${maxBytes} bytes (MAX_BODY_BYTES)`,
+  );
+}

@@ -1,0 +1,107 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { FORWARDED_HEADER, type NodeRing } from '../cluster/index.ts';
+import type { RoomService } from '../room-service.ts';
+import type { RoomWorker } from '../rooms/index.ts';
+
+const EVENTS_PATH = /^\/rooms\/([A-Za-z0-9_.-]{1,64})\/events$/;
+
+// A watcher that cannot keep up is cut off rather than buffered without bound.
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * The WebSocket per room: `GET /rooms/:rid/events` upgrades to a socket that first receives the
+ * room's snapshot, then every event the room publishes. An open socket holds the room, so it
+ * is not stopped as idle while someone watches. On a node that does not own the room the
+ * socket is proxied to the owner.
+ */
+export class RoomSockets {
+  #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  #service: RoomService;
+  #ring: NodeRing;
+
+  constructor(service: RoomService, ring: NodeRing) {
+    this.#service = service;
+    this.#ring = ring;
+  }
+
+  /** Open sockets (watchers and proxied). */
+  get clients(): number {
+    return this.#wss.clients.size;
+  }
+
+  /** Handles an HTTP upgrade; returns false when the path is not a room's events. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = EVENTS_PATH.exec(url.pathname);
+    if (match === null) return false;
+    const rid = match[1]!;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const owner = this.#ring.owner(rid);
+      if (owner !== this.#ring.self && req.headers[FORWARDED_HEADER] === undefined) {
+        this.#proxy(ws, owner, url.pathname);
+      } else {
+        void this.#watch(ws, rid);
+      }
+    });
+    return true;
+  }
+
+  /** Closes every socket. */
+  close(): void {
+    for (const client of this.#wss.clients) client.close(1001, 'server shutting down');
+    this.#wss.close();
+  }
+
+  async #watch(ws: WebSocket, rid: string): Promise<void> {
+    let worker: RoomWorker;
+    try {
+      worker = this.#service.router.worker(rid);
+    } catch (error) {
+      ws.close(1013, (error as Error).message.slice(0, 120));
+      return;
+    }
+    worker.retain();
+    const unsubscribe = this.#service.hub.subscribe(rid, (event) => {
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.terminate();
+      else ws.send(JSON.stringify(event));
+    });
+    ws.on('close', () => {
+      unsubscribe();
+      worker.release();
+    });
+    ws.on('error', () => ws.terminate());
+    try {
+      const snapshot = await this.#service.snapshot(rid);
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ type: 'snapshot', rid, at: Date.now(), snapshot }));
+      }
+    } catch {
+      // The room refused (busy or stopping): events still flow; the client can GET the room.
+    }
+  }
+
+  #proxy(client: WebSocket, owner: string, path: string): void {
+    const upstream = new WebSocket(new URL(path, owner.replace(/^http/, 'ws')), {
+      headers: { [FORWARDED_HEADER]: this.#ring.self },
+    });
+    const pending: string[] = [];
+    upstream.on('message', (data) => client.send(data.toString()));
+    upstream.on('open', () => {
+      for (const text of pending) upstream.send(text);
+    });
+    client.on('message', (data) => {
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(data.toString());
+      else pending.push(data.toString());
+    });
+    const closeBoth = () => {
+      client.terminate();
+      upstream.terminate();
+    };
+    upstream.on('close', () => client.close());
+    upstream.on('error', closeBoth);
+    client.on('close', () => upstream.close());
+    client.on('error', closeBoth);
+  }
+}

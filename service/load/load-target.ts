@@ -1,0 +1,24 @@
+import type { RoomMessage } from '../room/index.ts';
+
+/** The outcome class of one bot action. */
+export type Outcome = 'ok' | 'rejected' | 'busy' | 'failed';
+
+/** Where bots send their actions: the service in-process, or a node over HTTP. */
+export interface LoadTarget {
+  /** Sends a message to a room. */
+  send(rid: string, message: RoomMessage): Promise<Outcome>;
+  /** Reads a room (its member list comes from the cache's `getMany`). */
+  snapshot(rid: string): Promise<Outcome>;
+  /** Reads one user's profile (the cache's `get`). */
+  profile(userId: number): Promise<Outcome>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+/** Maps an HTTP status to an outcome: 4xx is the room saying no (a taken seat), 503 is a full mailbox. */
+export function outcomeOf(status: number): Outcome {
+  if (status < 300) return 'ok';
+  if (status === 503) return 'busy';
+  if (status < 500) return 'rejected';
+  return 'failed';
+}

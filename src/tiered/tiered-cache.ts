@@ -81,6 +81,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #stats = new StatsCounters();
   readonly #unregister: () => void;
   readonly #decodeText: ((text: string) => V) | null;
+  /**
+   * Bumped whenever memory is cleared because invalidations may have been missed: a fetch that
+   * started before then still back-fills Redis (with NX, which is safe), but not memory.
+   */
+  #memoryEpoch = 0;
   #closed = false;
   #warnedUnhandled = false;
 
@@ -368,6 +373,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     flights: ReadonlyArray<Flight<V>>,
   ): Promise<{ settled: Promise<void> } | undefined> {
     const { keys, values } = batch;
+    const epoch = this.#memoryEpoch;
     let pending: number[] = Array.from(keys, (_, i) => i);
     if (this.#redis) {
       const fullKeys = keys.map((key) => this.#prefix + key);
@@ -398,7 +404,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         values[i] = entry.kind === 'value' ? entry.value : undefined;
         // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
         // Redis keeps it, unless a write since the read made it stale.
-        if (this.#memory && flights[i]!.current) {
+        if (this.#memory && flights[i]!.current && epoch === this.#memoryEpoch) {
           const base =
             entry.kind === 'value' ? this.#options.memoryTtlMs : this.#negativeMemoryTtl();
           const ttl = memoryTtlUntil(base, expiryOf(raw), now);
@@ -421,7 +427,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       values[i] = loaded(keys[i]!);
       return [keys[i]!, values[i], flights[i]!];
     });
-    return { settled: this.#backfill(backfill) };
+    return { settled: this.#backfill(backfill, epoch === this.#memoryEpoch) };
   }
 
   /** One loader call; counts it and reports failures to the channel. */
@@ -440,9 +446,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
   }
 
-  /** Writes loaded values (and negative markers) to memory, then Redis in one pipeline. */
+  /** Writes loaded values (and negative markers) to memory (when `toMemory`), then Redis in one pipeline. */
   async #backfill(
     loaded: Array<[key: string, value: V | undefined, flight: Flight<V>]>,
+    toMemory: boolean,
   ): Promise<void> {
     if (this.#closed) return;
     const writes: RedisWrite[] = [];
@@ -454,7 +461,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       if (value === undefined) {
         this.#stats.notFound++;
         if (negativeTtlMs === 0) continue;
-        this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl());
+        if (toMemory) this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl());
         writes.push([fullKey, withExpiry(MISSING_ENTRY, now + negativeTtlMs), negativeTtlMs]);
         continue;
       }
@@ -467,7 +474,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         continue;
       }
       const redisTtl = this.#jitter(ttlMs);
-      this.#memorySet(key, bytes, this.#memoryTtl(redisTtl));
+      if (toMemory) this.#memorySet(key, bytes, this.#memoryTtl(redisTtl));
       writes.push([fullKey, redisEntry(bytes, redisTtl, now), redisTtl]);
     }
     if (this.#redis && writes.length > 0) {
@@ -578,7 +585,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /**
    * Invalidations published before this moment may have been missed (none heard before the first
-   * subscription, none while reconnecting): drop memory, and the reads in flight that would fill it.
+   * subscription, none while reconnecting): drop memory, and keep reads in flight out of it.
    */
   #onBusSubscribed(reconnected: boolean): void {
     if (this.#closed) return;
@@ -592,7 +599,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   #clearMemory(): void {
     const memory = this.#memory;
     if (!memory) return;
-    this.#flights.forgetAll();
+    this.#memoryEpoch++;
     if (this.#options.ownsMemory) {
       memory.clear();
       return;

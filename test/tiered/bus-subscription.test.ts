@@ -57,6 +57,47 @@ describe('the bus subscription', () => {
         await client.del(`${name}:k`);
       }
     });
+    it('a fetch in flight when the subscription becomes active back-fills Redis, not memory', {
+      skip,
+      ...HANG,
+    }, async () => {
+      const name = uniquePrefix('bus-inflight');
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started!: () => void;
+      const loading = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const reader = new TieredCache<string>({
+        name,
+        redis: client,
+        load: async (keys) => {
+          started();
+          await gate;
+          return keys.map(() => 'loaded');
+        },
+      });
+      const writer = new TieredCache<string>({ name, redis: client, memory: false });
+      try {
+        // Starts before the subscriber can have connected, and loads across the moment it does.
+        const reading = reader.getMany(['k']);
+        await loading;
+        await untilSubscribed(writer, reader);
+        release();
+        assert.deepEqual(await reading, ['loaded']);
+        await client.ping(); // the back-fill was sent on this connection before `reading` resolved
+        assert.equal(await writer.get('k'), 'loaded', 'Redis was back-filled');
+        const misses = reader.stats().memory.misses;
+        assert.deepEqual(await reader.getMany(['k']), ['loaded']);
+        assert.equal(reader.stats().memory.misses, misses + 1, 'memory was not');
+      } finally {
+        await writer.close();
+        await reader.close();
+        await client.del(`${name}:k`);
+      }
+    });
   });
 
   it('subscribes once Redis comes up when it was down at start-up', HANG, async () => {

@@ -22,7 +22,7 @@ export interface ServiceConfig {
   seedUsers: number;
   /** Redis for the cache's second tier (`REDIS_URL`); unset: memory + SQLite only. */
   redisUrl: string | undefined;
-  /** The profile cache's name: its Redis key prefix and bus channel (`CACHE_NAME`). @default 'rooms:profiles' */
+  /** The profile cache's name: its Redis key prefix and bus channel (`CACHE_NAME`). @default 'rooms-profiles' */
   cacheName: string;
   /** Bearer token for `/debug/` (`DEBUG_TOKEN`, at least 16 characters). */
   debugToken: string | undefined;
@@ -72,6 +72,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       `expected "shared" or "per-room", got "${cacheMode}"`,
     );
   }
+  const cacheName = env.CACHE_NAME || 'rooms-profiles';
+  // Checked here, so a bad value fails at start-up with the variable's name, not deep in the cache.
+  if (!/^[A-Za-z0-9._{}-]+$/.test(cacheName)) {
+    throw new InvalidOptionError(
+      'CACHE_NAME',
+      `"${cacheName}" must use only A-Z a-z 0-9 . _ - { } (':' would let two caches share keys)`,
+    );
+  }
   const config: ServiceConfig = {
     host,
     port: intFrom(env, 'PORT', 8080, 0),
@@ -80,7 +88,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     dataPath: env.DATA_PATH || join(process.cwd(), '.data', 'rooms.sqlite'),
     seedUsers: intFrom(env, 'SEED_USERS', 10_000, 1),
     redisUrl: env.REDIS_URL || undefined,
-    cacheName: env.CACHE_NAME || 'rooms:profiles',
+    cacheName,
     debugToken: env.DEBUG_TOKEN || undefined,
     roomIdleMs: intFrom(env, 'ROOM_IDLE_MS', 30_000, 1),
     maxRooms: intFrom(env, 'MAX_ROOMS', 5_000, 1),

@@ -31,7 +31,7 @@ export interface ProfileCacheConfig {
   db: UserDb;
   /** The Redis tier (the service owns the client), or undefined for memory + SQLite only. */
   redis?: Redis | undefined;
-  /** The cache name: its Redis key prefix and bus channel. @default 'rooms:profiles' */
+  /** The cache name: its Redis key prefix and bus channel. @default 'rooms-profiles' */
   name?: string;
   /** Hard cap of the shared memory tier, in bytes. @default 32 MiB */
   sharedMemoryBytes?: number;
@@ -62,7 +62,7 @@ export function createSharedCache(config: ProfileCacheConfig): {
   close(): Promise<void>;
 } {
   const cache = new TieredCache<UserProfile>({
-    name: config.name ?? 'rooms:profiles',
+    name: config.name ?? 'rooms-profiles',
     memory: { name: 'rooms:profiles (shared)', maxBytes: config.sharedMemoryBytes ?? 32 * MiB },
     redis: config.redis ?? false,
     load: profileLoader(config.db),
@@ -96,7 +96,7 @@ export function createOwnCache(rid: string, config: ProfileCacheConfig): OwnCach
     sweepIntervalMs: 0,
   });
   const cache = new TieredCache<UserProfile>({
-    name: config.name ?? 'rooms:profiles',
+    name: config.name ?? 'rooms-profiles',
     memory: store,
     redis: config.redis ?? false,
     load: profileLoader(config.db),

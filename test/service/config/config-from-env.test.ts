@@ -42,3 +42,13 @@ test('a node missing from NODES refuses to start and releases its port', async (
   await assert.rejects(startApp(config), { code: 'TIERCACHE_INVALID_OPTION' });
   cleanup();
 });
+
+test('the default cache name is one TieredCache accepts (npm start uses it)', async () => {
+  const { TieredCache } = await import('tiercache');
+  const config = configFromEnv({});
+  const cache = new TieredCache({ name: config.cacheName, memory: false });
+  await cache.close();
+  assert.throws(() => configFromEnv({ CACHE_NAME: 'rooms:profiles' }), {
+    code: 'TIERCACHE_INVALID_OPTION',
+  });
+});

@@ -30,7 +30,8 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsOptions {
   prefix?: string;
   /**
    * Shared secret (at least 16 characters) every request must carry as
-   * `Authorization: Bearer <token>` or `?token=`. Without it only loopback clients are served.
+   * `Authorization: Bearer <token>` or `?token=`. Without it only loopback clients are served,
+   * and never a request carrying `Forwarded`, `X-Forwarded-For` or `X-Real-IP`.
    */
   token?: string;
 }
@@ -134,7 +135,7 @@ export function createDiagnosticsHandler(
         res,
         403,
         'TIERCACHE_FORBIDDEN',
-        'Diagnostics without a token are served to loopback clients only; configure a token',
+        'Diagnostics without a token are served to direct loopback clients only (no proxy headers); configure a token',
       );
     }
     route(res, url).catch((err: unknown) => {

@@ -15,7 +15,7 @@ export function routeUrl(base: string, route: string): URL {
   try {
     url = new URL(base);
   } catch {
-    throw new CliError(`not a URL: ${base}`, { usage: true });
+    throw new CliError(`not a URL: ${redact(base)}`, { usage: true });
   }
   if (!url.pathname.includes('/debug/') && !url.pathname.endsWith('/metrics')) {
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${route}`;
@@ -72,7 +72,7 @@ export async function readSource(source: string | URL, token: string | undefined
     return await readFile(source);
   } catch (err) {
     throw new CliError(
-      `cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot read ${redact(source)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       {
         cause: err,
       },
@@ -80,10 +80,13 @@ export async function readSource(source: string | URL, token: string | undefined
   }
 }
 
-/** The URL without a `token` query parameter, for messages. */
-function redact(url: URL): string {
-  if (!url.searchParams.has('token')) return url.href;
-  const copy = new URL(url);
-  copy.searchParams.set('token', '***');
-  return copy.href;
+/**
+ * A URL or source for messages: the value of a `token` query parameter and a URL's password
+ * become `***`. Works on text too, since a source that fails to parse is printed as given.
+ */
+export function redact(source: string | URL): string {
+  const text = source instanceof URL ? source.href : source;
+  return text
+    .replace(/([?&;]token=)[^&#\s]*/gi, '$1***')
+    .replace(/^([a-z][\w+.-]*:\/\/[^/?#@:\s]*:)[^/?#@\s]*@/i, '$1***@');
 }

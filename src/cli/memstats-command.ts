@@ -1,7 +1,7 @@
 import type { Memstats } from '../diagnostics/memstats.ts';
 import { CliError } from './cli-error.ts';
 import { COMMON_OPTIONS, type Command, parseCommandArgs, tokenFrom } from './command.ts';
-import { fetchBytes, routeUrl } from './fetch-source.ts';
+import { fetchBytes, redact, routeUrl } from './fetch-source.ts';
 import { formatBytes, formatMs, row } from './format.ts';
 
 const HELP = `Usage: tiercache memstats <url> [--json] [--token <token>]
@@ -48,7 +48,7 @@ export function parseReport(body: Buffer, url: URL): Memstats {
   } catch {
     // fall through to the one-line error
   }
-  throw new CliError(`${url.href} did not return a tiercache memstats report`);
+  throw new CliError(`${redact(url)} did not return a tiercache memstats report`);
 }
 
 /** Renders the report as aligned text sections. */

@@ -13,7 +13,7 @@ import {
   positiveNumber,
   tokenFrom,
 } from './command.ts';
-import { isUrl, readSource, routeUrl } from './fetch-source.ts';
+import { isUrl, readSource, redact, routeUrl } from './fetch-source.ts';
 import { formatPercent, formatValue, row } from './format.ts';
 
 const HELP = `Usage: tiercache top <url|file> [--sample inuse_space|alloc_space|cpu] [--base <url|file>]
@@ -63,7 +63,7 @@ export const topCommand: Command = {
     const load = async (from: string): Promise<ProfileSummary> => {
       const target = isUrl(from) ? profileUrl(from, values.sample, seconds) : from;
       const bytes = await readSource(target, token);
-      return asCliError(from, () => summarizeProfile(decodeProfile(bytes), values.sample));
+      return asCliError(redact(from), () => summarizeProfile(decodeProfile(bytes), values.sample));
     };
     const current = await load(source);
     const base = values.base === undefined ? undefined : await load(values.base);

@@ -7,7 +7,7 @@ import {
   positiveNumber,
   tokenFrom,
 } from './command.ts';
-import { fetchBytes, routeUrl } from './fetch-source.ts';
+import { fetchBytes, redact, routeUrl } from './fetch-source.ts';
 import { formatBytes, row } from './format.ts';
 import type { CliIo } from './io.ts';
 import { parseReport } from './memstats-command.ts';
@@ -66,7 +66,7 @@ async function watch(
   const history: { time: number; values: number[] }[] = [];
   const header = row(['time', 'rss', 'heap used', 'external', 'stores'], WIDTHS);
   io.stdout.write(
-    `watching ${url.href} every ${options.intervalMs / 1000} s (trend per minute; Ctrl-C to stop)\n`,
+    `watching ${redact(url)} every ${options.intervalMs / 1000} s (trend per minute; Ctrl-C to stop)\n`,
   );
   for (let polled = 0; polled < options.count && !io.signal?.aborted; polled++) {
     if (polled % 20 === 0) io.stdout.write(`${header}\n`);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { theilSenSlope } from '../diagnostics/theil-sen.ts';
 import { CliError } from './cli-error.ts';
 import {
@@ -97,16 +98,11 @@ async function watch(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+/** Waits `ms`, or less when `signal` aborts; timers/promises drops its abort listener either way. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal === undefined ? undefined : { signal });
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  }
 }

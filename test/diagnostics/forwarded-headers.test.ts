@@ -42,7 +42,7 @@ after(async () => {
   await guarded.close();
 });
 
-const PROXY_HEADERS = [
+const PROXY_HEADERS: Record<string, string>[] = [
   { forwarded: 'for=203.0.113.9' },
   { 'x-forwarded-for': '203.0.113.9' },
   { 'x-real-ip': '203.0.113.9' },

@@ -3,7 +3,7 @@ import type { Profile } from 'pprof-format';
 import { ErrorCodes, InvalidOptionTypeError, ProfileBusyError } from '../errors.ts';
 import { createAuthorizer, validateToken } from './auth.ts';
 import { takeCpuProfile } from './cpu-profiler.ts';
-import { type DiagnosticsOptions, enableDiagnostics } from './enable.ts';
+import { type DiagnosticsOptions, useDiagnostics } from './enable.ts';
 import {
   heapSamplerState,
   takeAllocsProfile,
@@ -49,16 +49,29 @@ export type DiagnosticsHandler = (
 /**
  * Creates the handler for `/debug/pprof/*`, `/debug/memstats` and `/metrics` and enables
  * diagnostics (the in-use heap sampler starts now). Routes:
- * `/debug/pprof/` (index), `heap[?gc=1]`, `allocs?seconds=N`, `profile?seconds=N`.
+ * `/debug/pprof/` (index), `heap[?gc=1]`, `allocs?seconds=N`, `profile?seconds=N`. A handler
+ * has no end, so it keeps diagnostics on for the rest of the process.
  */
 export function createDiagnosticsHandler(
   options: DiagnosticsHandlerOptions = {},
 ): DiagnosticsHandler {
+  return createDiagnosticsRoutes(options).handler;
+}
+
+/**
+ * The handler plus `release()`, which ends its use of diagnostics: the debug server calls it on
+ * close so the heap sampler and monitors stop once nothing else uses them.
+ */
+export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {}): {
+  handler: DiagnosticsHandler;
+  release(): Promise<void>;
+} {
   const prefix = validatePrefix(options.prefix);
   const authorize = createAuthorizer(validateToken(options.token));
   validateSamplingInterval(options.heapSamplingIntervalBytes);
   const registry = createMetricsRegistry();
-  const enabled = enableDiagnostics(options);
+  const use = useDiagnostics({ ...options, monitors: true });
+  const enabled = use.ready;
   // A failure here resurfaces on the first profile request; never as an unhandled rejection.
   enabled.catch(() => undefined);
 
@@ -108,7 +121,7 @@ export function createDiagnosticsHandler(
     }),
   );
 
-  return (req, res, next) => {
+  const handler: DiagnosticsHandler = (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : undefined;
     const route = path === undefined ? undefined : routes.get(path);
@@ -151,6 +164,7 @@ export function createDiagnosticsHandler(
       );
     });
   };
+  return { handler, release: use.release };
 }
 
 function validatePrefix(prefix: unknown): string {

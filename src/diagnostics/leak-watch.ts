@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidOptionError, InvalidOptionTypeError, WarningCodes } from '../errors.ts';
-import { heapSamplerState, startHeapSampler, takeHeapProfile } from './heap-profiler.ts';
+import { type DiagnosticsUse, useDiagnostics } from './enable.ts';
+import { heapSamplerState, takeHeapProfile } from './heap-profiler.ts';
 import { profileLock } from './profile-lock.ts';
 import {
   diffSummaries,
@@ -109,6 +110,7 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
   readonly #sample: () => MemorySample;
   #samples: MemorySample[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #diagnostics: DiagnosticsUse | undefined;
   #ticking = false;
   #baseline: ProfileSummary | undefined;
   #ticksSinceBaseline = 0;
@@ -148,7 +150,10 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
    */
   start(): this {
     if (this.#timer !== undefined) return this;
-    if (this.#heapProfiles) startHeapSampler().catch((err: unknown) => this.#fail(err));
+    if (this.#heapProfiles) {
+      this.#diagnostics = useDiagnostics({ monitors: false });
+      this.#diagnostics.ready.catch((err: unknown) => this.#fail(err));
+    }
     this.#timer = setInterval(() => {
       this.tick().catch((err: unknown) => this.#fail(err));
     }, this.#intervalMs);
@@ -156,10 +161,15 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
     return this;
   }
 
-  /** Stops sampling and forgets the window. */
+  /**
+   * Stops sampling and forgets the window; the heap sampler stops too unless something else
+   * (a debug server, another watch, `enableDiagnostics()`) still uses it.
+   */
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#diagnostics?.release().catch((err: unknown) => this.#fail(err));
+    this.#diagnostics = undefined;
     this.#samples = [];
     this.#baseline = undefined;
   }

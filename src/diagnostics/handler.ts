@@ -90,11 +90,15 @@ export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {})
         sendProfile(res, profile, 'heap');
       },
       '/debug/pprof/allocs': async (res, url) => {
+        // Listen for the hang-up before awaiting: a client gone while enabling was pending
+        // would otherwise hold the profile lock for a window nobody reads.
+        const signal = abortOnHangUp(res);
         await enabled;
+        if (signal.aborted) return; // nobody to send it to: leave the in-use sampler alone
         const seconds = parseSeconds(url);
         if (typeof seconds === 'string')
           return sendError(res, 400, ErrorCodes.INVALID_ARGUMENT, seconds);
-        const profile = await takeAllocsProfile(seconds, { signal: abortOnHangUp(res) });
+        const profile = await takeAllocsProfile(seconds, { signal });
         const since = heapSamplerState().inuseSince;
         // The one V8 heap sampler was taken for the window: say so where the client can see it.
         if (since !== undefined)
@@ -196,7 +200,8 @@ function abortOnHangUp(res: ServerResponse): AbortSignal {
     if (!res.writableFinished) controller.abort();
   };
   // The response closes early when the connection drops before it is sent.
-  res.once('close', onClose);
+  if (res.destroyed) onClose();
+  else res.once('close', onClose);
   return controller.signal;
 }
 

@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CliError } from './cli-error.ts';
+import type { RequestOptions } from './fetch-source.ts';
 import type { CliIo } from './io.ts';
 
 /** One `tiercache` subcommand. */
@@ -23,6 +24,7 @@ export type ParsedArgs<T extends Options> = ReturnType<
 export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   token: { type: 'string' },
+  timeout: { type: 'string' },
 } as const satisfies Options;
 
 /**
@@ -47,6 +49,32 @@ export function parseCommandArgs<T extends Options>(
 /** The token from `--token`, else `TIERCACHE_DEBUG_TOKEN`. */
 export function tokenFrom(flag: string | undefined, io: CliIo): string | undefined {
   return flag ?? io.env.TIERCACHE_DEBUG_TOKEN;
+}
+
+/** Longest `--timeout`, seconds: an hour is already far past any profile window. */
+const MAX_TIMEOUT_SECONDS = 3600;
+
+/** How the common flags say to make requests: the token, `--timeout` and Ctrl-C. */
+export function requestOptions(
+  command: string,
+  values: { token?: string | undefined; timeout?: string | undefined },
+  io: CliIo,
+): RequestOptions {
+  const seconds =
+    values.timeout === undefined
+      ? undefined
+      : positiveNumber(command, 'timeout', values.timeout, 0);
+  if (seconds !== undefined && seconds > MAX_TIMEOUT_SECONDS) {
+    throw new CliError(
+      `${command}: --timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds, got "${values.timeout}"`,
+      { usage: true },
+    );
+  }
+  return {
+    token: tokenFrom(values.token, io),
+    timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+    signal: io.signal,
+  };
 }
 
 /** Parses a positive number flag, or throws a usage error naming it. */

@@ -1,10 +1,10 @@
 import type { Memstats } from '../diagnostics/memstats.ts';
 import { CliError } from './cli-error.ts';
-import { COMMON_OPTIONS, type Command, parseCommandArgs, tokenFrom } from './command.ts';
-import { fetchBytes, routeUrl } from './fetch-source.ts';
+import { COMMON_OPTIONS, type Command, parseCommandArgs, requestOptions } from './command.ts';
+import { fetchBytes, redact, routeUrl } from './fetch-source.ts';
 import { formatBytes, formatMs, row } from './format.ts';
 
-const HELP = `Usage: tiercache memstats <url> [--json] [--token <token>]
+const HELP = `Usage: tiercache memstats <url> [--json] [--token <token>] [--timeout S]
 
 Prints a process's /debug/memstats report, readable: process and V8 memory, heap spaces,
 GC counts and pauses, event-loop delay, active resources, every live MemoryStore and
@@ -13,6 +13,7 @@ TieredCache.
   <url>            the debug server (http://127.0.0.1:6060) or the full /debug/memstats URL
   --json           print the raw JSON report
   --token <token>  diagnostics token (default: $TIERCACHE_DEBUG_TOKEN)
+  --timeout S      seconds to wait for the answer (default 15)
   -h, --help       this help
 `;
 
@@ -34,7 +35,7 @@ export const memstatsCommand: Command = {
       });
     }
     const url = routeUrl(source, '/debug/memstats');
-    const body = await fetchBytes(url, tokenFrom(values.token, io));
+    const body = await fetchBytes(url, requestOptions('memstats', values, io));
     const report = parseReport(body, url);
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderMemstats(report));
   },
@@ -48,7 +49,7 @@ export function parseReport(body: Buffer, url: URL): Memstats {
   } catch {
     // fall through to the one-line error
   }
-  throw new CliError(`${url.href} did not return a tiercache memstats report`);
+  throw new CliError(`${redact(url)} did not return a tiercache memstats report`);
 }
 
 /** Renders the report as aligned text sections. */

@@ -1,5 +1,6 @@
 import { CliError } from './cli-error.ts';
 import type { Command } from './command.ts';
+import { redact } from './fetch-source.ts';
 import type { CliIo } from './io.ts';
 import { memstatsCommand } from './memstats-command.ts';
 import { reproCommand } from './repro-command.ts';
@@ -46,8 +47,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`tiercache: ${err.message}\n`);
       return err.exitCode;
     }
+    // Redacted too: a library error may quote the URL it was given, token and all.
     io.stderr.write(
-      `tiercache: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
+      `tiercache: unexpected error: ${redact(err instanceof Error ? err.message : String(err))}\n`,
     );
     return 1;
   }

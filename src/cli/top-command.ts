@@ -11,13 +11,13 @@ import {
   type Command,
   parseCommandArgs,
   positiveNumber,
-  tokenFrom,
+  requestOptions,
 } from './command.ts';
-import { isUrl, readSource, routeUrl } from './fetch-source.ts';
+import { isUrl, readSource, redact, routeUrl } from './fetch-source.ts';
 import { formatPercent, formatValue, row } from './format.ts';
 
 const HELP = `Usage: tiercache top <url|file> [--sample inuse_space|alloc_space|cpu] [--base <url|file>]
-                    [--seconds N] [--nodes N] [--token <token>]
+                    [--seconds N] [--nodes N] [--token <token>] [--timeout S]
 
 Prints the functions holding (or allocating, or burning) the most, like \`go tool pprof -top\`.
 With --base, prints the growth from the base profile to this one instead: the way to see
@@ -31,6 +31,7 @@ what a leak added between two heap profiles.
   --seconds N      window for allocs and CPU profiles fetched from a URL (at most 60)
   --nodes N        how many functions to print (default 20)
   --token <token>  diagnostics token (default: $TIERCACHE_DEBUG_TOKEN)
+  --timeout S      seconds to wait for each answer (default: the profile window + 10, or 15)
   -h, --help       this help
 `;
 
@@ -59,11 +60,11 @@ export const topCommand: Command = {
       values.seconds === undefined
         ? undefined
         : positiveNumber('top', 'seconds', values.seconds, 0);
-    const token = tokenFrom(values.token, io);
+    const request = requestOptions('top', values, io);
     const load = async (from: string): Promise<ProfileSummary> => {
       const target = isUrl(from) ? profileUrl(from, values.sample, seconds) : from;
-      const bytes = await readSource(target, token);
-      return asCliError(from, () => summarizeProfile(decodeProfile(bytes), values.sample));
+      const bytes = await readSource(target, request);
+      return asCliError(redact(from), () => summarizeProfile(decodeProfile(bytes), values.sample));
     };
     const current = await load(source);
     const base = values.base === undefined ? undefined : await load(values.base);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { theilSenSlope } from '../diagnostics/theil-sen.ts';
 import { CliError } from './cli-error.ts';
 import {
@@ -5,14 +6,14 @@ import {
   type Command,
   parseCommandArgs,
   positiveNumber,
-  tokenFrom,
+  requestOptions,
 } from './command.ts';
-import { fetchBytes, routeUrl } from './fetch-source.ts';
+import { fetchBytes, type RequestOptions, redact, routeUrl } from './fetch-source.ts';
 import { formatBytes, row } from './format.ts';
 import type { CliIo } from './io.ts';
 import { parseReport } from './memstats-command.ts';
 
-const HELP = `Usage: tiercache watch <url> [--interval S] [--count N] [--token <token>]
+const HELP = `Usage: tiercache watch <url> [--interval S] [--count N] [--token <token>] [--timeout S]
 
 A live view of a process's memory: one line per poll with rss, JS heap, external and store
 bytes, each with its trend per minute (Theil-Sen over the last 30 polls), until Ctrl-C.
@@ -21,6 +22,7 @@ bytes, each with its trend per minute (Theil-Sen over the last 30 polls), until 
   --interval S     seconds between polls (default 2)
   --count N        stop after N polls (default: until Ctrl-C)
   --token <token>  diagnostics token (default: $TIERCACHE_DEBUG_TOKEN)
+  --timeout S      seconds to wait for each poll's answer (default 15)
   -h, --help       this help
 `;
 
@@ -52,7 +54,7 @@ export const watchCommand: Command = {
         : Math.floor(positiveNumber('watch', 'count', values.count, 1));
     await watch(
       routeUrl(source, '/debug/memstats'),
-      { intervalMs, count, token: tokenFrom(values.token, io) },
+      { intervalMs, count, request: requestOptions('watch', values, io) },
       io,
     );
   },
@@ -60,17 +62,24 @@ export const watchCommand: Command = {
 
 async function watch(
   url: URL,
-  options: { intervalMs: number; count: number; token: string | undefined },
+  options: { intervalMs: number; count: number; request: RequestOptions },
   io: CliIo,
 ) {
   const history: { time: number; values: number[] }[] = [];
   const header = row(['time', 'rss', 'heap used', 'external', 'stores'], WIDTHS);
   io.stdout.write(
-    `watching ${url.href} every ${options.intervalMs / 1000} s (trend per minute; Ctrl-C to stop)\n`,
+    `watching ${redact(url)} every ${options.intervalMs / 1000} s (trend per minute; Ctrl-C to stop)\n`,
   );
   for (let polled = 0; polled < options.count && !io.signal?.aborted; polled++) {
     if (polled % 20 === 0) io.stdout.write(`${header}\n`);
-    const report = parseReport(await fetchBytes(url, options.token), url);
+    let body: Buffer;
+    try {
+      body = await fetchBytes(url, options.request);
+    } catch (err) {
+      if (io.signal?.aborted) return; // Ctrl-C during a poll ends the watch as it does between polls
+      throw err;
+    }
+    const report = parseReport(body, url);
     const sample = {
       time: Date.parse(report.time),
       values: [
@@ -97,16 +106,11 @@ async function watch(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+/** Waits `ms`, or less when `signal` aborts; timers/promises drops its abort listener either way. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal === undefined ? undefined : { signal });
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  }
 }

@@ -35,7 +35,9 @@ export function isLoopback(host: string | undefined): boolean {
  * Decides whether a request may read diagnostics. With a token: the request must carry it as
  * `Authorization: Bearer <token>` or `?token=<token>`, compared in constant time. Without one:
  * only loopback clients are served, so a handler mounted on a public app never hands profiles
- * to the network unauthenticated.
+ * to the network unauthenticated; and a request carrying a proxy header (`Forwarded`,
+ * `X-Forwarded-For`, `X-Real-IP`) is refused even from loopback, since a same-host reverse
+ * proxy makes every remote client look local.
  */
 export function createAuthorizer(
   token: string | undefined,
@@ -43,7 +45,9 @@ export function createAuthorizer(
   // Comparing fixed-length digests keeps timingSafeEqual from leaking the token's length.
   const expected = token === undefined ? undefined : digest(token);
   return (req, url) => {
-    if (expected === undefined) return isLoopback(req.socket.remoteAddress) ? 'ok' : 'forbidden';
+    if (expected === undefined) {
+      return isLoopback(req.socket.remoteAddress) && !isProxied(req) ? 'ok' : 'forbidden';
+    }
     const header = req.headers.authorization;
     const presented = header?.startsWith('Bearer ')
       ? header.slice('Bearer '.length).trim()
@@ -51,6 +55,13 @@ export function createAuthorizer(
     if (presented === null || presented === undefined) return 'unauthorized';
     return timingSafeEqual(digest(presented), expected) ? 'ok' : 'unauthorized';
   };
+}
+
+/** Headers a reverse proxy adds; their presence means the loopback peer may be relaying. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
+function isProxied(req: IncomingMessage): boolean {
+  return PROXY_HEADERS.some((name) => req.headers[name] !== undefined);
 }
 
 function digest(value: string): Buffer {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InsecureDebugError, InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
 import { isLoopback, validateToken } from './auth.ts';
-import { createDiagnosticsHandler, type DiagnosticsHandlerOptions } from './handler.ts';
+import { createDiagnosticsRoutes, type DiagnosticsHandlerOptions } from './handler.ts';
 
 /** Options of {@link startDebugServer}. */
 export interface DebugServerOptions extends Omit<DiagnosticsHandlerOptions, 'prefix'> {
@@ -26,7 +26,11 @@ export interface DebugServer {
   readonly port: number;
   /** The underlying `node:http` server. */
   readonly server: Server;
-  /** Stops listening and closes open connections. */
+  /**
+   * Stops listening, closes open connections, and ends the server's use of diagnostics: the
+   * heap sampler and monitors stop unless something else (another server, a started LeakWatch,
+   * `enableDiagnostics()`) still uses them.
+   */
   close(): Promise<void>;
 }
 
@@ -51,15 +55,20 @@ export async function startDebugServer(options: DebugServerOptions = {}): Promis
         'pass { token } (16+ characters) or bind 127.0.0.1',
     );
   }
-  const handler = createDiagnosticsHandler({ ...options, prefix: '' });
+  const { handler, release } = createDiagnosticsRoutes({ ...options, prefix: '' });
   const server = createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await release(); // a port in use must not leave the sampler on for a server that never ran
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -67,10 +76,15 @@ export async function startDebugServer(options: DebugServerOptions = {}): Promis
     host: address.address,
     port: address.port,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeAllConnections();
+        });
+      } finally {
+        await release();
+      }
+    },
   };
 }

@@ -3,7 +3,7 @@ import type { Profile } from 'pprof-format';
 import { ErrorCodes, InvalidOptionTypeError, ProfileBusyError } from '../errors.ts';
 import { createAuthorizer, validateToken } from './auth.ts';
 import { takeCpuProfile } from './cpu-profiler.ts';
-import { type DiagnosticsOptions, enableDiagnostics } from './enable.ts';
+import { type DiagnosticsOptions, useDiagnostics } from './enable.ts';
 import {
   heapSamplerState,
   takeAllocsProfile,
@@ -30,7 +30,8 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsOptions {
   prefix?: string;
   /**
    * Shared secret (at least 16 characters) every request must carry as
-   * `Authorization: Bearer <token>` or `?token=`. Without it only loopback clients are served.
+   * `Authorization: Bearer <token>` or `?token=`. Without it only loopback clients are served,
+   * and never a request carrying `Forwarded`, `X-Forwarded-For` or `X-Real-IP`.
    */
   token?: string;
 }
@@ -48,16 +49,29 @@ export type DiagnosticsHandler = (
 /**
  * Creates the handler for `/debug/pprof/*`, `/debug/memstats` and `/metrics` and enables
  * diagnostics (the in-use heap sampler starts now). Routes:
- * `/debug/pprof/` (index), `heap[?gc=1]`, `allocs?seconds=N`, `profile?seconds=N`.
+ * `/debug/pprof/` (index), `heap[?gc=1]`, `allocs?seconds=N`, `profile?seconds=N`. A handler
+ * has no end, so it keeps diagnostics on for the rest of the process.
  */
 export function createDiagnosticsHandler(
   options: DiagnosticsHandlerOptions = {},
 ): DiagnosticsHandler {
+  return createDiagnosticsRoutes(options).handler;
+}
+
+/**
+ * The handler plus `release()`, which ends its use of diagnostics: the debug server calls it on
+ * close so the heap sampler and monitors stop once nothing else uses them.
+ */
+export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {}): {
+  handler: DiagnosticsHandler;
+  release(): Promise<void>;
+} {
   const prefix = validatePrefix(options.prefix);
   const authorize = createAuthorizer(validateToken(options.token));
   validateSamplingInterval(options.heapSamplingIntervalBytes);
   const registry = createMetricsRegistry();
-  const enabled = enableDiagnostics(options);
+  const use = useDiagnostics({ ...options, monitors: true });
+  const enabled = use.ready;
   // A failure here resurfaces on the first profile request; never as an unhandled rejection.
   enabled.catch(() => undefined);
 
@@ -76,11 +90,15 @@ export function createDiagnosticsHandler(
         sendProfile(res, profile, 'heap');
       },
       '/debug/pprof/allocs': async (res, url) => {
+        // Listen for the hang-up before awaiting: a client gone while enabling was pending
+        // would otherwise hold the profile lock for a window nobody reads.
+        const signal = abortOnHangUp(res);
         await enabled;
+        if (signal.aborted) return; // nobody to send it to: leave the in-use sampler alone
         const seconds = parseSeconds(url);
         if (typeof seconds === 'string')
           return sendError(res, 400, ErrorCodes.INVALID_ARGUMENT, seconds);
-        const profile = await takeAllocsProfile(seconds, { signal: abortOnHangUp(res) });
+        const profile = await takeAllocsProfile(seconds, { signal });
         const since = heapSamplerState().inuseSince;
         // The one V8 heap sampler was taken for the window: say so where the client can see it.
         if (since !== undefined)
@@ -107,7 +125,7 @@ export function createDiagnosticsHandler(
     }),
   );
 
-  return (req, res, next) => {
+  const handler: DiagnosticsHandler = (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : undefined;
     const route = path === undefined ? undefined : routes.get(path);
@@ -134,7 +152,7 @@ export function createDiagnosticsHandler(
         res,
         403,
         'TIERCACHE_FORBIDDEN',
-        'Diagnostics without a token are served to loopback clients only; configure a token',
+        'Diagnostics without a token are served to direct loopback clients only (no proxy headers); configure a token',
       );
     }
     route(res, url).catch((err: unknown) => {
@@ -150,6 +168,7 @@ export function createDiagnosticsHandler(
       );
     });
   };
+  return { handler, release: use.release };
 }
 
 function validatePrefix(prefix: unknown): string {
@@ -181,7 +200,8 @@ function abortOnHangUp(res: ServerResponse): AbortSignal {
     if (!res.writableFinished) controller.abort();
   };
   // The response closes early when the connection drops before it is sent.
-  res.once('close', onClose);
+  if (res.destroyed) onClose();
+  else res.once('close', onClose);
   return controller.signal;
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidOptionError, InvalidOptionTypeError, WarningCodes } from '../errors.ts';
-import { heapSamplerState, startHeapSampler, takeHeapProfile } from './heap-profiler.ts';
+import { type DiagnosticsUse, useDiagnostics } from './enable.ts';
+import { heapSamplerState, takeHeapProfile } from './heap-profiler.ts';
 import { profileLock } from './profile-lock.ts';
 import {
   diffSummaries,
@@ -10,6 +11,16 @@ import {
 } from './profile-summary.ts';
 import { liveStores } from './sources.ts';
 import { theilSenSlope } from './theil-sen.ts';
+
+/** Most samples in a window: the trend fits run on the main thread at every tick. */
+export const MAX_WINDOW_SIZE = 500;
+/** Longest `intervalMs`: Node's timers overflow past 2^31-1 ms and fire after 1 ms instead. */
+export const MAX_INTERVAL_MS = 2 ** 31 - 1;
+/**
+ * Most points one Theil–Sen fit sees. The fit is O(n²) in time and memory, so a longer window
+ * is thinned to evenly spaced samples: 200 points keep a judged tick to a few milliseconds.
+ */
+const MAX_FIT_POINTS = 200;
 
 /** The figures LeakWatch follows, bytes, taken at `time` (ms). */
 export interface MemorySample {
@@ -56,9 +67,9 @@ export interface GrowthReport {
 
 /** Options of {@link LeakWatch}; every size is in bytes, every duration in ms. */
 export interface LeakWatchOptions {
-  /** Time between samples. @default 10000 */
+  /** Time between samples, at most 2^31-1. @default 10000 */
   intervalMs?: number;
-  /** Samples in the fitted window (at least 5); window length = intervalMs × windowSize. @default 30 */
+  /** Samples in the fitted window (5 to 500); window length = intervalMs × windowSize. @default 30 */
   windowSize?: number;
   /**
    * Growth over one window that counts as a leak, per metric: the Theil–Sen trend must rise by
@@ -99,6 +110,7 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
   readonly #sample: () => MemorySample;
   #samples: MemorySample[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #diagnostics: DiagnosticsUse | undefined;
   #ticking = false;
   #baseline: ProfileSummary | undefined;
   #ticksSinceBaseline = 0;
@@ -106,9 +118,17 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
   constructor(options: LeakWatchOptions = {}) {
     super();
     this.#intervalMs = positiveInteger('intervalMs', options.intervalMs, 10_000);
+    if (this.#intervalMs > MAX_INTERVAL_MS)
+      throw new InvalidOptionError(
+        'intervalMs',
+        `must be at most ${MAX_INTERVAL_MS} (2^31-1), got ${this.#intervalMs}`,
+      );
     this.#windowSize = positiveInteger('windowSize', options.windowSize, 30);
-    if (this.#windowSize < 5)
-      throw new InvalidOptionError('windowSize', `must be at least 5, got ${this.#windowSize}`);
+    if (this.#windowSize < 5 || this.#windowSize > MAX_WINDOW_SIZE)
+      throw new InvalidOptionError(
+        'windowSize',
+        `must be from 5 to ${MAX_WINDOW_SIZE}, got ${this.#windowSize}`,
+      );
     this.#threshold = positiveInteger('thresholdBytes', options.thresholdBytes, 32 * 1024 * 1024);
     this.#topFunctions = positiveInteger('topFunctions', options.topFunctions, 5);
     this.#metrics = options.metrics ?? ['heapUsed', 'external', 'stores'];
@@ -130,7 +150,10 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
    */
   start(): this {
     if (this.#timer !== undefined) return this;
-    if (this.#heapProfiles) startHeapSampler().catch((err: unknown) => this.#fail(err));
+    if (this.#heapProfiles) {
+      this.#diagnostics = useDiagnostics({ monitors: false });
+      this.#diagnostics.ready.catch((err: unknown) => this.#fail(err));
+    }
     this.#timer = setInterval(() => {
       this.tick().catch((err: unknown) => this.#fail(err));
     }, this.#intervalMs);
@@ -138,10 +161,15 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
     return this;
   }
 
-  /** Stops sampling and forgets the window. */
+  /**
+   * Stops sampling and forgets the window; the heap sampler stops too unless something else
+   * (a debug server, another watch, `enableDiagnostics()`) still uses it.
+   */
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#diagnostics?.release().catch((err: unknown) => this.#fail(err));
+    this.#diagnostics = undefined;
     this.#samples = [];
     this.#baseline = undefined;
   }
@@ -251,7 +279,15 @@ function growthOf(
   const values = samples.map((s) => s[metric]);
   const trendOver = (from: number, to: number) => {
     const span = times[to - 1]! - times[from]!;
-    return span > 0 ? theilSenSlope(times.slice(from, to), values.slice(from, to)) * span : 0;
+    if (span <= 0) return 0;
+    const step = Math.ceil((to - from) / MAX_FIT_POINTS);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = from; i < to; i += step) {
+      xs.push(times[i]!);
+      ys.push(values[i]!);
+    }
+    return theilSenSlope(xs, ys) * span;
   };
   const n = values.length;
   const half = n >> 1;

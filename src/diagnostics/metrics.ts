@@ -8,10 +8,20 @@ import { collectMemstats, type Memstats } from './memstats.ts';
 const SNAPSHOT_TTL_MS = 100;
 
 /**
+ * Most distinct `store` / `cache` label values a metric carries; the rest fold into
+ * {@link OTHER}, so a store or cache per room cannot grow the series count without bound.
+ */
+const MAX_LABELLED_NAMES = 20;
+/** The label value the names beyond the top {@link MAX_LABELLED_NAMES} are summed under. */
+const OTHER = 'other';
+
+/**
  * Builds a prom-client `Registry` (its own, never the global one) exposing the memstats figures
  * in Prometheus form: process and V8 memory, GC, event-loop delay, active resources, the live
- * MemoryStores (summed by store name, so a store per room does not explode cardinality) and
- * every numeric TieredCache stat. Merge it into an application registry with
+ * MemoryStores (summed by store name) and every numeric TieredCache stat. Only the 20 store
+ * names holding the most reserved bytes, and the 20 busiest cache names (memory-tier hits +
+ * misses), get their own label; the rest are summed under `store="other"` / `cache="other"`,
+ * so a store or cache per room does not explode cardinality. Merge it into an application registry with
  * `Registry.merge([app, diagnostics])` if one scrape should serve both.
  */
 export function createMetricsRegistry(): Registry {
@@ -132,9 +142,13 @@ export function createMetricsRegistry(): Registry {
       registers,
       collect() {
         this.reset();
+        const list = stats().stores.list;
+        const label = topNames(list, (s) => s.reservedBytes);
         const totals = new Map<string, number>();
-        for (const s of stats().stores.list)
-          totals.set(s.name, (totals.get(s.name) ?? 0) + pick(s));
+        for (const s of list) {
+          const store = label(s.name);
+          totals.set(store, (totals.get(store) ?? 0) + pick(s));
+        }
         for (const [store, value] of totals) this.set({ store }, value);
       },
     });
@@ -180,28 +194,63 @@ export function createMetricsRegistry(): Registry {
     registers,
     collect() {
       this.reset();
-      for (const cache of stats().caches) {
+      const caches = stats().caches;
+      const label = topNames(caches, cacheTraffic);
+      for (const cache of caches) {
         for (const [stat, value] of numericFields(cache.stats)) {
-          this.set({ cache: cache.name, stat }, value);
+          // inc, not set: the folded caches add up under cache="other".
+          this.inc({ cache: label(cache.name), stat }, value);
         }
       }
     },
   });
   new Gauge({
     name: 'tiercache_cache_breaker_open',
-    help: 'Whether each TieredCache has its Redis circuit breaker open (1) or half-open (0.5).',
+    help: 'Whether each TieredCache has its Redis circuit breaker open (1) or half-open (0.5); the worst for cache="other".',
     labelNames: ['cache'],
     registers,
     collect() {
       this.reset();
-      for (const cache of stats().caches) {
+      const caches = stats().caches;
+      const label = topNames(caches, cacheTraffic);
+      const worst = new Map<string, number>();
+      for (const cache of caches) {
         const state = cache.stats.breaker;
         if (state === 'disabled') continue;
-        this.set({ cache: cache.name }, state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0);
+        const value = state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0;
+        const name = label(cache.name);
+        worst.set(name, Math.max(worst.get(name) ?? 0, value));
       }
+      for (const [cache, value] of worst) this.set({ cache }, value);
     },
   });
   return registry;
+}
+
+/**
+ * Maps each name to its label: itself for the {@link MAX_LABELLED_NAMES} names with the largest
+ * `weight` (summed over items sharing a name), {@link OTHER} for the rest.
+ */
+function topNames<T extends { name: string }>(
+  items: readonly T[],
+  weight: (item: T) => number,
+): (name: string) => string {
+  const totals = new Map<string, number>();
+  for (const item of items) totals.set(item.name, (totals.get(item.name) ?? 0) + weight(item));
+  if (totals.size <= MAX_LABELLED_NAMES) return (name) => name;
+  const kept = new Set(
+    [...totals]
+      // Ties break by name, so equal-weight names keep the same labels from scrape to scrape.
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, MAX_LABELLED_NAMES)
+      .map(([name]) => name),
+  );
+  return (name) => (kept.has(name) ? name : OTHER);
+}
+
+/** How busy a cache is: every get goes through its memory tier. */
+function cacheTraffic(cache: Memstats['caches'][number]): number {
+  return cache.stats.memory.hits + cache.stats.memory.misses;
 }
 
 /** Flattens nested numeric fields of a stats object into `a_b` names. */

@@ -27,10 +27,10 @@ export interface ProfileSummary {
  * are not a profile.
  */
 export function decodeProfile(bytes: Uint8Array): Profile {
-  // gzip streams start with 1f 8b.
-  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   let profile: Profile;
   try {
+    // gzip streams start with 1f 8b; a truncated or corrupt one is "not a profile" too.
+    const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
     profile = Profile.decode(raw);
   } catch (err) {
     throw new InvalidArgumentError(`not a pprof profile (${(err as Error).message})`);

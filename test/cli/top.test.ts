@@ -30,7 +30,12 @@ test('tiercache top <url> ranks the in-use heap like go tool pprof -top', async 
   assert.equal(lines[0], 'Type: inuse_space');
   assert.match(lines[1] ?? '', /^Showing \d+ of \d+ functions, \S+ of \S+ total$/);
   assert.match(lines[2] ?? '', /^ +flat +flat% +sum% +cum +cum%$/);
-  assert.match(lines[3] ?? '', /^ +\d+(\.\d+)?[kMG]?B +\d+(\.\d+)?% .*fixtureRetains /);
+  // fixtureRetains holds 100,000 objects from the start; the fixture's timer keeps adding more,
+  // and on a slow machine it can pass it, so either may lead: it must be among the top rows.
+  assert.ok(
+    lines.slice(3, 6).some((l) => /^ +\d+(\.\d+)?[kMG]?B +\d+(\.\d+)?% .*fixtureRetains /.test(l)),
+    result.stdout,
+  );
 });
 
 test('tiercache top <file> --base <file> shows the growth between two heap profiles', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { after, before, test } from 'node:test';
+import { runCli } from '../../src/cli/index.ts';
 import { type FixtureServer, runTiercache, spawnFixtureServer, spawnTiercache } from './helpers.ts';
 
 let server: FixtureServer;
@@ -33,4 +34,25 @@ test('tiercache watch runs until Ctrl-C and then exits 0', async () => {
   child.kill('SIGINT');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
+});
+
+test('tiercache watch over many polls leaves stderr empty (no listener leak warning)', async () => {
+  // Node warns (MaxListenersExceededWarning) at the 11th listener on one signal: 14 polls pass it.
+  const result = await runTiercache(['watch', server.url, '--count', '14', '--interval', '0.05']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.split('\n').filter((l) => DATA_LINE.test(l)).length, 14);
+  assert.equal(result.stderr, '');
+});
+
+test('watch leaves no abort listener behind on the signal it was given', async () => {
+  const controller = new AbortController();
+  let stderr = '';
+  const code = await runCli(['watch', server.url, '--count', '12', '--interval', '0.01'], {
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    signal: controller.signal,
+  });
+  assert.equal(code, 0, stderr);
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
 });

@@ -23,10 +23,20 @@ async function churnUntil(signal: AbortSignal): Promise<void> {
   }
 }
 
+const retained: object[] = [];
+/** Allocates about as much as churnGarbage, but keeps it: the control that must show in /heap. */
+function retainLive(count: number): void {
+  for (let i = 0; i < count; i++) retained.push({ id: i, label: `live-${i}` });
+}
+
 test('a function that only makes garbage shows in /allocs and not in /heap', async () => {
   const stop = new AbortController();
   const churn = churnUntil(stop.signal);
   const allocs = await fetchSummary(`${server.url}/debug/pprof/allocs?seconds=1`);
+  // The window restarted the in-use sampler: churn on under it, next to a function that
+  // retains, so the /heap check below sees both kinds of allocation and is not vacuous.
+  retainLive(100_000);
+  await sleep(300);
   stop.abort();
   await churn;
   assert.equal(allocs.sampleType, 'alloc_space');
@@ -39,6 +49,8 @@ test('a function that only makes garbage shows in /allocs and not in /heap', asy
   assert.equal(heap.sampleType, 'inuse_space');
   // At most a stray sample V8 has not yet dropped (64 KiB = 4 samples); the garbage was many MiB.
   assert.ok(flatOf(heap, 'churnGarbage') <= 64 * 1024);
+  assert.ok(flatOf(heap, 'retainLive') > 1024 * 1024, 'what is retained does show');
+  retained.length = 0;
 });
 
 test('an allocation window restarts the in-use sampler and says so', async () => {

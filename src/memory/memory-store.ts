@@ -386,8 +386,8 @@ export class MemoryStore {
       if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
         return undefined;
     }
-    const { shardLimit, maxChunkBytes, eviction } = this.#options;
-    const shard = new Shard(this.#host, shardLimit, maxChunkBytes, eviction);
+    const { shardLimit, chunkBytes, maxChunkBytes, eviction } = this.#options;
+    const shard = new Shard(this.#host, shardLimit, chunkBytes, maxChunkBytes, eviction);
     this.#shards[index] = shard;
     return shard;
   }
@@ -404,7 +404,7 @@ export class MemoryStore {
     for (let i = 0; i < this.#shards.length; i++) {
       const shard = this.#shards[i] ?? this.#createShard(i);
       if (shard === undefined) return;
-      shard.preallocate(perShard - SHARD_BASE_BYTES, this.#options.maxChunkBytes);
+      shard.preallocate(perShard - SHARD_BASE_BYTES, this.#options.chunkBytes);
     }
   }
 

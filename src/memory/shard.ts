@@ -125,10 +125,16 @@ export class Shard {
    * `limit` caps the shard's chunks plus index (and ghost), in bytes. The caller has already
    * reserved {@link SHARD_BASE_BYTES} for it.
    */
-  constructor(host: ShardHost, limit: number, maxChunkBytes: number, policy: EvictionPolicy) {
+  constructor(
+    host: ShardHost,
+    limit: number,
+    chunkBytes: number,
+    maxChunkBytes: number,
+    policy: EvictionPolicy,
+  ) {
     this.#host = host;
     this.#limit = limit;
-    this.#arena = new Arena(maxChunkBytes);
+    this.#arena = new Arena(chunkBytes, maxChunkBytes);
     this.#s3fifo = policy === 's3fifo';
   }
 
@@ -374,10 +380,10 @@ export class Shard {
   }
 
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
-  preallocate(bytes: number, maxChunkBytes: number): void {
+  preallocate(bytes: number, chunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
     while (remaining >= ENTRY_ALIGN * 8) {
-      const size = Math.min(maxChunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
+      const size = Math.min(chunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
       if (!this.#tryReserve(size)) return;
       // Kept as spares: every queue takes them before it grows.
       this.#spares.push(this.#arena.add(size));

@@ -184,7 +184,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       `${maxEntryBytes} bytes does not fit a shard (${shardLimit} bytes = maxBytes / shards, minus a ${SHARD_BASE_BYTES}-byte index): lower maxEntryBytes, raise maxBytes or lower shards`,
     );
   }
-  const eviction = o.eviction ?? 's3fifo';
+  const eviction = o.eviction === undefined ? 's3fifo' : o.eviction;
   if (eviction !== 's3fifo' && eviction !== 'fifo') {
     const message = `expected 's3fifo' or 'fifo', got ${describe(eviction)}`;
     if (typeof eviction === 'string') throw new InvalidOptionError('eviction', message);

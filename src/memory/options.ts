@@ -43,8 +43,8 @@ export interface MemoryStoreOptions {
    * Which entries leave when the store is full. `'s3fifo'`: new entries pass through a small
    * queue (about 10 % of each shard's chunks) and stay only if read there; entries read since
    * their last pass are kept instead of evicted; a key evicted from the small queue and stored
-   * again soon after (remembered by hash in a ghost queue, 12 bytes per remembered key, sized
-   * with the index: about 6 bytes per index slot) goes straight to the main queue. `'fifo'`:
+   * again soon after (remembered by hash in a ghost queue sized with the index: 3 bytes per index
+   * slot, 12 per remembered key) goes straight to the main queue. `'fifo'`:
    * the oldest entries leave first, bigcache's order; no ghost, and reads write nothing.
    * @default 's3fifo'
    */

@@ -75,11 +75,12 @@ function panelSvg(panel: Panel, left: number, top: number): string {
     `<text x="${(x0 + x1) / 2}" y="${top + 16}" text-anchor="middle" font-weight="600">${escapeXml(panel.title)}</text>`,
     `<rect x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}" fill="none" stroke="#999"/>`,
   ];
-  for (let tick = 0; tick <= 4; tick++) {
-    const ratio = low + ((high - low) * tick) / 4;
+  // Gridlines at a round step giving four to ten of them.
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2].find((candidate) => (high - low) / candidate <= 10)!;
+  for (let tick = Math.ceil(low / step - 1e-9) * step; tick <= high + 1e-9; tick += step) {
     out.push(
-      `<line x1="${x0}" y1="${y(ratio).toFixed(1)}" x2="${x1}" y2="${y(ratio).toFixed(1)}" stroke="#eee"/>`,
-      `<text x="${x0 - 4}" y="${(y(ratio) + 4).toFixed(1)}" text-anchor="end">${ratio.toFixed(2)}</text>`,
+      `<line x1="${x0}" y1="${y(tick).toFixed(1)}" x2="${x1}" y2="${y(tick).toFixed(1)}" stroke="#eee"/>`,
+      `<text x="${x0 - 4}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end">${tick.toFixed(2)}</text>`,
     );
   }
   for (const size of panel.sizes) {

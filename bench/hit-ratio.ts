@@ -3,7 +3,8 @@
  * at equal bytes, on traces generated in-process from a fixed seed; then get/set throughput of
  * `s3fifo` against `fifo`. Writes the miss-ratio curves to docs/images/hit-ratio.svg.
  *
- *   npm run bench -- hit-ratio [--requests 2000000] [--sizes 1,3,10] [--rounds 3]
+ *   npm run bench -- hit-ratio [--requests 2000000] [--sizes 1,2,5,10] [--rounds 3]
+ *                              [--only throughput]
  *
  * Traces (1M keys; every key 11 characters, every value 100 bytes, so every entry takes the
  * same 136 bytes: header 24 + key 11 + value 100, 8-aligned): Zipf with alpha 0.6, 0.8, 1.0
@@ -160,7 +161,7 @@ function throughput(rounds: number, keys: readonly string[]): void {
 function main(): void {
   const requests = argNumber('--requests', 2_000_000);
   const only = argValue('--only');
-  const sizes = (argValue('--sizes') ?? '1,3,10').split(',').map(Number);
+  const sizes = (argValue('--sizes') ?? '1,2,5,10').split(',').map(Number);
   const rounds = argNumber('--rounds', 3);
   const t0 = performance.now();
   const traces: ((bytes: number) => Trace)[] = [];
@@ -237,17 +238,19 @@ function main(): void {
     rows,
   );
   throughput(rounds, keys);
-  const svgPath = new URL('../docs/images/hit-ratio.svg', import.meta.url);
-  mkdirSync(new URL('.', svgPath), { recursive: true });
-  writeFileSync(
-    svgPath,
-    missRatioSvg(
-      `Miss ratio vs cache size: MemoryStore fifo / s3fifo, lru-cache (${(requests / 1e6).toFixed(1)}M requests, 1M keys)`,
-      panels,
-    ),
-  );
+  if (panels.length > 0) {
+    const svgPath = new URL('../docs/images/hit-ratio.svg', import.meta.url);
+    mkdirSync(new URL('.', svgPath), { recursive: true });
+    writeFileSync(
+      svgPath,
+      missRatioSvg(
+        `Miss ratio vs cache size: MemoryStore fifo / s3fifo, lru-cache (${(requests / 1e6).toFixed(1)}M requests, 1M keys)`,
+        panels,
+      ),
+    );
+    console.log('\nplot: docs/images/hit-ratio.svg');
+  }
   console.log(`\n${machineLine()} · total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  console.log(`plot: docs/images/hit-ratio.svg`);
 }
 
 main();

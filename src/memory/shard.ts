@@ -87,9 +87,9 @@ const SHORT_KEY_UNITS = 32;
 const SMALL_QUEUE_SHARE = 0.1;
 
 // S3-FIFO's ghost queue remembers one hash per this many index slots: 35-70 % as many keys as
-// the shard holds, for 3 bytes per slot. (Half as many hashes per slot measured the same miss
-// ratios or slightly worse in bench/hit-ratio: the entries its bytes displace cost more; an
-// eighth forgot a loop's keys before they came back.)
+// the shard holds, for 3 bytes per slot. (In bench/hit-ratio a ghost twice as large measured
+// the same miss ratios or slightly worse, since the entries its bytes displace cost more; one
+// half as large forgot a loop's keys before they came back.)
 const GHOST_PER_SLOT = 4;
 
 // How #clean treats the live entries of the chunk it cleans.
@@ -97,7 +97,7 @@ const GHOST_PER_SLOT = 4;
 const RELOCATE = 0;
 /** Evict by the policy: `fifo` evicts all; `s3fifo` keeps those read since their last pass. */
 const EVICT = 1;
-/** Evict all, whatever the policy (bytes are needed back now: index growth, the budget). */
+/** Evict all, whatever the policy (a budget short of bytes, or policy passes made no room). */
 const EVICT_ALL = 2;
 type CleanMode = typeof RELOCATE | typeof EVICT | typeof EVICT_ALL;
 

@@ -32,6 +32,8 @@ export class GhostQueue {
   #next = 0;
   /** Ring positions written so far, up to the capacity. */
   #filled = 0;
+  /** Hashes in the set. */
+  #members = 0;
 
   /** Bytes a ghost queue of `capacity` hashes holds. */
   static bytesFor(capacity: number): number {
@@ -70,11 +72,13 @@ export class GhostQueue {
     let s = this.#home(value);
     while (set[s] !== 0) s = (s + 1) & mask;
     set[s] = value;
+    this.#members++;
   }
 
   /** Whether `hash` is a ghost; if so it is forgotten (a ghost hit is used once). */
   take(hash: number): boolean {
-    return this.#remove(tagged(hash));
+    // A store that has not evicted yet (still filling) skips the probe and its cache miss.
+    return this.#members !== 0 && this.#remove(tagged(hash));
   }
 
   /** A new queue of `capacity` holding this one's newest hashes that are still ghosts. */
@@ -119,6 +123,7 @@ export class GhostQueue {
       }
     }
     set[hole] = 0;
+    this.#members--;
     return true;
   }
 }

@@ -94,7 +94,8 @@ class StoreHost implements ShardHost {
   reclaim(bytes: number, requester: Shard | undefined): boolean {
     let freed = 0;
     while (freed < bytes) {
-      // The shard holding the most gives up its oldest chunk (FIFO within that shard).
+      // The shard holding the most gives up a chunk: a spare, or the oldest of the queue its
+      // policy evicts from.
       let victim: Shard | undefined;
       for (const shard of this.#shards) {
         if (shard === undefined || shard === requester || shard.chunkBytes === 0) continue;

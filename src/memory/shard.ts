@@ -555,7 +555,9 @@ export class Shard {
    * Doubles the index, giving up spares or evicting while its bytes are not available. Eviction
    * follows the policy (a full shard meets this whenever its entry count reaches the index's
    * load limit, so forcing it would turn S3-FIFO into FIFO); evicting lowers the count, and once
-   * the index no longer needs to grow, nothing more is evicted.
+   * the index no longer needs to grow, nothing more is evicted. A chunk emptied here stays a
+   * spare, released on the next round only if the index still needs its bytes: a full shard
+   * meeting the limit again and again then reuses its chunks instead of reallocating them.
    */
   #growIndex(): boolean {
     for (let round = 0; this.#table.needsGrowth(); round++) {
@@ -563,7 +565,7 @@ export class Shard {
       const spare = this.#spares.pop();
       if (spare !== undefined) this.#releaseChunk(spare);
       else if (
-        !this.#evict(0, round > 4 * this.#arena.chunkCount + 4) &&
+        !this.#evict(ENTRY_ALIGN, round > 4 * this.#arena.chunkCount + 4) &&
         !this.#host.reclaim(this.#table.bytes * 2, this)
       ) {
         return false;

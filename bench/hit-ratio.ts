@@ -223,20 +223,22 @@ function main(): void {
       })),
     });
   }
-  console.log('Miss ratio (lower is better); ratios against lru-cache\n');
-  printTable(
-    [
-      'trace',
-      'cache',
-      'fifo',
-      's3fifo',
-      'lru-cache',
-      's3fifo / lru',
-      'fifo / lru',
-      'entries held: s3fifo / lru',
-    ],
-    rows,
-  );
+  if (rows.length > 0) {
+    console.log('Miss ratio (lower is better); ratios against lru-cache\n');
+    printTable(
+      [
+        'trace',
+        'cache',
+        'fifo',
+        's3fifo',
+        'lru-cache',
+        's3fifo / lru',
+        'fifo / lru',
+        'entries held: s3fifo / lru',
+      ],
+      rows,
+    );
+  }
   throughput(rounds, keys);
   if (panels.length > 0) {
     const svgPath = new URL('../docs/images/hit-ratio.svg', import.meta.url);

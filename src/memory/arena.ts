@@ -5,8 +5,8 @@
  * reads. An entry never straddles chunks. The order of chunks (the logs entries are appended to)
  * is kept by {@link ChunkQueue}s; the arena only allocates, frees and addresses chunks.
  *
- * Chunk sizes grow geometrically, 4 KiB, 8 KiB, ... up to `maxChunkBytes`, so a store that holds
- * little reserves little. The shard decides when to reserve bytes, relocate entries and release
+ * Chunk sizes grow geometrically, 4 KiB, 8 KiB, ... up to `chunkBytes`, so a store that holds
+ * little reserves little; an entry larger than that gets a chunk of its own size. The shard decides when to reserve bytes, relocate entries and release
  * chunks.
  *
  * A location packs `chunk id << offsetBits | offset / 8` into 32 bits (offsets are 8-aligned).
@@ -71,7 +71,7 @@ export class Chunk {
 export class Arena {
   readonly #offsetBits: number;
   readonly #offsetMask: number;
-  readonly #maxChunkBytes: number;
+  readonly #chunkBytes: number;
   readonly #maxChunks: number;
   readonly #byId: (Chunk | undefined)[] = [undefined];
   readonly #freeIds: number[] = [];
@@ -79,9 +79,13 @@ export class Arena {
   #bytes = 0;
   #nextSize = MIN_CHUNK_BYTES;
 
-  /** `maxChunkBytes` must be a power of two >= {@link MIN_CHUNK_BYTES}. */
-  constructor(maxChunkBytes: number) {
-    this.#maxChunkBytes = maxChunkBytes;
+  /**
+   * Chunks grow geometrically up to `chunkBytes`; a chunk for one larger entry may reach
+   * `maxChunkBytes`, which sets how many bits of a location address bytes. Both are powers of
+   * two >= {@link MIN_CHUNK_BYTES}.
+   */
+  constructor(chunkBytes: number, maxChunkBytes: number) {
+    this.#chunkBytes = chunkBytes;
     this.#offsetBits = Math.log2(maxChunkBytes) - Math.log2(ENTRY_ALIGN);
     this.#offsetMask = 2 ** this.#offsetBits - 1;
     this.#maxChunks = 2 ** (32 - this.#offsetBits) - 1;
@@ -122,7 +126,7 @@ export class Arena {
     if (this.#count >= this.#maxChunks) return 0;
     // A new chunk at most half the arena's size: growth by at most 1.5x keeps a shard's
     // reservation close to what it holds.
-    let grow = Math.min(this.#nextSize, this.#maxChunkBytes);
+    let grow = Math.min(this.#nextSize, this.#chunkBytes);
     while (grow > MIN_CHUNK_BYTES && grow > this.#bytes / 2) grow /= 2;
     let size = Math.max(need, grow);
     if (size > available) size = Math.floor(available / ENTRY_ALIGN) * ENTRY_ALIGN;
@@ -136,7 +140,7 @@ export class Arena {
     this.#byId[id] = chunk;
     this.#count++;
     this.#bytes += size;
-    if (size >= this.#nextSize) this.#nextSize = Math.min(this.#nextSize * 2, this.#maxChunkBytes);
+    if (size >= this.#nextSize) this.#nextSize = Math.min(this.#nextSize * 2, this.#chunkBytes);
     return chunk;
   }
 

@@ -3,32 +3,39 @@
  * no key or value. A key whose hash is found here when it is stored again was evicted too soon,
  * so it goes straight to the main queue.
  *
- * Two typed arrays, no per-entry object: a ring of `capacity` hashes in eviction order (the
- * oldest is overwritten when it is full), and an open-addressing set of ring positions (stored
- * + 1, so 0 marks an empty slot) with twice as many slots (load <= 1/2), for an O(1) `take`.
- * The set keeps positions rather than hashes: the hash is read from the ring, and a ring slot
- * overwritten, re-added or taken simply stops being referenced. 12 bytes per ghost entry.
+ * Two typed arrays, no per-entry object: a ring of `capacity` hashes in eviction order (when it
+ * is full the oldest is overwritten and leaves the set), and an open-addressing multiset of the
+ * same hashes with twice as many slots (load <= 1/2), for an O(1) `take`. 12 bytes per ghost.
+ * The set holds the hashes themselves, so a probe never reads the ring.
  *
- * Ghost hashes are 32-bit: a different key with the same hash is a false ghost hit, which only
- * places that key in the main queue.
+ * It is approximate, which is fine for advice: hashes are 32-bit (a different key with the
+ * same hash is a false ghost hit, which only places that key in main), and a hash taken and
+ * then added again may leave the set early, when the first ring slot holding it is overwritten.
  *
  * @module
  */
 
 const PHI32 = 0x9e3779b1;
 
+/** The set's empty marker is 0, so a hash of 0 is stored as 1 (one more false-hit pair). */
+function tagged(hash: number): number {
+  return hash === 0 ? 1 : hash;
+}
+
 /** A bounded FIFO of recently evicted key hashes with O(1) membership. */
 export class GhostQueue {
-  #ring: Int32Array;
-  #set: Int32Array;
-  #mask: number;
-  #shift: number;
+  readonly #ring: Int32Array;
+  readonly #set: Int32Array;
+  readonly #mask: number;
+  readonly #shift: number;
   /** Ring position of the next add. */
   #next = 0;
   /** Ring positions written so far, up to the capacity. */
   #filled = 0;
+  /** Hashes in the set. */
+  #members = 0;
 
-  /** Bytes a ghost queue of `capacity` hashes holds (a power of two, or 0 for none). */
+  /** Bytes a ghost queue of `capacity` hashes holds. */
   static bytesFor(capacity: number): number {
     return capacity * 4 + capacity * 2 * 4;
   }
@@ -55,81 +62,60 @@ export class GhostQueue {
   add(hash: number): void {
     const ring = this.#ring;
     const at = this.#next;
-    if (this.#filled === ring.length) this.#unlink(at);
+    if (this.#filled === ring.length) this.#remove(ring[at]!);
     else this.#filled++;
-    // A hash already remembered moves to the newest position rather than being held twice.
-    const slot = this.#slotOf(hash);
-    ring[at] = hash;
+    const value = tagged(hash);
+    ring[at] = value;
     this.#next = at + 1 === ring.length ? 0 : at + 1;
-    if (slot >= 0) {
-      this.#set[slot] = at + 1;
-      return;
-    }
     const set = this.#set;
     const mask = this.#mask;
-    let s = this.#home(hash);
+    let s = this.#home(value);
     while (set[s] !== 0) s = (s + 1) & mask;
-    set[s] = at + 1;
+    set[s] = value;
+    this.#members++;
   }
 
   /** Whether `hash` is a ghost; if so it is forgotten (a ghost hit is used once). */
   take(hash: number): boolean {
-    const slot = this.#slotOf(hash);
-    if (slot < 0) return false;
-    this.#removeSlot(slot);
-    return true;
+    // A store that has not evicted yet (still filling) skips the probe and its cache miss.
+    return this.#members !== 0 && this.#remove(tagged(hash));
   }
 
-  /** A new queue of `capacity` holding this one's newest hashes, oldest first. */
+  /** A new queue of `capacity` holding this one's newest hashes that are still ghosts. */
   resized(capacity: number): GhostQueue {
     const next = new GhostQueue(capacity);
     const ring = this.#ring;
     const keep = Math.min(this.#filled, capacity);
     for (let i = keep; i > 0; i--) {
-      const at = (this.#next - i + ring.length) % ring.length;
-      // Only positions the set still references are live ghosts.
-      const slot = this.#slotOf(ring[at]!);
-      if (slot >= 0 && this.#set[slot] === at + 1) next.add(ring[at]!);
+      const value = ring[(this.#next - i + ring.length) % ring.length]!;
+      if (this.#has(value)) next.add(value);
     }
     return next;
   }
 
-  #home(hash: number): number {
-    return Math.imul(hash, PHI32) >>> this.#shift;
+  #home(value: number): number {
+    return Math.imul(value, PHI32) >>> this.#shift;
   }
 
-  /** The set slot referencing a ring position that holds `hash`, or -1. */
-  #slotOf(hash: number): number {
+  #has(value: number): boolean {
     const set = this.#set;
-    const ring = this.#ring;
     const mask = this.#mask;
-    for (let s = this.#home(hash); ; s = (s + 1) & mask) {
-      const entry = set[s]!;
-      if (entry === 0) return -1;
-      if (ring[entry - 1] === hash) return s;
+    for (let s = this.#home(value); set[s] !== 0; s = (s + 1) & mask) {
+      if (set[s] === value) return true;
     }
+    return false;
   }
 
-  /** Drops the set's reference to ring position `at`, if it still has one. */
-  #unlink(at: number): void {
+  /** Removes one occurrence of `value` from the set; false when there is none. */
+  #remove(value: number): boolean {
     const set = this.#set;
     const mask = this.#mask;
-    for (let s = this.#home(this.#ring[at]!); ; s = (s + 1) & mask) {
-      const entry = set[s]!;
-      if (entry === 0) return;
-      if (entry === at + 1) {
-        this.#removeSlot(s);
-        return;
-      }
-    }
-  }
-
-  /** Empties set slot `hole`, shifting later members of its probe run back (no tombstones). */
-  #removeSlot(hole: number): void {
-    const set = this.#set;
-    const mask = this.#mask;
+    let hole = this.#home(value);
+    for (; set[hole] !== value; hole = (hole + 1) & mask) if (set[hole] === 0) return false;
+    // Backward shift (no tombstones): later members of the probe run move into the hole
+    // unless their home lies cyclically in (hole, q], where moving them would hide them.
     for (let q = (hole + 1) & mask; set[q] !== 0; q = (q + 1) & mask) {
-      const home = this.#home(this.#ring[set[q]! - 1]!);
+      const home = this.#home(set[q]!);
       const homeAfterHole = hole <= q ? hole < home && home <= q : hole < home || home <= q;
       if (!homeAfterHole) {
         set[hole] = set[q]!;
@@ -137,5 +123,7 @@ export class GhostQueue {
       }
     }
     set[hole] = 0;
+    this.#members--;
+    return true;
   }
 }

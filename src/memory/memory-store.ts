@@ -94,7 +94,8 @@ class StoreHost implements ShardHost {
   reclaim(bytes: number, requester: Shard | undefined): boolean {
     let freed = 0;
     while (freed < bytes) {
-      // The shard holding the most gives up its oldest chunk (FIFO within that shard).
+      // The shard holding the most gives up a chunk: a spare, or the oldest of the queue its
+      // policy evicts from.
       let victim: Shard | undefined;
       for (const shard of this.#shards) {
         if (shard === undefined || shard === requester || shard.chunkBytes === 0) continue;
@@ -386,8 +387,8 @@ export class MemoryStore {
       if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
         return undefined;
     }
-    const { shardLimit, maxChunkBytes, eviction } = this.#options;
-    const shard = new Shard(this.#host, shardLimit, maxChunkBytes, eviction);
+    const { shardLimit, chunkBytes, maxChunkBytes, eviction } = this.#options;
+    const shard = new Shard(this.#host, shardLimit, chunkBytes, maxChunkBytes, eviction);
     this.#shards[index] = shard;
     return shard;
   }
@@ -404,7 +405,7 @@ export class MemoryStore {
     for (let i = 0; i < this.#shards.length; i++) {
       const shard = this.#shards[i] ?? this.#createShard(i);
       if (shard === undefined) return;
-      shard.preallocate(perShard - SHARD_BASE_BYTES, this.#options.maxChunkBytes);
+      shard.preallocate(perShard - SHARD_BASE_BYTES, this.#options.chunkBytes);
     }
   }
 

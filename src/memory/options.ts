@@ -34,7 +34,8 @@ export interface MemoryStoreOptions {
   /**
    * Largest entry, in bytes: 24-byte header + key (1 byte per code unit, 2 if any unit is >= 256)
    * + value. Larger entries throw `EntryTooLargeError`. Must fit a shard with its index:
-   * `maxEntryBytes + 64 <= floor(maxBytes / shards)`. Arena chunks are at least this big.
+   * `maxEntryBytes + 64 <= floor(maxBytes / shards)`. An entry larger than a shard's usual
+   * chunk (1/64 to 1/32 of the shard) gets a chunk of its own size.
    * @default min(1 MiB, a quarter of a shard's bytes)
    */
   maxEntryBytes?: number;
@@ -42,8 +43,8 @@ export interface MemoryStoreOptions {
    * Which entries leave when the store is full. `'s3fifo'`: new entries pass through a small
    * queue (about 10 % of each shard's chunks) and stay only if read there; entries read since
    * their last pass are kept instead of evicted; a key evicted from the small queue and stored
-   * again soon after (remembered by hash in a ghost queue, 12 bytes per remembered key, sized
-   * with the index: about 6 bytes per index slot) goes straight to the main queue. `'fifo'`:
+   * again soon after (remembered by hash in a ghost queue sized with the index: 3 bytes per index
+   * slot, 12 per remembered key) goes straight to the main queue. `'fifo'`:
    * the oldest entries leave first, bigcache's order; no ghost, and reads write nothing.
    * @default 's3fifo'
    */
@@ -94,7 +95,9 @@ export interface ResolvedOptions {
   readonly hash: HashFunction;
   /** `floor(maxBytes / shards)`: the bytes one shard may hold, chunks plus index. */
   readonly shardLimit: number;
-  /** Largest arena chunk, a power of two. */
+  /** Size arena chunks grow to, a power of two. */
+  readonly chunkBytes: number;
+  /** Largest arena chunk (holds the largest entry), a power of two >= `chunkBytes`. */
   readonly maxChunkBytes: number;
 }
 
@@ -181,7 +184,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       `${maxEntryBytes} bytes does not fit a shard (${shardLimit} bytes = maxBytes / shards, minus a ${SHARD_BASE_BYTES}-byte index): lower maxEntryBytes, raise maxBytes or lower shards`,
     );
   }
-  const eviction = o.eviction ?? 's3fifo';
+  const eviction = o.eviction === undefined ? 's3fifo' : o.eviction;
   if (eviction !== 's3fifo' && eviction !== 'fifo') {
     const message = `expected 's3fifo' or 'fifo', got ${describe(eviction)}`;
     if (typeof eviction === 'string') throw new InvalidOptionError('eviction', message);
@@ -226,7 +229,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     now,
     hash,
     shardLimit,
-    maxChunkBytes: chunkBytesFor(shardLimit, maxEntryBytes),
+    ...chunkSizesFor(shardLimit, maxEntryBytes),
   };
 }
 
@@ -237,17 +240,27 @@ function defaultShards(maxBytes: number): number {
 }
 
 /**
- * The largest chunk: holds the largest entry; otherwise 1/16 to 1/8 of a shard (so reclaim moves
- * little at a time), between 4 KiB and 1 MiB, and big enough that the shard's chunks fit the
- * ids a 32-bit location leaves.
+ * Chunk sizes: `chunkBytes`, the size chunks grow to, is 1/64 to 1/32 of a shard (so reclaim
+ * moves little at a time and eviction, a chunk at a time, stays fine-grained: S3-FIFO's small
+ * queue is then a few chunks), between 4 KiB and 1 MiB. `maxChunkBytes` is a power of two that
+ * holds the largest entry (an entry larger than `chunkBytes` gets a chunk of its own size). Both
+ * are big enough that the shard's chunks fit the ids a 32-bit location leaves.
  */
-function chunkBytesFor(shardLimit: number, maxEntryBytes: number): number {
-  let size = MIN_CHUNK_BYTES;
-  while (size < MiB && size * 16 <= shardLimit) size *= 2;
-  while (size < slotBytes(maxEntryBytes - HEADER_BYTES, 0)) size *= 2;
-  // Chunk ids get 35 - log2(size) bits; leave room for twice the chunks the limit needs.
-  while ((shardLimit / size) * 2 > 2 ** (35 - Math.log2(size)) - 1) size *= 2;
-  return size;
+function chunkSizesFor(
+  shardLimit: number,
+  maxEntryBytes: number,
+): { chunkBytes: number; maxChunkBytes: number } {
+  let chunkBytes = MIN_CHUNK_BYTES;
+  while (chunkBytes < MiB && chunkBytes * 64 <= shardLimit) chunkBytes *= 2;
+  let maxChunkBytes = chunkBytes;
+  while (maxChunkBytes < slotBytes(maxEntryBytes - HEADER_BYTES, 0)) maxChunkBytes *= 2;
+  // Chunk ids get 35 - log2(maxChunkBytes) bits; leave room for twice the chunks the limit needs.
+  const ids = () => 2 ** (35 - Math.log2(maxChunkBytes)) - 1;
+  while ((shardLimit / chunkBytes) * 2 > ids()) {
+    chunkBytes *= 2;
+    maxChunkBytes = Math.max(maxChunkBytes, chunkBytes);
+  }
+  return { chunkBytes, maxChunkBytes };
 }
 
 function describe(value: unknown): string {

@@ -86,12 +86,18 @@ const SHORT_KEY_UNITS = 32;
 // S3-FIFO's small queue: new entries spend their first pass in about this share of the chunks.
 const SMALL_QUEUE_SHARE = 0.1;
 
+// S3-FIFO's ghost queue remembers one hash per this many index slots: 35-70 % as many keys as
+// the shard holds, for 3 bytes per slot. (In bench/hit-ratio a ghost twice as large measured
+// the same miss ratios or slightly worse, since the entries its bytes displace cost more; one
+// half as large forgot a loop's keys before they came back.)
+const GHOST_PER_SLOT = 4;
+
 // How #clean treats the live entries of the chunk it cleans.
 /** Keep every one (reclaim of dead space). */
 const RELOCATE = 0;
 /** Evict by the policy: `fifo` evicts all; `s3fifo` keeps those read since their last pass. */
 const EVICT = 1;
-/** Evict all, whatever the policy (bytes are needed back now: index growth, the budget). */
+/** Evict all, whatever the policy (a budget short of bytes, or policy passes made no room). */
 const EVICT_ALL = 2;
 type CleanMode = typeof RELOCATE | typeof EVICT | typeof EVICT_ALL;
 
@@ -125,10 +131,16 @@ export class Shard {
    * `limit` caps the shard's chunks plus index (and ghost), in bytes. The caller has already
    * reserved {@link SHARD_BASE_BYTES} for it.
    */
-  constructor(host: ShardHost, limit: number, maxChunkBytes: number, policy: EvictionPolicy) {
+  constructor(
+    host: ShardHost,
+    limit: number,
+    chunkBytes: number,
+    maxChunkBytes: number,
+    policy: EvictionPolicy,
+  ) {
     this.#host = host;
     this.#limit = limit;
-    this.#arena = new Arena(maxChunkBytes);
+    this.#arena = new Arena(chunkBytes, maxChunkBytes);
     this.#s3fifo = policy === 's3fifo';
   }
 
@@ -374,10 +386,10 @@ export class Shard {
   }
 
   /** Allocates empty chunks up to `bytes` (or the limit) now rather than on first use. */
-  preallocate(bytes: number, maxChunkBytes: number): void {
+  preallocate(bytes: number, chunkBytes: number): void {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
     while (remaining >= ENTRY_ALIGN * 8) {
-      const size = Math.min(maxChunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
+      const size = Math.min(chunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
       if (!this.#tryReserve(size)) return;
       // Kept as spares: every queue takes them before it grows.
       this.#spares.push(this.#arena.add(size));
@@ -539,13 +551,23 @@ export class Shard {
     this.#host.release(bytes);
   }
 
-  /** Doubles the index, giving up spares or evicting whole chunks while its bytes are not available. */
+  /**
+   * Doubles the index, giving up spares or evicting while its bytes are not available. Eviction
+   * follows the policy (a full shard meets this whenever its entry count reaches the index's
+   * load limit, so forcing it would turn S3-FIFO into FIFO); evicting lowers the count, and once
+   * the index no longer needs to grow, nothing more is evicted. A chunk emptied here stays a
+   * spare, released on the next round only if the index still needs its bytes: a full shard
+   * meeting the limit again and again then reuses its chunks instead of reallocating them.
+   */
   #growIndex(): boolean {
-    while (this.#table.needsGrowth()) {
+    for (let round = 0; this.#table.needsGrowth(); round++) {
       if (this.#resizeIndex(this.#table.capacity * 2)) return true;
       const spare = this.#spares.pop();
       if (spare !== undefined) this.#releaseChunk(spare);
-      else if (!this.#evict(0, true) && !this.#host.reclaim(this.#table.bytes * 2, this)) {
+      else if (
+        !this.#evict(ENTRY_ALIGN, round > 4 * this.#arena.chunkCount + 4) &&
+        !this.#host.reclaim(this.#table.bytes * 2, this)
+      ) {
         return false;
       }
     }
@@ -558,14 +580,13 @@ export class Shard {
     if (!this.#tryReserve(IndexTable.bytesFor(capacity))) return false;
     this.#table.resize(capacity);
     this.#release(oldBytes);
-    if (this.#s3fifo) this.#resizeGhost(capacity > MIN_CAPACITY ? capacity / 2 : 0);
+    if (this.#s3fifo) this.#resizeGhost(capacity > MIN_CAPACITY ? capacity / GHOST_PER_SLOT : 0);
     return true;
   }
 
   /**
-   * Rebuilds the ghost queue for `capacity` hashes: half the index's slots, about as many keys
-   * as the shard holds (the paper sizes the ghost like the main queue). The ghost only advises,
-   * so nothing is evicted for it: when its new arrays do not fit, it keeps its current size.
+   * Rebuilds the ghost queue for `capacity` hashes. The ghost only advises, so nothing is
+   * evicted for it: when its new arrays do not fit, it keeps its current size.
    */
   #resizeGhost(capacity: number): void {
     const ghost = this.#ghost;

@@ -96,121 +96,146 @@ const configs: [string, MemoryStoreOptions & { [HASH_FUNCTION]?: (key: string) =
     },
   ],
   ['real hash, one shard', { shards: 1, maxBytes: 64 * 1024, maxEntryBytes: 2048 }],
+  // Always full, with an index past its smallest size: S3-FIFO's ghost queue is in play.
+  ['real hash, one small shard', { shards: 1, maxBytes: 6 * 1024, maxEntryBytes: 1024 }],
 ];
 
 let totalOps = 0;
 let totalCollisions = 0;
+const s3fifoTotals = { evictions: 0, reinserted: 0, ghostHits: 0 };
 
-for (const [label, config] of configs) {
-  test(`behaves like a Map with expiry: ${label}`, () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 600, maxLength: 1600, size: 'max' }), (ops) => {
-        let now = 1_000;
-        const model = new Map<string, ModelEntry>();
-        const live = (key: string) => {
-          const entry = model.get(key);
-          return entry !== undefined && (entry.expiresAt === 0 || entry.expiresAt > now)
-            ? entry
-            : undefined;
-        };
-        const onRemove = (key: string, value: Buffer, reason: RemovalReason) => {
-          const entry = model.get(key);
-          assert.ok(entry, `onRemove(${JSON.stringify(key)}) for a key the model does not hold`);
-          assert.deepEqual(value, entry.bytes, 'onRemove passes the removed value');
-          if (reason === 'expired') assert.ok(entry.expiresAt !== 0 && entry.expiresAt <= now);
-          model.delete(key);
-        };
-        const store = new MemoryStore({
-          ...config,
-          budget: null,
-          sweepIntervalMs: 0,
-          now: () => now,
-          onRemove,
-        });
-        try {
-          for (const step of ops) {
-            totalOps++;
-            switch (step.op) {
-              case 'set': {
-                const bytes = Buffer.from(step.value as string);
-                const entryBytes =
-                  24 +
-                  ([...step.key].some((c) => c.charCodeAt(0) > 0xff) ? 2 : 1) * step.key.length +
-                  bytes.length;
-                if (
-                  entryBytes > store.maxBytes ||
-                  entryBytes > (config.maxEntryBytes ?? Number.POSITIVE_INFINITY)
-                ) {
-                  assert.throws(
-                    () => store.set(step.key, step.value, { ttlMs: step.ttlMs }),
-                    EntryTooLargeError,
-                  );
+for (const eviction of ['s3fifo', 'fifo'] as const)
+  for (const [label, config] of configs) {
+    test(`eviction '${eviction}' behaves like a Map with expiry: ${label}`, () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 600, maxLength: 1600, size: 'max' }), (ops) => {
+          let now = 1_000;
+          const model = new Map<string, ModelEntry>();
+          const live = (key: string) => {
+            const entry = model.get(key);
+            return entry !== undefined && (entry.expiresAt === 0 || entry.expiresAt > now)
+              ? entry
+              : undefined;
+          };
+          const onRemove = (key: string, value: Buffer, reason: RemovalReason) => {
+            const entry = model.get(key);
+            assert.ok(entry, `onRemove(${JSON.stringify(key)}) for a key the model does not hold`);
+            assert.deepEqual(value, entry.bytes, 'onRemove passes the removed value');
+            if (reason === 'expired') assert.ok(entry.expiresAt !== 0 && entry.expiresAt <= now);
+            model.delete(key);
+          };
+          const store = new MemoryStore({
+            ...config,
+            eviction,
+            budget: null,
+            sweepIntervalMs: 0,
+            now: () => now,
+            onRemove,
+          });
+          try {
+            for (const step of ops) {
+              totalOps++;
+              switch (step.op) {
+                case 'set': {
+                  const bytes = Buffer.from(step.value as string);
+                  const entryBytes =
+                    24 +
+                    ([...step.key].some((c) => c.charCodeAt(0) > 0xff) ? 2 : 1) * step.key.length +
+                    bytes.length;
+                  if (
+                    entryBytes > store.maxBytes ||
+                    entryBytes > (config.maxEntryBytes ?? Number.POSITIVE_INFINITY)
+                  ) {
+                    assert.throws(
+                      () => store.set(step.key, step.value, { ttlMs: step.ttlMs }),
+                      EntryTooLargeError,
+                    );
+                    break;
+                  }
+                  const ttl = step.ttlMs ?? config.ttlMs ?? 0;
+                  if (store.set(step.key, step.value, { ttlMs: step.ttlMs })) {
+                    model.set(step.key, { bytes, expiresAt: ttl > 0 ? now + ttl : 0 });
+                  } else {
+                    model.delete(step.key);
+                  }
                   break;
                 }
-                const ttl = step.ttlMs ?? config.ttlMs ?? 0;
-                if (store.set(step.key, step.value, { ttlMs: step.ttlMs })) {
-                  model.set(step.key, { bytes, expiresAt: ttl > 0 ? now + ttl : 0 });
-                } else {
-                  model.delete(step.key);
+                // The expectation is read first: the store's onRemove updates the model.
+                case 'get': {
+                  const expected = live(step.key)?.bytes;
+                  assert.deepEqual(store.get(step.key), expected);
+                  break;
                 }
-                break;
+                case 'getString': {
+                  const expected = live(step.key)?.bytes.toString('utf8');
+                  assert.equal(store.getString(step.key), expected);
+                  break;
+                }
+                case 'has': {
+                  const expected = live(step.key) !== undefined;
+                  assert.equal(store.has(step.key), expected);
+                  break;
+                }
+                case 'delete': {
+                  const expected = live(step.key) !== undefined;
+                  assert.equal(store.delete(step.key), expected);
+                  break;
+                }
+                case 'clear':
+                  store.clear();
+                  assert.equal(model.size, 0);
+                  break;
+                case 'advance':
+                  now += step.ms;
+                  break;
+                case 'purge':
+                  store.purgeExpired();
+                  for (const [key] of model) assert.ok(live(key), 'purge left no expired entry');
+                  break;
+                case 'iterate': {
+                  const entries = new Map([...store.entries()]);
+                  const expected = new Map(
+                    [...model].filter(([key]) => live(key)).map(([k, e]) => [k, e.bytes]),
+                  );
+                  assert.deepEqual(entries, expected);
+                  break;
+                }
               }
-              // The expectation is read first: the store's onRemove updates the model.
-              case 'get': {
-                const expected = live(step.key)?.bytes;
-                assert.deepEqual(store.get(step.key), expected);
-                break;
-              }
-              case 'getString': {
-                const expected = live(step.key)?.bytes.toString('utf8');
-                assert.equal(store.getString(step.key), expected);
-                break;
-              }
-              case 'has': {
-                const expected = live(step.key) !== undefined;
-                assert.equal(store.has(step.key), expected);
-                break;
-              }
-              case 'delete': {
-                const expected = live(step.key) !== undefined;
-                assert.equal(store.delete(step.key), expected);
-                break;
-              }
-              case 'clear':
-                store.clear();
-                assert.equal(model.size, 0);
-                break;
-              case 'advance':
-                now += step.ms;
-                break;
-              case 'purge':
-                store.purgeExpired();
-                for (const [key] of model) assert.ok(live(key), 'purge left no expired entry');
-                break;
-              case 'iterate': {
-                const entries = new Map([...store.entries()]);
-                const expected = new Map(
-                  [...model].filter(([key]) => live(key)).map(([k, e]) => [k, e.bytes]),
-                );
-                assert.deepEqual(entries, expected);
-                break;
-              }
+              assert.equal(store.size, model.size, 'every removal was reported, every set counted');
+              assert.ok(store.reservedBytes <= store.maxBytes);
             }
-            assert.equal(store.size, model.size, 'every removal was reported, every set counted');
-            assert.ok(store.reservedBytes <= store.maxBytes);
+          } finally {
+            const stats = store.stats();
+            totalCollisions += stats.collisions;
+            if (eviction === 's3fifo') {
+              s3fifoTotals.evictions += stats.evictions;
+              s3fifoTotals.reinserted += stats.reinserted;
+              s3fifoTotals.ghostHits += stats.ghostHits;
+            } else {
+              assert.equal(
+                stats.reinserted + stats.ghostHits,
+                0,
+                'fifo neither reinserts nor ghosts',
+              );
+            }
+            store.close();
           }
-        } finally {
-          totalCollisions += store.stats().collisions;
-          store.close();
-        }
-      }),
-      { numRuns: 60 },
-    );
-  });
-}
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
 
 test('the property tests ran at least 100k operations, through hash collisions', (t) => {
   t.diagnostic(`${totalOps} operations, ${totalCollisions} hash collisions met`);
   assert.ok(totalOps >= 100_000, `ran ${totalOps} operations`);
   assert.ok(totalCollisions > 10_000, `met ${totalCollisions} collisions`);
+});
+
+test('the s3fifo runs went through eviction, reinsertion and ghost hits', (t) => {
+  const { evictions, reinserted, ghostHits } = s3fifoTotals;
+  t.diagnostic(`s3fifo: ${evictions} evictions, ${reinserted} reinserted, ${ghostHits} ghost hits`);
+  assert.ok(evictions > 500, `${evictions} evictions`);
+  assert.ok(reinserted > 50, `${reinserted} entries kept for having been read`);
+  assert.ok(ghostHits > 50, `${ghostHits} ghost hits`);
 });

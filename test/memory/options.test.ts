@@ -91,3 +91,15 @@ test('MemoryBudget validates its own options', () => {
   assert.throws(() => new MemoryBudget({ maxBytes: 'lots' as never }), InvalidOptionTypeError);
   assert.throws(() => new MemoryBudget(undefined as never), InvalidOptionTypeError);
 });
+
+test("eviction is 's3fifo' (the default) or 'fifo'", () => {
+  rejects({ eviction: 'lru' }, InvalidOptionError, 'eviction');
+  rejects({ eviction: 1 }, InvalidOptionTypeError, 'eviction');
+  rejects({ eviction: null }, InvalidOptionTypeError, 'eviction');
+  const byDefault = new MemoryStore({ budget: null });
+  assert.equal(byDefault.eviction, 's3fifo');
+  byDefault.close();
+  const fifo = new MemoryStore({ budget: null, eviction: 'fifo' });
+  assert.equal(fifo.eviction, 'fifo');
+  fifo.close();
+});

@@ -38,6 +38,11 @@ export interface ServiceConfig {
   cacheMode: CacheMode;
   /** What each room's own store preallocates in per-room mode, in bytes (`BUG_STORE_BYTES`). @default 8 MiB */
   bugStoreBytes: number;
+  /**
+   * How long a forwarded request or proxied WebSocket handshake waits on the owner node before
+   * the client gets a 502 `TIERCACHE_NODE_UNREACHABLE`, in ms (`FORWARD_TIMEOUT_MS`). @default 5_000
+   */
+  forwardTimeoutMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -88,6 +93,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 16 * 1024, 256),
     cacheMode,
     bugStoreBytes: intFrom(env, 'BUG_STORE_BYTES', 8 * 1024 * 1024, 64 * 1024),
+    forwardTimeoutMs: intFrom(env, 'FORWARD_TIMEOUT_MS', 5_000, 1),
   };
   checkConfig(config);
   return config;

@@ -44,7 +44,7 @@ export function roomRoutes(
     const owner = ring.owner(rid);
     if (owner !== ring.self && req.headers[FORWARDED_HEADER] === undefined) {
       const raw = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      return forwardRequest(req, res, owner, ring.self, raw);
+      return forwardRequest(req, res, owner, ring.self, raw, service.config.forwardTimeoutMs);
     }
     const headers = { [NODE_HEADER]: ring.self };
     if (tail === '/messages') {

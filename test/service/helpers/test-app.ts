@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<ServiceConfig> = {}): {
       maxBodyBytes: 16 * 1024,
       cacheMode: 'shared',
       bugStoreBytes: 1024 * 1024,
+      forwardTimeoutMs: 5_000,
       ...overrides,
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

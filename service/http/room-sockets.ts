@@ -1,14 +1,27 @@
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { FORWARDED_HEADER, type NodeRing } from '../cluster/index.ts';
 import type { RoomService } from '../room-service.ts';
 import type { RoomWorker } from '../rooms/index.ts';
+import { type HttpError, misdirected, toErrorResponse } from './http-error.ts';
 
 const EVENTS_PATH = /^\/rooms\/([A-Za-z0-9_.-]{1,64})\/events$/;
 
 // A watcher that cannot keep up is cut off rather than buffered without bound.
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** Answers an upgrade request with `error`'s status and JSON body instead of a WebSocket. */
+function refuseUpgrade(socket: Duplex, error: HttpError): void {
+  const { status, body } = toErrorResponse(error);
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'content-type: application/json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(text)}\r\n` +
+      `connection: close\r\n\r\n${text}`,
+  );
+}
 
 /**
  * The WebSocket per room: `GET /rooms/:rid/events` upgrades to a socket that first receives the
@@ -37,13 +50,14 @@ export class RoomSockets {
     const match = EVENTS_PATH.exec(url.pathname);
     if (match === null) return false;
     const rid = match[1]!;
+    const owner = this.#ring.owner(rid);
+    if (owner !== this.#ring.self && req.headers[FORWARDED_HEADER] !== undefined) {
+      refuseUpgrade(socket, misdirected(rid, this.#ring.self, owner));
+      return true;
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const owner = this.#ring.owner(rid);
-      if (owner !== this.#ring.self && req.headers[FORWARDED_HEADER] === undefined) {
-        this.#proxy(ws, owner, url.pathname);
-      } else {
-        void this.#watch(ws, rid);
-      }
+      if (owner !== this.#ring.self) this.#proxy(ws, owner, url.pathname);
+      else void this.#watch(ws, rid);
     });
     return true;
   }

@@ -8,6 +8,9 @@ import { type HttpError, misdirected, toErrorResponse } from './http-error.ts';
 
 const EVENTS_PATH = /^\/rooms\/([A-Za-z0-9_.-]{1,64})\/events$/;
 
+/** How long shutdown waits for clients to answer the close frame before cutting them, in ms. */
+const CLOSE_GRACE_MS = 1_000;
+
 // A watcher that cannot keep up is cut off rather than buffered without bound.
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -62,10 +65,22 @@ export class RoomSockets {
     return true;
   }
 
-  /** Closes every socket. */
-  close(): void {
-    for (const client of this.#wss.clients) client.close(1001, 'server shutting down');
+  /**
+   * Closes every socket: a close frame first, then, for clients that have not answered it
+   * within {@link CLOSE_GRACE_MS}, the connection is cut. Resolves once every socket is closed.
+   */
+  close(): Promise<void> {
+    const clients = [...this.#wss.clients];
+    const closed = clients.map((client) => new Promise((resolve) => client.once('close', resolve)));
+    for (const client of clients) client.close(1001, 'server shutting down');
     this.#wss.close();
+    // ws itself waits 30 s for the peer's close frame: a client that ignores it would hold the
+    // shutdown that long. unref(): the timer alone never keeps the process up.
+    const cut = setTimeout(() => {
+      for (const client of clients) client.terminate();
+    }, CLOSE_GRACE_MS);
+    cut.unref();
+    return Promise.all(closed).then(() => clearTimeout(cut));
   }
 
   async #watch(ws: WebSocket, rid: string): Promise<void> {

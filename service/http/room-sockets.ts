@@ -114,22 +114,26 @@ export class RoomSockets {
   #proxy(client: WebSocket, owner: string, path: string): void {
     const upstream = new WebSocket(new URL(path, owner.replace(/^http/, 'ws')), {
       headers: { [FORWARDED_HEADER]: this.#ring.self },
+      // An owner that accepts the connection but never completes the handshake is given up on.
+      handshakeTimeout: this.#service.config.forwardTimeoutMs,
     });
-    const pending: string[] = [];
-    upstream.on('message', (data) => client.send(data.toString()));
-    upstream.on('open', () => {
-      for (const text of pending) upstream.send(text);
+    upstream.on('message', (data) => {
+      // A client that cannot keep up is cut off rather than buffered without bound, as watchers are.
+      if (client.bufferedAmount > MAX_BUFFERED_BYTES) closeBoth();
+      else client.send(data.toString());
     });
-    client.on('message', (data) => {
-      if (upstream.readyState === WebSocket.OPEN) upstream.send(data.toString());
-      else pending.push(data.toString());
-    });
+    // Watchers are read-only: what a client sends is dropped, never queued for the owner, so a
+    // client cannot make this node buffer while the owner is slow to answer.
     const closeBoth = () => {
       client.terminate();
       upstream.terminate();
     };
     upstream.on('close', () => client.close());
-    upstream.on('error', closeBoth);
+    upstream.on('error', (error) => {
+      upstream.terminate();
+      // 1014: bad gateway, the WebSocket form of the HTTP API's 502.
+      client.close(1014, `owner ${owner} unreachable: ${error.message}`.slice(0, 120));
+    });
     client.on('close', () => upstream.close());
     client.on('error', closeBoth);
   }

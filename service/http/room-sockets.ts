@@ -2,9 +2,10 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { FORWARDED_HEADER, type NodeRing } from '../cluster/index.ts';
+import { socketLimit } from '../config.ts';
 import type { RoomService } from '../room-service.ts';
 import type { RoomWorker } from '../rooms/index.ts';
-import { type HttpError, misdirected, toErrorResponse } from './http-error.ts';
+import { HttpError, HttpErrorCodes, misdirected, toErrorResponse } from './http-error.ts';
 
 const EVENTS_PATH = /^\/rooms\/([A-Za-z0-9_.-]{1,64})\/events$/;
 
@@ -29,17 +30,23 @@ function refuseUpgrade(socket: Duplex, error: HttpError): void {
 /**
  * The WebSocket per room: `GET /rooms/:rid/events` upgrades to a socket that first receives the
  * room's snapshot, then every event the room publishes. An open socket holds the room, so it
- * is not stopped as idle while someone watches. On a node that does not own the room the
- * socket is proxied to the owner.
+ * is not stopped as idle while someone watches: so sockets are capped per node (below the room
+ * limit) and per client address, and refused beyond with 503 `TIERCACHE_TOO_MANY_SOCKETS`. On a
+ * node that does not own the room the socket is proxied to the owner.
  */
 export class RoomSockets {
   #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   #service: RoomService;
   #ring: NodeRing;
+  #maxSockets: number;
+  #maxPerAddress: number;
+  #perAddress = new Map<string, number>();
 
   constructor(service: RoomService, ring: NodeRing) {
     this.#service = service;
     this.#ring = ring;
+    this.#maxSockets = socketLimit(service.config);
+    this.#maxPerAddress = service.config.maxSocketsPerAddress;
   }
 
   /** Open sockets (watchers and proxied). */
@@ -58,11 +65,49 @@ export class RoomSockets {
       refuseUpgrade(socket, misdirected(rid, this.#ring.self, owner));
       return true;
     }
+    // A socket another node proxies counts against this node's limit, not its address's: the
+    // entry node already applied the per-address limit to the real client.
+    const address =
+      req.headers[FORWARDED_HEADER] === undefined ? req.socket.remoteAddress : undefined;
+    const refusal = this.#overLimit(address);
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, refusal);
+      return true;
+    }
+    // No await between the check and the count: ws completes this upgrade synchronously.
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (address !== undefined) this.#count(address, ws);
       if (owner !== this.#ring.self) this.#proxy(ws, owner, url.pathname);
       else void this.#watch(ws, rid);
     });
     return true;
+  }
+
+  #overLimit(address: string | undefined): HttpError | undefined {
+    if (this.#wss.clients.size >= this.#maxSockets) {
+      return new HttpError(
+        503,
+        HttpErrorCodes.TOO_MANY_SOCKETS,
+        `This node serves ${this.#maxSockets} room sockets at most (MAX_SOCKETS); retry later`,
+      );
+    }
+    if (address !== undefined && (this.#perAddress.get(address) ?? 0) >= this.#maxPerAddress) {
+      return new HttpError(
+        503,
+        HttpErrorCodes.TOO_MANY_SOCKETS,
+        `Your address has ${this.#maxPerAddress} room sockets open already (MAX_SOCKETS_PER_ADDRESS)`,
+      );
+    }
+    return undefined;
+  }
+
+  #count(address: string, ws: WebSocket): void {
+    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    ws.once('close', () => {
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(address);
+      else this.#perAddress.set(address, left);
+    });
   }
 
   /**

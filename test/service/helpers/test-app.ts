@@ -31,6 +31,8 @@ export function testConfig(overrides: Partial<ServiceConfig> = {}): {
       cacheMode: 'shared',
       bugStoreBytes: 1024 * 1024,
       forwardTimeoutMs: 5_000,
+      maxSockets: undefined,
+      maxSocketsPerAddress: 16,
       ...overrides,
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

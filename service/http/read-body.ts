@@ -12,10 +12,21 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   requireJsonType(req);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // The stream failed: the client went away mid-upload. Its mistake, not the server's: a 400
+    // (that no one will read), never a logged 500.
+    throw new HttpError(
+      400,
+      ErrorCodes.INVALID_ARGUMENT,
+      'The request body ended before it was complete',
+    );
   }
   try {
     return JSON.parse(Buffer.concat(chunks, size).toString('utf8'));

@@ -91,11 +91,12 @@ async function shutdown(
 ): Promise<void> {
   sampler.stop();
   await load.stop();
-  sockets.close();
+  const socketsClosed = sockets.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await service.close();
   server.closeAllConnections();
+  await socketsClosed;
   await closed;
   warnings.stop();
 }

@@ -38,6 +38,18 @@ export interface ServiceConfig {
   cacheMode: CacheMode;
   /** What each room's own store preallocates in per-room mode, in bytes (`BUG_STORE_BYTES`). @default 8 MiB */
   bugStoreBytes: number;
+  /**
+   * How long a forwarded request or proxied WebSocket handshake waits on the owner node before
+   * the client gets a 502 `TIERCACHE_NODE_UNREACHABLE`, in ms (`FORWARD_TIMEOUT_MS`). @default 5_000
+   */
+  forwardTimeoutMs: number;
+  /**
+   * Open room WebSockets per node at most (`MAX_SOCKETS`), watchers and proxied together; each
+   * watcher holds its room live, so this stays below `maxRooms`. @default maxRooms / 4
+   */
+  maxSockets: number | undefined;
+  /** Open room WebSockets per client address at most (`MAX_SOCKETS_PER_ADDRESS`). @default 16 */
+  maxSocketsPerAddress: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -96,16 +108,33 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 16 * 1024, 256),
     cacheMode,
     bugStoreBytes: intFrom(env, 'BUG_STORE_BYTES', 8 * 1024 * 1024, 64 * 1024),
+    forwardTimeoutMs: intFrom(env, 'FORWARD_TIMEOUT_MS', 5_000, 1),
+    maxSockets: env.MAX_SOCKETS ? intFrom(env, 'MAX_SOCKETS', 0, 1) : undefined,
+    maxSocketsPerAddress: intFrom(env, 'MAX_SOCKETS_PER_ADDRESS', 16, 1),
   };
   checkConfig(config);
   return config;
 }
 
-/** Refuses configurations that would be unsafe: profiles exposed to the network without a token. */
+/** The room WebSockets a node serves at most: `maxSockets`, or a quarter of `maxRooms`. */
+export function socketLimit(config: ServiceConfig): number {
+  return config.maxSockets ?? Math.max(1, Math.floor(config.maxRooms / 4));
+}
+
+/**
+ * Refuses configurations that would be unsafe: profiles exposed to the network without a token,
+ * or a socket limit that lets idle watchers hold every room.
+ */
 export function checkConfig(config: ServiceConfig): void {
   if (!isLoopbackHost(config.host) && config.debugToken === undefined) {
     throw new InsecureDebugError(
       `HOST=${config.host} is not a loopback address: set DEBUG_TOKEN (16+ characters) so /debug/ profiles are not served to the network unauthenticated`,
+    );
+  }
+  if (config.maxSockets !== undefined && config.maxSockets >= config.maxRooms) {
+    throw new InvalidOptionError(
+      'MAX_SOCKETS',
+      `must be below MAX_ROOMS (${config.maxRooms}): every watcher holds a room live, so sockets alone could fill the node`,
     );
   }
   if (config.debugToken !== undefined && config.debugToken.length < 16) {

@@ -30,7 +30,8 @@ export class NodeUnreachableError extends Error {
 /**
  * Sends `req` (whose body, if any, was already read into `body`) to the owner node and streams
  * the owner's answer back. Rejects with {@link NodeUnreachableError} when the owner cannot be
- * reached before it answers; a failure after that cuts the response.
+ * reached, or stays silent for `timeoutMs`, before it answers; a failure or a silence after that
+ * cuts the response. A client that goes away takes the upstream request with it.
  */
 export function forwardRequest(
   req: IncomingMessage,
@@ -38,6 +39,7 @@ export function forwardRequest(
   owner: string,
   self: string,
   body: Buffer | undefined,
+  timeoutMs: number,
 ): Promise<void> {
   const target = new URL(req.url ?? '/', owner);
   const headers: Record<string, string | string[]> = {};
@@ -47,7 +49,10 @@ export function forwardRequest(
   headers[FORWARDED_HEADER] = self;
   if (body !== undefined) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const upstream = request(target, { method: req.method, headers, agent }, (answer) => {
+    // `timeout` is the socket's idle time: an owner that accepts and never answers, or stops
+    // mid-answer, is cut after timeoutMs of silence.
+    const upstream = request(target, { method: req.method, headers, agent, timeout: timeoutMs });
+    upstream.on('response', (answer) => {
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
@@ -60,13 +65,20 @@ export function forwardRequest(
         resolve();
       });
     });
+    upstream.on('timeout', () => {
+      upstream.destroy(new Error(`no answer within ${timeoutMs} ms (FORWARD_TIMEOUT_MS)`));
+    });
     upstream.on('error', (error) => {
-      if (res.headersSent) {
+      if (res.headersSent || res.destroyed) {
         res.destroy();
         resolve();
       } else {
         reject(new NodeUnreachableError(owner, { cause: error }));
       }
+    });
+    // The client hung up before the answer was complete: stop waiting on the owner for it.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
     });
     upstream.end(body);
   });

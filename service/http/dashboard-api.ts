@@ -10,7 +10,7 @@ import type { WarningLog } from '../dashboard/warning-log.ts';
 import type { RoomService } from '../room-service.ts';
 import { createControlGuard } from './control-auth.ts';
 import { HttpError, HttpErrorCodes } from './http-error.ts';
-import { readJsonBody } from './read-body.ts';
+import { readJsonBody, requireJsonType } from './read-body.ts';
 import { sendJson } from './respond.ts';
 import type { RoomSockets } from './room-sockets.ts';
 import { validate } from './validate.ts';
@@ -39,8 +39,9 @@ const LoadSchema = z
 
 /**
  * The dashboard's JSON API under `/api/`: `GET metrics` (samples, `?since=`), `GET state`,
- * `GET stores`, `POST mode`, `POST load` (start / stop) and `POST gc`. Guarded like `/debug/`:
- * loopback clients, or the debug token.
+ * `GET stores`, `POST mode`, `POST load` (start / stop) and `POST gc` (every POST with a JSON
+ * content-type). Guarded like `/debug/` (loopback clients, or the debug token), and against
+ * other sites' pages: a foreign `Origin` or a non-loopback `Host` is refused.
  */
 export function dashboardApi(
   deps: DashboardApiDeps,
@@ -75,6 +76,8 @@ export function dashboardApi(
   return async (req, res, url) => {
     guard(req, url);
     const method = req.method ?? 'GET';
+    // Every action is a POST with a JSON content-type, bodyless ones included (see requireJsonType).
+    if (method === 'POST') requireJsonType(req);
     switch (`${method} ${url.pathname}`) {
       case 'GET /api/metrics':
         return sendJson(res, 200, deps.sampler.samples(Number(url.searchParams.get('since') ?? 0)));

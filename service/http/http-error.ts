@@ -6,10 +6,24 @@ export const HttpErrorCodes = {
   NOT_FOUND: 'TIERCACHE_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'TIERCACHE_METHOD_NOT_ALLOWED',
   NODE_UNREACHABLE: 'TIERCACHE_NODE_UNREACHABLE',
+  MISDIRECTED: 'TIERCACHE_MISDIRECTED',
+  TOO_MANY_SOCKETS: 'TIERCACHE_TOO_MANY_SOCKETS',
   UNAUTHORIZED: 'TIERCACHE_UNAUTHORIZED',
   FORBIDDEN: 'TIERCACHE_FORBIDDEN',
   INTERNAL: 'TIERCACHE_INTERNAL',
 } as const;
+
+/**
+ * The 421 a node answers to a request marked as forwarded for a room it does not own: handling
+ * it would run the room on two nodes, forwarding it again could loop.
+ */
+export function misdirected(rid: string, self: string, owner: string): HttpError {
+  return new HttpError(
+    421,
+    HttpErrorCodes.MISDIRECTED,
+    `This node (${self}) does not own room "${rid}" (its owner is ${owner}); send the request there or to any node without the forwarding header`,
+  );
+}
 
 /** A request failed in a way the client must hear about: an HTTP status and a `TIERCACHE_` code. */
 export class HttpError extends Error {

@@ -9,7 +9,7 @@
 export { type DashboardApiDeps, dashboardApi } from './dashboard-api.ts';
 export { HttpError, HttpErrorCodes, toErrorResponse } from './http-error.ts';
 export { type HttpServerDeps, serveHttp } from './http-server.ts';
-export { readJsonBody } from './read-body.ts';
+export { readJsonBody, requireJsonType } from './read-body.ts';
 export { sendError, sendJson } from './respond.ts';
 export { roomRoutes } from './room-routes.ts';
 export { RoomSockets } from './room-sockets.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FORWARDED_HEADER, forwardRequest, NODE_HEADER, type NodeRing } from '../cluster/index.ts';
 import { RoomIdSchema, RoomMessageSchema } from '../room/index.ts';
 import type { RoomService } from '../room-service.ts';
-import { HttpError, HttpErrorCodes } from './http-error.ts';
+import { HttpError, HttpErrorCodes, misdirected } from './http-error.ts';
 import { readJsonBody } from './read-body.ts';
 import { sendJson } from './respond.ts';
 import { validate } from './validate.ts';
@@ -39,12 +39,17 @@ export function roomRoutes(
     if (method !== allowed) {
       throw new HttpError(405, HttpErrorCodes.METHOD_NOT_ALLOWED, `Use ${allowed} on ${req.url}`);
     }
+    const owner = ring.owner(rid);
+    // The forwarding header is only a loop guard, not a credential: it never makes a non-owner
+    // handle a room, so a client that sends it cannot bypass ownership.
+    if (owner !== ring.self && req.headers[FORWARDED_HEADER] !== undefined) {
+      throw misdirected(rid, ring.self, owner);
+    }
     // The body is read (bounded) before forwarding, so an oversized one never crosses nodes.
     const body = method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
-    const owner = ring.owner(rid);
-    if (owner !== ring.self && req.headers[FORWARDED_HEADER] === undefined) {
+    if (owner !== ring.self) {
       const raw = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      return forwardRequest(req, res, owner, ring.self, raw);
+      return forwardRequest(req, res, owner, ring.self, raw, service.config.forwardTimeoutMs);
     }
     const headers = { [NODE_HEADER]: ring.self };
     if (tail === '/messages') {

@@ -67,30 +67,35 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function nodeMemory(url: string): Promise<NodeMemory> {
-  const res = await fetch(new URL('/api/state', url));
-  const state = (await res.json()) as {
-    memory: NodeJS.MemoryUsage;
-    stores: { reservedBytes: number };
-    rooms: { live: number };
-  };
-  return {
-    rss: state.memory.rss,
-    heapUsed: state.memory.heapUsed,
-    external: state.memory.external,
-    storeReserved: state.stores.reservedBytes,
-    liveRooms: state.rooms.live,
-  };
+/** The node's memory from `/api/state`, or undefined when it does not answer within 5 s. */
+async function nodeMemory(url: string): Promise<NodeMemory | undefined> {
+  try {
+    const res = await fetch(new URL('/api/state', url), { signal: AbortSignal.timeout(5_000) });
+    const state = (await res.json()) as {
+      memory: NodeJS.MemoryUsage;
+      stores: { reservedBytes: number };
+      rooms: { live: number };
+    };
+    return {
+      rss: state.memory.rss,
+      heapUsed: state.memory.heapUsed,
+      external: state.memory.external,
+      storeReserved: state.stores.reservedBytes,
+      liveRooms: state.rooms.live,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
-function printReport(report: LoadReport, before: NodeMemory, after: NodeMemory): void {
-  const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+function printReport(report: LoadReport, before?: NodeMemory, after?: NodeMemory): void {
+  const mib = (n: number | undefined) => (n === undefined ? 'n/a' : `${(n / MiB).toFixed(1)} MiB`);
   const rows: Array<[string, string, string]> = [
-    ['rss', mib(before.rss), mib(after.rss)],
-    ['JS heap used', mib(before.heapUsed), mib(after.heapUsed)],
-    ['external', mib(before.external), mib(after.external)],
-    ['store reserved', mib(before.storeReserved), mib(after.storeReserved)],
-    ['live rooms', String(before.liveRooms), String(after.liveRooms)],
+    ['rss', mib(before?.rss), mib(after?.rss)],
+    ['JS heap used', mib(before?.heapUsed), mib(after?.heapUsed)],
+    ['external', mib(before?.external), mib(after?.external)],
+    ['store reserved', mib(before?.storeReserved), mib(after?.storeReserved)],
+    ['live rooms', String(before?.liveRooms ?? 'n/a'), String(after?.liveRooms ?? 'n/a')],
   ];
   const { latencyMs: l, outcomes: o } = report;
   console.log(`

@@ -42,6 +42,10 @@ export interface LoadReport extends LoadProgress {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
 }
 
+// How long past the end of a run bots' last requests may take before they are cut (failed):
+// a node that stalls cannot keep the generator running.
+const FINISH_GRACE_MS = 2_000;
+
 type Action = 'chat' | 'dice' | 'dry-ice' | 'seat' | 'unseat' | 'snapshot' | 'profile' | 'leave';
 
 // How often a joined bot does each thing: mostly chat and look at the room, as the story's
@@ -114,8 +118,14 @@ export class LoadGenerator {
     if (this.#running) throw new InvalidArgumentError('This load generator is already running');
     this.#running = true;
     this.#startedAt = Date.now();
-    const deadline = this.#startedAt + this.options.seconds * 1000;
-    const bots = Array.from({ length: this.options.bots }, (_, i) => this.#bot(i, deadline));
+    const durationMs = this.options.seconds * 1000;
+    const deadline = this.#startedAt + durationMs;
+    // One signal for the whole run (its timer is unref()ed): every request still waiting at the
+    // deadline plus the grace is aborted, whatever the target's own per-request timeout.
+    const cutoff = AbortSignal.timeout(durationMs + FINISH_GRACE_MS);
+    const bots = Array.from({ length: this.options.bots }, (_, i) =>
+      this.#bot(i, deadline, cutoff),
+    );
     await Promise.all(bots);
     this.#running = false;
     const elapsedMs = Date.now() - this.#startedAt;
@@ -149,7 +159,7 @@ export class LoadGenerator {
     return `${roomPrefix}-${index}`;
   }
 
-  async #bot(bot: number, deadline: number): Promise<void> {
+  async #bot(bot: number, deadline: number, cutoff: AbortSignal): Promise<void> {
     const userId = 1 + (bot % this.options.users);
     let rid: string | undefined;
     // Stagger the start so a thousand bots do not all join in the same millisecond.
@@ -158,43 +168,46 @@ export class LoadGenerator {
       if (rid === undefined) {
         rid = this.#roomFor(bot);
         this.#rooms.add(rid);
-        const outcome = await this.#timed(() => this.#target.send(rid!, { type: 'join', userId }));
+        const join = { type: 'join', userId } as const;
+        const outcome = await this.#timed(() => this.#target.send(rid!, join, cutoff));
         if (outcome !== 'ok') rid = undefined;
       } else {
         const action = this.#pickAction();
         const room = rid;
-        const outcome = await this.#timed(() => this.#act(action, room, userId));
+        const outcome = await this.#timed(() => this.#act(action, room, userId, cutoff));
         // After leaving (or losing the room to an idle stop), join another one next time.
         if (action === 'leave' || outcome === 'rejected') rid = undefined;
       }
       await this.#sleep(Math.random() * 2 * this.options.thinkMs);
     }
-    if (rid !== undefined) await this.#target.send(rid, { type: 'leave', userId });
+    if (rid !== undefined && !cutoff.aborted) {
+      await this.#target.send(rid, { type: 'leave', userId }, cutoff);
+    }
   }
 
-  #act(action: Action, rid: string, userId: number): Promise<Outcome> {
+  #act(action: Action, rid: string, userId: number, signal: AbortSignal): Promise<Outcome> {
     const t = this.#target;
     switch (action) {
       case 'chat':
-        return t.send(rid, { type: 'chat', userId, text: `hello from bot ${userId}` });
+        return t.send(rid, { type: 'chat', userId, text: `hello from bot ${userId}` }, signal);
       case 'dice':
-        return t.send(rid, { type: 'dice', userId });
-      case 'dry-ice':
-        return t.send(rid, {
-          type: 'dry-ice',
-          userId,
-          durationMs: 1000 + Math.floor(Math.random() * 2000),
-        });
-      case 'seat':
-        return t.send(rid, { type: 'seat', userId, seat: Math.floor(Math.random() * SEAT_COUNT) });
+        return t.send(rid, { type: 'dice', userId }, signal);
+      case 'dry-ice': {
+        const durationMs = 1000 + Math.floor(Math.random() * 2000);
+        return t.send(rid, { type: 'dry-ice', userId, durationMs }, signal);
+      }
+      case 'seat': {
+        const seat = Math.floor(Math.random() * SEAT_COUNT);
+        return t.send(rid, { type: 'seat', userId, seat }, signal);
+      }
       case 'unseat':
-        return t.send(rid, { type: 'unseat', userId });
+        return t.send(rid, { type: 'unseat', userId }, signal);
       case 'snapshot':
-        return t.snapshot(rid);
+        return t.snapshot(rid, signal);
       case 'profile':
-        return t.profile(1 + Math.floor(Math.random() * this.options.users));
+        return t.profile(1 + Math.floor(Math.random() * this.options.users), signal);
       case 'leave':
-        return t.send(rid, { type: 'leave', userId });
+        return t.send(rid, { type: 'leave', userId }, signal);
     }
   }
 

@@ -7,7 +7,12 @@
  * @module
  */
 export { Mailbox } from './mailbox.ts';
-export { type RoomFactory, RoomRouter, type RoomRouterOptions } from './room-router.ts';
+export {
+  type RoomFactory,
+  RoomRouter,
+  type RoomRouterOptions,
+  type StopReason,
+} from './room-router.ts';
 export {
   type CommandHandler,
   type EventHandler,

@@ -1,6 +1,9 @@
 import { InvalidOptionError, RoomLimitError, RoomStoppedError } from 'tiercache/errors';
 import type { RoomWorker } from './room-worker.ts';
 
+/** Why a room stopped. */
+export type StopReason = 'idle' | 'evicted' | 'shutdown' | 'refused';
+
 /** Builds the worker of a room the first time a message for it arrives. */
 export type RoomFactory = (rid: string) => RoomWorker;
 
@@ -14,8 +17,11 @@ export interface RoomRouterOptions {
   maxRooms?: number;
   /** How often idle rooms are looked for, in ms. @default min(idleMs, 1000) */
   sweepIntervalMs?: number;
-  /** Called after a room stopped and released what it held. */
-  onRoomStopped?: (rid: string, reason: 'idle' | 'evicted' | 'shutdown') => void;
+  /**
+   * Called after a room stopped and released what it held. `refused`: the request that created
+   * the room failed, and nothing else came for it.
+   */
+  onRoomStopped?: (rid: string, reason: StopReason) => void;
   /** Clock in ms, for tests; must match the workers' clock. @default Date.now */
   now?: () => number;
 }
@@ -42,7 +48,7 @@ export class RoomRouter {
   #createRoom: RoomFactory;
   #idleMs: number;
   #maxRooms: number;
-  #onRoomStopped: ((rid: string, reason: 'idle' | 'evicted' | 'shutdown') => void) | undefined;
+  #onRoomStopped: ((rid: string, reason: StopReason) => void) | undefined;
   #now: () => number;
   #sweeper: NodeJS.Timeout;
   #closed = false;
@@ -106,9 +112,23 @@ export class RoomRouter {
     return worker;
   }
 
-  /** Sends a request to the room `rid` and resolves with the reply. */
+  /**
+   * Sends a request to the room `rid` and resolves with the reply. When the request created the
+   * room and failed (a join by an unknown user), the room is retired at once unless something
+   * else reached it meanwhile: a refused request leaves no room, nor its cache, behind.
+   */
   request<R = unknown>(rid: string, type: string, payload?: unknown): Promise<R> {
-    return this.worker(rid).request<R>(type, payload);
+    const existing = this.#rooms.get(rid);
+    const worker = this.worker(rid);
+    const reply = worker.request<R>(type, payload);
+    if (worker === existing) return reply;
+    return reply.catch((error: unknown) => {
+      // The mailbox settles right after this rejection; then `handled` counts this message.
+      void worker.whenIdle().then(() => {
+        if (worker.handled === 1 && worker.isIdle(0)) this.#retire(rid, worker, 'refused');
+      });
+      throw error;
+    });
   }
 
   /** Sends a fire-and-forget event to the room `rid`. */
@@ -172,7 +192,7 @@ export class RoomRouter {
     this.#retire(victim[0], victim[1], 'evicted');
   }
 
-  #retire(rid: string, worker: RoomWorker, reason: 'idle' | 'evicted' | 'shutdown'): void {
+  #retire(rid: string, worker: RoomWorker, reason: StopReason): void {
     // Out of the map first: a message arriving meanwhile creates a fresh worker.
     if (this.#rooms.get(rid) === worker) this.#rooms.delete(rid);
     const stopping = worker.stop({ drain: true }).then(() => {

@@ -107,7 +107,7 @@ export async function runStoryRepro(options: ReproOptions = {}): Promise<ReproSa
     );
     say(
       'arrayBuffers is the figure Go called MemStats.Alloc: bytes the process holds outside the JS heap. ' +
-        'rss grows only as preallocated pages are first written, which is why production memory crept up rather than jumped.',
+        'In the service, each new room added its ~500 MiB, which is why memory crept up room by room.',
     );
     say(
       'The fix is one shared store (or TieredCache) for all rooms; the warning above names the line that creates them.',

@@ -31,6 +31,8 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 export const WarningCodes = {
   MANY_STORES: 'TIERCACHE_MANY_STORES',
   MEMORY_GROWTH: 'TIERCACHE_MEMORY_GROWTH',
+  /** An `onRemove` callback threw where no caller could receive the error (the expiry sweep). */
+  ON_REMOVE_FAILED: 'TIERCACHE_ON_REMOVE_FAILED',
   CACHE_ERROR: 'TIERCACHE_CACHE_ERROR',
 } as const;
 

@@ -503,9 +503,7 @@ export class Shard {
   /** After deletes and expiries: give memory back when the shard has become sparse. */
   #afterRemovals(): void {
     const arena = this.#arena;
-    if (this.#table.count === 0) {
-      this.#releaseAllChunks();
-    } else if (arena.bytes - this.#liveBytes > arena.bytes / 2) {
+    if (this.#table.count > 0 && arena.bytes - this.#liveBytes > arena.bytes / 2) {
       // Over half the arena is free: relocate the oldest chunk's survivors of the queue with the
       // most free bytes so the chunk can go, or move a lone, mostly empty chunk's entries into a
       // smaller one.
@@ -515,6 +513,8 @@ export class Shard {
         else this.#shrinkLone(queue);
       }
     }
+    // Checked after the clean, which drops expired entries too and can leave the shard empty.
+    if (this.#table.count === 0) this.#releaseAllChunks();
     const target = this.#table.shrinkTarget();
     if (target > 0) this.#resizeIndex(target);
   }

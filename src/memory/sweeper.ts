@@ -8,6 +8,8 @@
  * @module
  */
 
+import { WarningCodes } from '../errors.ts';
+
 /** Something with expired entries to purge. */
 export interface Sweepable {
   purgeExpired(): number;
@@ -23,6 +25,18 @@ export function startSweeper(target: WeakRef<Sweepable>, intervalMs: number): No
 // Node calls interval callbacks with `this` bound to the Timeout, so the tick can stop itself.
 function sweepTick(this: NodeJS.Timeout, target: WeakRef<Sweepable>): void {
   const store = target.deref();
-  if (store === undefined) clearInterval(this);
-  else store.purgeExpired();
+  if (store === undefined) {
+    clearInterval(this);
+    return;
+  }
+  try {
+    store.purgeExpired();
+  } catch (error) {
+    // Only a user's onRemove callback can throw here, and no caller is waiting for the error:
+    // report it instead of letting a timer crash the process. The store itself stays consistent.
+    const message = error instanceof Error ? error.message : String(error);
+    process.emitWarning(`onRemove threw during the background expiry sweep: ${message}`, {
+      code: WarningCodes.ON_REMOVE_FAILED,
+    });
+  }
 }

@@ -40,3 +40,30 @@ test('a lone large chunk is replaced by a smaller one when it empties out', () =
   assert.equal(store.getString('k0'), 'x'.repeat(100));
   store.close();
 });
+
+test('a shard emptied by a read that finds everything expired gives its chunks back', () => {
+  // The read of 'big' cleans the log, which drops the other 30 expired entries as well; the
+  // shard is then empty and must not keep a chunk (only its smallest index remains).
+  for (const eviction of ['fifo', 's3fifo'] as const) {
+    let now = 0;
+    const store = new MemoryStore({
+      budget: null,
+      shards: 1,
+      maxBytes: 1 << 20,
+      eviction,
+      sweepIntervalMs: 0,
+      now: () => now,
+    });
+    for (let i = 0; i < 30; i++) store.set(`k${i}`, 'v'.repeat(100), { ttlMs: 10 });
+    store.set('big', 'b'.repeat(2000), { ttlMs: 10 });
+    now = 20;
+    assert.equal(store.get('big'), undefined);
+    assert.equal(store.size, 0, eviction);
+    assert.equal(store.usedBytes, 0, eviction);
+    assert.ok(
+      store.reservedBytes <= 64,
+      `${eviction}: ${store.reservedBytes} bytes held while empty`,
+    );
+    store.close();
+  }
+});

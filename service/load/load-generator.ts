@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { InvalidArgumentError, InvalidOptionError } from 'tiercache/errors';
 import { SEAT_COUNT } from '../room/index.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
@@ -123,6 +124,8 @@ export class LoadGenerator {
     // One signal for the whole run (its timer is unref()ed): every request still waiting at the
     // deadline plus the grace is aborted, whatever the target's own per-request timeout.
     const cutoff = AbortSignal.timeout(durationMs + FINISH_GRACE_MS);
+    // Each bot's request in flight listens on it: that is one listener per bot, by design.
+    setMaxListeners(this.options.bots + 10, cutoff);
     const bots = Array.from({ length: this.options.bots }, (_, i) =>
       this.#bot(i, deadline, cutoff),
     );

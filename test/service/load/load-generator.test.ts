@@ -10,6 +10,10 @@ before(async () => {
 after(() => app.close());
 
 test('bots over HTTP do everything a room offers, then stop by themselves', async () => {
+  // 30 bots share one cut-off signal: that must not read as a listener leak.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
   const target = new HttpTarget(app.url);
   const generator = new LoadGenerator(target, {
     rooms: 10,
@@ -29,6 +33,11 @@ test('bots over HTTP do everything a room offers, then stop by themselves', asyn
   // Every kind of message reached the rooms.
   const stats = app.service.router.stats();
   assert.ok(stats.handled >= report.actions * 0.8);
+  process.off('warning', onWarning);
+  assert.deepEqual(
+    warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+    [],
+  );
 });
 
 test('the load generator refuses targets that are not loopback', () => {

@@ -80,7 +80,9 @@ export class SingleFlight<V> {
     if (started.length === 0) return out;
     let finish!: () => void;
     const batch: FlightBatch<V> = {
-      keys: started,
+      // When every key is new, the batch holds the caller's own array: a caller can then tell
+      // (by identity) that the batch's values are aligned with its keys.
+      keys: started.length === keys.length ? keys : started,
       done: new Promise<void>((resolve) => {
         finish = resolve;
       }),

@@ -203,7 +203,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       slots[i] = slot;
     }
     const values = new Array<V | undefined>(unique.length);
-    let pending: number[] = [];
+    const pending: number[] = [];
     if (this.#memory && (read === 'fast' || !this.#redis)) {
       for (let i = 0; i < unique.length; i++) {
         const key = unique[i]!;
@@ -220,15 +220,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         pending.push(i);
       }
     } else {
-      pending = Array.from(unique, (_, i) => i);
+      // Nothing answered from memory: the distinct keys go below as they are, no index lists.
+      const below = await this.#readBelowMemory(unique);
+      return unique.length === keys.length ? below : realign(below, slots);
     }
     if (pending.length > 0) {
       const below = await this.#readBelowMemory(pending.map((i) => unique[i]!));
       for (let j = 0; j < pending.length; j++) values[pending[j]!] = below[j];
     }
-    const out = new Array<V | undefined>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = values[slots[i]!];
-    return out;
+    return unique.length === keys.length ? values : realign(values, slots);
   }
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
@@ -361,7 +361,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * fetched together (one MGET per slot group, then one loader call).
    */
   async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
-    if (!this.#redis && !this.#options.load) return new Array<V | undefined>(keys.length);
+    if (!this.#redis && !this.#options.load)
+      return new Array<V | undefined>(keys.length).fill(undefined);
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
     const flights = this.#flights.load(keys, (batch, batchFlights) =>
@@ -369,10 +370,20 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     );
     // Usually a single batch (this call's own); several when joining other reads' fetches.
     const first = flights[0]!.batch;
-    if (flights.every((flight) => flight.batch === first)) await first.done;
+    // Identity, not length: a batch another read started may hold the same number of keys.
+    const own = first.keys === keys;
+    if (own || flights.every((flight) => flight.batch === first)) await first.done;
     else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
     // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
     if (this.#closed) throw new CacheClosedError(this.name);
+    if (own && first.failed === null) {
+      // A batch this call started with every key is aligned with `keys` already. Copied (joiners
+      // read the batch too, and the caller owns its result), by index so that no hole is left.
+      const { values } = first;
+      const out = new Array<V | undefined>(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = values[i];
+      return out;
+    }
     return flights.map((flight) => flightValue(flight));
   }
 
@@ -386,8 +397,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   ): Promise<{ settled: Promise<void> } | undefined> {
     const { keys, values } = batch;
     const epoch = this.#memoryEpoch;
-    let pending: number[] = Array.from(keys, (_, i) => i);
-    if (this.#redis) {
+    let pending: number[];
+    if (this.#redis === null) pending = Array.from(keys, (_, i) => i);
+    else {
       const fullKeys = keys.map((key) => this.#prefix + key);
       const text = this.#decodeText !== null;
       const raws =
@@ -709,6 +721,13 @@ function memoryTtlUntil(base: number, expiresAt: number, now: number): number {
   const left = expiresAt - now;
   if (!(left > 0)) return -1;
   return base === 0 ? left : Math.min(base, left);
+}
+
+/** Spreads the values of distinct keys back over every input position (`slots`: position → key). */
+function realign<T>(values: readonly T[], slots: Uint32Array): T[] {
+  const out = new Array<T>(slots.length);
+  for (let i = 0; i < slots.length; i++) out[i] = values[slots[i]!]!;
+  return out;
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {

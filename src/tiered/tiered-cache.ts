@@ -187,6 +187,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       throw new InvalidArgumentError('getMany(keys): keys must be an array of strings');
     const read = readPolicy(options, 'fast');
     if (keys.length === 0) return [];
+    if (this.#memory === null || (read === 'fresh' && this.#redis !== null)) {
+      // Memory is not consulted, so nothing counts per distinct key here: the single-flight table
+      // folds repeated keys into one flight itself, which spares a dedupe pass over the batch.
+      for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
+      return this.#readBelowMemory(keys);
+    }
     // Each distinct key is read once; `slots` maps every input position to its distinct key.
     const unique: string[] = [];
     const slots = new Uint32Array(keys.length);
@@ -204,25 +210,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     const values = new Array<V | undefined>(unique.length);
     const pending: number[] = [];
-    if (this.#memory && (read === 'fast' || !this.#redis)) {
-      for (let i = 0; i < unique.length; i++) {
-        const key = unique[i]!;
-        const entry = this.#memoryRead(key);
-        if (entry !== ABSENT) {
-          if (entry !== ENTRY_CORRUPT) {
-            this.#stats.memoryHits++;
-            values[i] = entry === ENTRY_MISSING ? undefined : entry;
-            continue;
-          }
-          this.#reportCorrupt('memory', key, this.#fault.error!);
+    for (let i = 0; i < unique.length; i++) {
+      const key = unique[i]!;
+      const entry = this.#memoryRead(key);
+      if (entry !== ABSENT) {
+        if (entry !== ENTRY_CORRUPT) {
+          this.#stats.memoryHits++;
+          values[i] = entry === ENTRY_MISSING ? undefined : entry;
+          continue;
         }
-        this.#stats.memoryMisses++;
-        pending.push(i);
+        this.#reportCorrupt('memory', key, this.#fault.error!);
       }
-    } else {
-      // Nothing answered from memory: the distinct keys go below as they are, no index lists.
-      const below = await this.#readBelowMemory(unique);
-      return unique.length === keys.length ? below : realign(below, slots);
+      this.#stats.memoryMisses++;
+      pending.push(i);
     }
     if (pending.length > 0) {
       const below = await this.#readBelowMemory(pending.map((i) => unique[i]!));
@@ -360,7 +360,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
    * fetched together (one MGET per slot group, then one loader call).
    */
-  async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
+  async #readBelowMemory(keys: readonly string[]): Promise<Array<V | undefined>> {
     if (!this.#redis && !this.#options.load)
       return new Array<V | undefined>(keys.length).fill(undefined);
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are

@@ -137,9 +137,10 @@ export class SingleFlight<V> {
     } catch {
       // The back-fill reports its own failures; the flights end either way.
     }
+    // A current flight is still the table's entry for its key (only forget() removes an entry,
+    // and it un-currents the flight), so no lookup is needed to tell whose entry it is.
     for (let j = 0; j < flights.length; j++) {
-      const key = batch.keys[j]!;
-      if (this.#flights.get(key) === flights[j]) this.#flights.delete(key);
+      if (flights[j]!.current) this.#flights.delete(batch.keys[j]!);
     }
   }
 }

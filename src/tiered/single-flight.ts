@@ -14,7 +14,8 @@
 
 /** One batch fetch: its keys, and once `done` resolves, their values or error. */
 export interface FlightBatch<V> {
-  readonly keys: readonly string[];
+  /** Set once, by {@link SingleFlight.load}. */
+  keys: readonly string[];
   /** Resolves (never rejects) once `values` and `failed` are final. */
   readonly done: Promise<void>;
   /** Values aligned with `keys`; `undefined` = no tier and no loader has the key. */
@@ -61,40 +62,43 @@ export class SingleFlight<V> {
   }
 
   /**
-   * Returns one flight per key of `keys` (which must be unique): joined when already in flight,
-   * otherwise part of a single `work` call covering every new key. Await the distinct batches'
-   * `done`, then read each with {@link flightValue}.
+   * Returns one flight per key of `keys`: joined when already in flight, otherwise part of a single
+   * `work` call covering every new key. A key repeated in `keys` joins its first occurrence's
+   * flight (so callers need not dedupe). Await the distinct batches' `done`, then read each with
+   * {@link flightValue}.
    */
   load(keys: readonly string[], work: FlightWork<V>): Array<Flight<V>> {
     const out = new Array<Flight<V>>(keys.length);
     const started: string[] = [];
-    const startedAt: number[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const flight = this.#flights.get(keys[i]!);
-      if (flight) out[i] = flight;
-      else {
-        started.push(keys[i]!);
-        startedAt.push(i);
-      }
-    }
-    if (started.length === 0) return out;
+    const flights: Array<Flight<V>> = [];
+    let batch: FlightBatch<V> | null = null;
     let finish!: () => void;
-    const batch: FlightBatch<V> = {
-      keys: started,
-      done: new Promise<void>((resolve) => {
-        finish = resolve;
-      }),
-      values: new Array<V | undefined>(started.length),
-      failed: null,
-      error: undefined,
-    };
-    const flights = new Array<Flight<V>>(started.length);
-    for (let j = 0; j < started.length; j++) {
-      const flight: Flight<V> = { batch, index: j, current: true };
-      flights[j] = flight;
-      out[startedAt[j]!] = flight;
-      this.#flights.set(started[j]!, flight);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      let flight = this.#flights.get(key);
+      if (flight === undefined) {
+        batch ??= {
+          keys: started,
+          done: new Promise<void>((resolve) => {
+            finish = resolve;
+          }),
+          values: [],
+          failed: null,
+          error: undefined,
+        };
+        // Registered at once: a repeat of `key` further on finds this flight and joins it.
+        flight = { batch, index: started.length, current: true };
+        started.push(key);
+        flights.push(flight);
+        this.#flights.set(key, flight);
+      }
+      out[i] = flight;
     }
+    if (batch === null) return out;
+    batch.values = new Array<V | undefined>(started.length);
+    // When every key is new (and distinct), the batch holds the caller's own array: the caller can
+    // then tell, by identity, that the batch's values are aligned with its keys.
+    if (started.length === keys.length) batch.keys = keys;
     void this.#run(batch, flights, work, finish);
     return out;
   }
@@ -133,9 +137,10 @@ export class SingleFlight<V> {
     } catch {
       // The back-fill reports its own failures; the flights end either way.
     }
+    // A current flight is still the table's entry for its key (only forget() removes an entry,
+    // and it un-currents the flight), so no lookup is needed to tell whose entry it is.
     for (let j = 0; j < flights.length; j++) {
-      const key = batch.keys[j]!;
-      if (this.#flights.get(key) === flights[j]) this.#flights.delete(key);
+      if (flights[j]!.current) this.#flights.delete(batch.keys[j]!);
     }
   }
 }

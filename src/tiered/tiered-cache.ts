@@ -19,11 +19,13 @@ import { Breaker, type BreakerState } from './breaker.ts';
 import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
 import { channels } from './channels.ts';
 import {
+  decodeEntry,
+  decodeEntryText,
+  ENTRY_CORRUPT,
+  ENTRY_MISSING,
+  type EntryFault,
   expiryOf,
   MISSING_ENTRY,
-  type Unwrapped,
-  unwrap,
-  unwrapText,
   withExpiry,
   withoutExpiry,
   wrap,
@@ -86,6 +88,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * started before then still back-fills Redis (with NX, which is safe), but not memory.
    */
   #memoryEpoch = 0;
+  /** Where a corrupt entry's error lands (see decodeEntry): one per cache, not one per read. */
+  readonly #fault: EntryFault = { error: undefined };
   #closed = false;
   #warnedUnhandled = false;
 
@@ -146,28 +150,31 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     return this.#closed;
   }
 
-  /** Reads one key (`fresh` by default: Redis, then the loader). */
-  async get(key: string, options?: ReadOptions): Promise<V | undefined> {
-    this.#assertOpen();
-    checkKey(key);
-    const read = readPolicy(options, 'fresh');
-    if (this.#memory && (read === 'fast' || !this.#redis)) {
-      const entry = this.#memoryLookup(key);
-      if (entry !== undefined) {
-        if (entry.kind === 'value') {
-          this.#stats.memoryHits++;
-          return entry.value;
+  /**
+   * Reads one key (`fresh` by default: Redis, then the loader). Not an async function: a memory
+   * hit answers with an already-resolved promise without an async frame (≈ 0.07 µs of the
+   * cache's ≈ 0.4 µs per hit); every failure still arrives as a rejection, never a throw.
+   */
+  get(key: string, options?: ReadOptions): Promise<V | undefined> {
+    try {
+      this.#assertOpen();
+      checkKey(key);
+      const read = readPolicy(options, 'fresh');
+      if (this.#memory !== null && (read === 'fast' || this.#redis === null)) {
+        const entry = this.#memoryRead(key);
+        if (entry !== ABSENT) {
+          if (entry !== ENTRY_CORRUPT) {
+            this.#stats.memoryHits++;
+            return Promise.resolve(entry === ENTRY_MISSING ? undefined : entry);
+          }
+          this.#reportCorrupt('memory', key, this.#fault.error!);
         }
-        if (entry.kind === 'missing') {
-          this.#stats.memoryHits++;
-          return undefined;
-        }
-        this.#reportCorrupt('memory', key, entry.error);
+        this.#stats.memoryMisses++;
       }
-      this.#stats.memoryMisses++;
+      return this.#readOneBelowMemory(key);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const [value] = await this.#readBelowMemory([key]);
-    return value;
   }
 
   /**
@@ -180,6 +187,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       throw new InvalidArgumentError('getMany(keys): keys must be an array of strings');
     const read = readPolicy(options, 'fast');
     if (keys.length === 0) return [];
+    if (this.#memory === null || (read === 'fresh' && this.#redis !== null)) {
+      // Memory is not consulted, so nothing counts per distinct key here: the single-flight table
+      // folds repeated keys into one flight itself, which spares a dedupe pass over the batch.
+      for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
+      return this.#readBelowMemory(keys);
+    }
     // Each distinct key is read once; `slots` maps every input position to its distinct key.
     const unique: string[] = [];
     const slots = new Uint32Array(keys.length);
@@ -196,32 +209,26 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       slots[i] = slot;
     }
     const values = new Array<V | undefined>(unique.length);
-    let pending: number[] = [];
-    if (this.#memory && (read === 'fast' || !this.#redis)) {
-      for (let i = 0; i < unique.length; i++) {
-        const key = unique[i]!;
-        const entry = this.#memoryLookup(key);
-        if (entry !== undefined) {
-          if (entry.kind !== 'corrupt') {
-            this.#stats.memoryHits++;
-            values[i] = entry.kind === 'value' ? entry.value : undefined;
-            continue;
-          }
-          this.#reportCorrupt('memory', key, entry.error);
+    const pending: number[] = [];
+    for (let i = 0; i < unique.length; i++) {
+      const key = unique[i]!;
+      const entry = this.#memoryRead(key);
+      if (entry !== ABSENT) {
+        if (entry !== ENTRY_CORRUPT) {
+          this.#stats.memoryHits++;
+          values[i] = entry === ENTRY_MISSING ? undefined : entry;
+          continue;
         }
-        this.#stats.memoryMisses++;
-        pending.push(i);
+        this.#reportCorrupt('memory', key, this.#fault.error!);
       }
-    } else {
-      pending = Array.from(unique, (_, i) => i);
+      this.#stats.memoryMisses++;
+      pending.push(i);
     }
     if (pending.length > 0) {
       const below = await this.#readBelowMemory(pending.map((i) => unique[i]!));
       for (let j = 0; j < pending.length; j++) values[pending[j]!] = below[j];
     }
-    const out = new Array<V | undefined>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = values[slots[i]!];
-    return out;
+    return unique.length === keys.length ? values : realign(values, slots);
   }
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
@@ -344,12 +351,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#options.ownsMemory) this.#memory?.close();
   }
 
+  async #readOneBelowMemory(key: string): Promise<V | undefined> {
+    const [value] = await this.#readBelowMemory([key]);
+    return value;
+  }
+
   /**
    * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
    * fetched together (one MGET per slot group, then one loader call).
    */
-  async #readBelowMemory(keys: string[]): Promise<Array<V | undefined>> {
-    if (!this.#redis && !this.#options.load) return new Array<V | undefined>(keys.length);
+  async #readBelowMemory(keys: readonly string[]): Promise<Array<V | undefined>> {
+    if (!this.#redis && !this.#options.load)
+      return new Array<V | undefined>(keys.length).fill(undefined);
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
     const flights = this.#flights.load(keys, (batch, batchFlights) =>
@@ -357,10 +370,20 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     );
     // Usually a single batch (this call's own); several when joining other reads' fetches.
     const first = flights[0]!.batch;
-    if (flights.every((flight) => flight.batch === first)) await first.done;
+    // Identity, not length: a batch another read started may hold the same number of keys.
+    const own = first.keys === keys;
+    if (own || flights.every((flight) => flight.batch === first)) await first.done;
     else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
     // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
     if (this.#closed) throw new CacheClosedError(this.name);
+    if (own && first.failed === null) {
+      // A batch this call started with every key is aligned with `keys` already. Copied (joiners
+      // read the batch too, and the caller owns its result), by index so that no hole is left.
+      const { values } = first;
+      const out = new Array<V | undefined>(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = values[i];
+      return out;
+    }
     return flights.map((flight) => flightValue(flight));
   }
 
@@ -374,8 +397,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   ): Promise<{ settled: Promise<void> } | undefined> {
     const { keys, values } = batch;
     const epoch = this.#memoryEpoch;
-    let pending: number[] = Array.from(keys, (_, i) => i);
-    if (this.#redis) {
+    let pending: number[];
+    if (this.#redis === null) pending = Array.from(keys, (_, i) => i);
+    else {
       const fullKeys = keys.map((key) => this.#prefix + key);
       const text = this.#decodeText !== null;
       const raws =
@@ -393,20 +417,20 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           continue;
         }
         const stored = withoutExpiry(raw);
-        const entry = this.#unwrapRaw(stored);
-        if (entry.kind === 'corrupt') {
-          this.#reportCorrupt('redis', keys[i]!, entry.error);
+        const entry = this.#decodeRaw(stored);
+        if (entry === ENTRY_CORRUPT) {
+          this.#reportCorrupt('redis', keys[i]!, this.#fault.error!);
           this.#stats.redisMisses++;
           pending.push(i);
           continue;
         }
         this.#stats.redisHits++;
-        values[i] = entry.kind === 'value' ? entry.value : undefined;
+        values[i] = entry === ENTRY_MISSING ? undefined : entry;
         // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
         // Redis keeps it, unless a write since the read made it stale.
         if (this.#memory && flights[i]!.current && epoch === this.#memoryEpoch) {
           const base =
-            entry.kind === 'value' ? this.#options.memoryTtlMs : this.#negativeMemoryTtl();
+            entry === ENTRY_MISSING ? this.#negativeMemoryTtl() : this.#options.memoryTtlMs;
           const ttl = memoryTtlUntil(base, expiryOf(raw), now);
           if (ttl >= 0) this.#memorySet(keys[i]!, stored, ttl);
         }
@@ -490,25 +514,28 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * The memory tier's entry for `key`, or `undefined`. Hot path: with a text codec the store
-   * decodes straight to a string (no Buffer copy); otherwise one Buffer copy, then the codec.
+   * The memory tier's value for `key`, a marker (`ENTRY_MISSING`, `ENTRY_CORRUPT` with the error
+   * in `#fault`), or `ABSENT`. Hot path: with a text codec the store decodes straight to a string
+   * (no Buffer copy); otherwise one Buffer copy, then the codec.
    */
-  #memoryLookup(key: string): Unwrapped<V> | undefined {
+  #memoryRead(key: string): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT | typeof ABSENT {
     const memory = this.#memory!;
-    const { codec } = this.#options;
     const memoryKey = this.#memoryPrefix + key;
-    if (this.#decodeText) {
+    const decodeText = this.#decodeText;
+    if (decodeText !== null) {
       const text = memory.getString(memoryKey);
-      return text === undefined ? undefined : unwrapText(codec, this.#decodeText, text);
+      return text === undefined
+        ? ABSENT
+        : decodeEntryText(this.#options.codec, decodeText, text, this.#fault);
     }
     const bytes = memory.get(memoryKey);
-    return bytes === undefined ? undefined : unwrap(codec, bytes);
+    return bytes === undefined ? ABSENT : decodeEntry(this.#options.codec, bytes, this.#fault);
   }
 
-  #unwrapRaw(raw: RawEntry): Unwrapped<V> {
+  #decodeRaw(raw: RawEntry): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
     return typeof raw === 'string'
-      ? unwrapText(this.#options.codec, this.#decodeText!, raw)
-      : unwrap(this.#options.codec, raw);
+      ? decodeEntryText(this.#options.codec, this.#decodeText!, raw, this.#fault)
+      : decodeEntry(this.#options.codec, raw, this.#fault);
   }
 
   #memorySet(key: string, entry: RawEntry, ttlMs: number): void {
@@ -667,6 +694,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 }
 
+/** `#memoryRead`'s answer for a key memory does not hold (a decoded value may be `undefined`). */
+const ABSENT: unique symbol = Symbol('tiercache.absent');
+
 const busFinalizer = new FinalizationRegistry<Bus>((bus) => bus.close());
 
 function checkKey(key: unknown): asserts key is string {
@@ -691,6 +721,13 @@ function memoryTtlUntil(base: number, expiresAt: number, now: number): number {
   const left = expiresAt - now;
   if (!(left > 0)) return -1;
   return base === 0 ? left : Math.min(base, left);
+}
+
+/** Spreads the values of distinct keys back over every input position (`slots`: position → key). */
+function realign<T>(values: readonly T[], slots: Uint32Array): T[] {
+  const out = new Array<T>(slots.length);
+  for (let i = 0; i < slots.length; i++) out[i] = values[slots[i]!]!;
+  return out;
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {

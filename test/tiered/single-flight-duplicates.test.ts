@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { flightValue, SingleFlight } from '../../src/tiered/single-flight.ts';
+
+it('a key repeated in one load joins its first flight: the work sees each key once', async () => {
+  const table = new SingleFlight<string>();
+  const batches: string[][] = [];
+  const keys = ['a', 'b', 'a', 'c', 'b'];
+  const flights = table.load(keys, async (batch) => {
+    batches.push([...batch.keys]);
+    batch.keys.forEach((key, i) => {
+      batch.values[i] = `v:${key}`;
+    });
+    return undefined;
+  });
+  assert.deepEqual(batches, [['a', 'b', 'c']]);
+  assert.equal(flights[2], flights[0]);
+  assert.equal(flights[4], flights[1]);
+  assert.notEqual(flights[0]!.batch.keys, keys, 'a batch with repeats is not the caller array');
+  await flights[0]!.batch.done;
+  assert.deepEqual(flights.map(flightValue), ['v:a', 'v:b', 'v:a', 'v:c', 'v:b']);
+});
+
+it('a batch of distinct new keys holds the caller array itself (aligned by identity)', async () => {
+  const table = new SingleFlight<string>();
+  const keys = ['x', 'y'];
+  const flights = table.load(keys, async () => undefined);
+  assert.equal(flights[0]!.batch.keys, keys);
+  const joined = ['y', 'z'];
+  const second = table.load(joined, async () => undefined);
+  assert.notEqual(second[1]!.batch.keys, joined, 'a batch that joined another is not aligned');
+  await Promise.all([flights[0]!.batch.done, second[1]!.batch.done]);
+});

@@ -166,35 +166,35 @@ export class Shard {
 
   /** The value under `key` as a new Buffer, counting a hit or a miss. */
   get(key: string, hash: number): Buffer | undefined {
-    if (this.#findLive(key, hash) < 0) {
-      this.#host.counters.misses++;
-      return undefined;
-    }
-    this.#host.counters.hits++;
-    const chunk = this.#foundChunk!;
-    const offset = this.#foundOffset;
-    if (this.#s3fifo) countRead(chunk.words, (offset >>> 2) + KEY_INFO_WORD);
-    return copyValue(chunk, offset);
+    return this.#read(key, hash) ? copyValue(this.#foundChunk!, this.#foundOffset) : undefined;
   }
 
   /** The value under `key` decoded as UTF-8 (latin1 when stored as ASCII), counting a hit or a miss. */
   getString(key: string, hash: number): string | undefined {
-    if (this.#findLive(key, hash) < 0) {
-      this.#host.counters.misses++;
-      return undefined;
-    }
-    this.#host.counters.hits++;
+    if (!this.#read(key, hash)) return undefined;
     const chunk = this.#foundChunk!;
     const offset = this.#foundOffset;
     const words = chunk.words;
-    const infoWord = (offset >>> 2) + KEY_INFO_WORD;
-    if (this.#s3fifo) countRead(words, infoWord);
     const start = valueStart(chunk, offset);
     const end = start + words[(offset >>> 2) + VALUE_LENGTH_WORD]!;
     // ASCII bytes decode identically as latin1, and latin1 decoding is a plain widening copy.
-    return (words[infoWord]! & FLAG_ASCII_VALUE) !== 0
+    return (words[(offset >>> 2) + KEY_INFO_WORD]! & FLAG_ASCII_VALUE) !== 0
       ? chunk.bytes.latin1Slice(start, end)
       : chunk.bytes.utf8Slice(start, end);
+  }
+
+  /**
+   * The read both `get` and `getString` make: finds the live entry (into #foundChunk and
+   * #foundOffset), counts the hit or miss and, under S3-FIFO, marks the entry read.
+   */
+  #read(key: string, hash: number): boolean {
+    if (this.#findLive(key, hash) < 0) {
+      this.#host.counters.misses++;
+      return false;
+    }
+    this.#host.counters.hits++;
+    if (this.#s3fifo) countRead(this.#foundChunk!.words, (this.#foundOffset >>> 2) + KEY_INFO_WORD);
+    return true;
   }
 
   /** The value under `key` as a new Buffer, counting nothing and not marking it read. */

@@ -25,6 +25,8 @@
  * @module
  */
 
+import { reclaimer } from './reclaimer.ts';
+
 /** Bytes of a page, the granule of slab ranges. */
 export const PAGE_BYTES = 4096;
 
@@ -313,6 +315,7 @@ export class SlabPool {
     slab.top = top;
     this.#committed -= released;
     this.#released += released;
+    reclaimer.released(released);
   }
 
   /** Forgets empty slabs beyond {@link MAX_IDLE_SLABS}, highest first. */

@@ -1,0 +1,72 @@
+/**
+ * The optional native helper (`build/tiercache-malloc.node`, compiled from
+ * `native/malloc-binding.cc` at install by `scripts/build-native.mjs`): glibc's `malloc_trim` and
+ * `mallinfo2`, and V8's memory-pressure notification. Loaded once; when it was not built (no
+ * compiler, not Linux, `TIERCACHE_SKIP_NATIVE`), every function here reports that it is missing
+ * and the library runs without it.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+
+/** glibc `mallinfo2()` figures, in bytes. */
+export interface MallocInfo {
+  /** The main heap's size (brk and arenas): `arena`. */
+  readonly heapBytes: number;
+  /** Blocks the allocator mmapped: `hblkhd`. */
+  readonly mmappedBytes: number;
+  /** Allocated blocks: `uordblks`. */
+  readonly inUseBytes: number;
+  /** Free blocks the allocator keeps (resident where touched): `fordblks`. */
+  readonly freeBytes: number;
+  /** Free bytes at the top of the heap that a trim would return at once: `keepcost`. */
+  readonly topReleasableBytes: number;
+}
+
+interface Binding {
+  trim(): boolean | null;
+  info(): MallocInfo | null;
+  pressure(): void;
+}
+
+let binding: Binding | null | undefined;
+let loadError: string | undefined;
+
+function load(): Binding | null {
+  if (binding !== undefined) return binding;
+  try {
+    // src/memory and dist/memory are both two levels below the package root.
+    binding = createRequire(import.meta.url)('../../build/tiercache-malloc.node') as Binding;
+  } catch (error) {
+    binding = null;
+    loadError = (error as Error).message.split('\n')[0];
+  }
+  return binding;
+}
+
+/** Whether the native helper is loaded, and why not when it is not. */
+export function nativeMemoryStatus(): { loaded: boolean; reason: string | undefined } {
+  const loaded = load() !== null;
+  return { loaded, reason: loaded ? undefined : loadError };
+}
+
+/** glibc's `mallinfo2()`, or null without the helper or on another C library. */
+export function mallocInfo(): MallocInfo | null {
+  return load()?.info() ?? null;
+}
+
+/** Runs glibc's `malloc_trim(0)`; true if memory was returned, null when unavailable. */
+export function mallocTrim(): boolean | null {
+  return load()?.trim() ?? null;
+}
+
+/**
+ * Tells V8 that memory is under moderate pressure, which starts a memory-reducing collection
+ * (incremental, then sweeping, shrinking the young generation); false without the helper.
+ */
+export function notifyMemoryPressure(): boolean {
+  const native = load();
+  if (native === null) return false;
+  native.pressure();
+  return true;
+}

@@ -5,8 +5,9 @@
  * index tables' bytes return to glibc's heap, which keeps freed holes resident. An idle or
  * lightly loaded service may not run a major GC for minutes.
  *
- * So once the pool has released {@link RECLAIM_AFTER_BYTES} since the last reclaim, a reclaim
- * runs shortly after (timers are unref'd, never keep the process alive): V8 is told of memory
+ * So once the bytes leased from the pool have dropped by {@link RECLAIM_AFTER_BYTES} below their
+ * peak since the last reclaim (stores closed or emptied; the steady churn of a full cache frees
+ * and re-leases chunks and does not count), a reclaim runs shortly after (timers are unref'd, never keep the process alive): V8 is told of memory
  * pressure (a memory-reducing, incremental collection), and {@link TRIM_DELAY_MS} later, once the
  * collected ArrayBuffers are freed, glibc's `malloc_trim(0)` returns the heap's free pages.
  * At most one reclaim per {@link RECLAIM_INTERVAL_MS}. Both steps need the native helper; without
@@ -18,8 +19,8 @@
 import { detectAllocator } from './allocator-detect.ts';
 import { mallocTrim, nativeMemoryStatus, notifyMemoryPressure } from './native-memory.ts';
 
-/** Released bytes that make a reclaim due. */
-export const RECLAIM_AFTER_BYTES = 32 * 1024 * 1024;
+/** Drop of leased bytes below their peak that makes a reclaim due. */
+export const RECLAIM_AFTER_BYTES = 16 * 1024 * 1024;
 
 /** Delay between a reclaim becoming due and its start (lets a burst of closes finish). */
 export const RECLAIM_DELAY_MS = 200;
@@ -41,15 +42,16 @@ export interface ReclaimSnapshot {
   readonly reclaims: number;
   /** `malloc_trim` calls that returned memory. */
   readonly trims: number;
-  /** Released bytes counted towards the next reclaim. */
-  readonly pendingBytes: number;
+  /** How far leased bytes are below their peak since the last reclaim. */
+  readonly droppedBytes: number;
   /** `Date.now()` of the last reclaim, 0 if none. */
   readonly lastReclaimAt: number;
 }
 
 /** Schedules reclaims as the pool releases bytes; see the module comment. */
 export class Reclaimer {
-  #pending = 0;
+  #peak = 0;
+  #leased = 0;
   #reclaims = 0;
   #trims = 0;
   #lastAt = 0;
@@ -62,10 +64,17 @@ export class Reclaimer {
     return this.#enabled;
   }
 
-  /** Counts `bytes` released by the pool; schedules a reclaim when enough have been. */
-  released(bytes: number): void {
-    this.#pending += bytes;
-    if (this.#pending < RECLAIM_AFTER_BYTES || this.#timer !== undefined || !this.enabled) return;
+  /**
+   * Told by the pool on every free: leased bytes went from `before` to `after`. Schedules a
+   * reclaim when they are {@link RECLAIM_AFTER_BYTES} below their peak. (Leased bytes only grow
+   * between frees, so their value before each free is enough to track the peak.)
+   */
+  leasedDropped(before: number, after: number): void {
+    if (before > this.#peak) this.#peak = before;
+    this.#leased = after;
+    if (this.#peak - after < RECLAIM_AFTER_BYTES || this.#timer !== undefined || !this.enabled) {
+      return;
+    }
     const wait = Math.max(RECLAIM_DELAY_MS, this.#lastAt + RECLAIM_INTERVAL_MS - Date.now());
     this.#timer = setTimeout(() => this.#reclaim(), wait);
     this.#timer.unref();
@@ -77,13 +86,13 @@ export class Reclaimer {
       enabled: this.enabled,
       reclaims: this.#reclaims,
       trims: this.#trims,
-      pendingBytes: this.#pending,
+      droppedBytes: this.#peak - this.#leased,
       lastReclaimAt: this.#lastAt,
     });
   }
 
   #reclaim(): void {
-    this.#pending = 0;
+    this.#peak = this.#leased;
     this.#reclaims++;
     this.#lastAt = Date.now();
     notifyMemoryPressure();

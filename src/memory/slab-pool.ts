@@ -187,6 +187,12 @@ export class SlabPool {
 
   /** Takes back the range `[offset, offset + size)` of `slab` leased by {@link allocate}. */
   free(slab: Slab, offset: number, size: number): void {
+    const before = this.#leased;
+    this.#freeRange(slab, offset, size);
+    reclaimer.leasedDropped(before, this.#leased);
+  }
+
+  #freeRange(slab: Slab, offset: number, size: number): void {
     this.#chunks--;
     if (slab.dedicated) {
       const bytes = slab.top > 0 ? slab.top : size;
@@ -315,7 +321,6 @@ export class SlabPool {
     slab.top = top;
     this.#committed -= released;
     this.#released += released;
-    reclaimer.released(released);
   }
 
   /** Forgets empty slabs beyond {@link MAX_IDLE_SLABS}, highest first. */

@@ -26,6 +26,7 @@ export type { MallocInfo } from './native-memory.ts';
 export type { MemoryStoreOptions } from './options.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_SHARDS, DEFAULT_SWEEP_INTERVAL_MS } from './options.ts';
 export { parseBytes } from './parse-bytes.ts';
+export type { EvictionPolicy } from './policies.ts';
 export type { ReclaimSnapshot } from './reclaimer.ts';
 export { RECLAIM_ENV } from './reclaimer.ts';
 export type { MemoryStoreInfo } from './registry.ts';
@@ -35,6 +36,6 @@ export {
   memoryStores,
   setManyStoresThreshold,
 } from './registry.ts';
-export type { EvictionPolicy, RemovalReason } from './shard.ts';
+export type { RemovalReason } from './shard.ts';
 export type { ArenaBackend, SlabPoolSnapshot } from './slab-pool.ts';
 export { ARENA_BACKEND_ENV, SLAB_BYTES } from './slab-pool.ts';

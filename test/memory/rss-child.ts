@@ -22,7 +22,6 @@ const MiB = 1024 * 1024;
 const shared = new MemoryStore({ name: 'shared', maxBytes: 4 * MiB, budget: null });
 let tick = 0;
 const work = setInterval(() => {
-  if (process.env.RSS_CHILD_IDLE) return;
   for (let i = 0; i < 200; i++, tick++) {
     shared.set(`room:${tick % 5000}`, `{"tick":${tick},"pad":"${'p'.repeat(64)}"}`);
     shared.get(`room:${(tick * 7) % 5000}`);
@@ -33,10 +32,6 @@ async function phase(name: string, extra: Record<string, unknown> = {}): Promise
   const arena = allocatorReport().arena;
   const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
   const memory: Record<string, number> = { heapTotal, heapUsed, external, arrayBuffers };
-  if (process.env.RSS_CHILD_SPACES) {
-    const v8 = await import('node:v8');
-    for (const space of v8.getHeapSpaceStatistics()) memory[space.space_name] = space.space_size;
-  }
   process.stdout.write(
     `${JSON.stringify({ phase: name, committedBytes: arena.committedBytes, memory, ...extra })}\n`,
   );
@@ -44,19 +39,6 @@ async function phase(name: string, extra: Record<string, unknown> = {}): Promise
   if (next.done) process.exit(0);
   // `report` asks for the figures again (the parent's diagnostics when a bound fails).
   if (next.value === 'report') await phase(`${name}-report`, extra);
-  if (next.value === 'pressure') {
-    const { createRequire } = await import('node:module');
-    const b = createRequire(import.meta.url)('../../build/tiercache-malloc.node');
-    b.pressure();
-    await new Promise((r) => setTimeout(r, 1500));
-    b.trim();
-    await phase(`${name}-report`, extra);
-  }
-  if (next.value === 'measure') {
-    const vm = await import('node:vm');
-    await vm.measureMemory({ mode: 'summary', execution: 'eager' });
-    await phase(`${name}-report`, extra);
-  }
 }
 
 const value = (i: number, bytes: number) => `${i}:`.padEnd(bytes, 'v');
@@ -72,7 +54,7 @@ async function closedStores(round: number): Promise<void> {
       maxEntryBytes: 16 * 1024,
       budget: null,
     });
-    for (let i = 0; i < 12_000; i++) store.set(`profile:${i}`, value(i, 600));
+    for (let i = 0; i < 4_500; i++) store.set(`profile:${i}`, value(i, 2_000));
     stores.push(store);
   }
   await phase('filled', { round });
@@ -103,7 +85,7 @@ async function storeChurn(round: number): Promise<void> {
 (scenario === 'closed-stores' ? closedStoresWarm : storeChurnWarm)();
 function closedStoresWarm(): void {
   const store = new MemoryStore({ maxBytes: 8 * MiB, initialBytes: 8 * MiB, shards: 256 });
-  for (let i = 0; i < 12_000; i++) store.set(`profile:${i}`, value(i, 600));
+  for (let i = 0; i < 4_500; i++) store.set(`profile:${i}`, value(i, 2_000));
   store.close();
 }
 function storeChurnWarm(): void {

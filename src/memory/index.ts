@@ -12,6 +12,7 @@ export type { AllocatorReport } from './allocator.ts';
 export { allocatorReport } from './allocator.ts';
 export type { AllocatorInfo, AllocatorName } from './allocator-detect.ts';
 export { detectAllocator } from './allocator-detect.ts';
+export { CHUNK_HEAP_BYTES } from './arena.ts';
 export type { MemoryBudgetOptions, MemoryBudgetSnapshot } from './budget.ts';
 export {
   DEFAULT_MEMORY_FRACTION,

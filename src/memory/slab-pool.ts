@@ -25,7 +25,7 @@
  * @module
  */
 
-import { reclaimer } from './reclaimer.ts';
+import { type Reclaimer, reclaimer } from './reclaimer.ts';
 
 /** Bytes of a page, the granule of slab ranges. */
 export const PAGE_BYTES = 4096;
@@ -129,6 +129,7 @@ function resize(buffer: ArrayBuffer, length: number): void {
  */
 export class SlabPool {
   readonly #backend: ArenaBackend;
+  readonly #reclaimer: Reclaimer | undefined;
   /** Shared slabs in allocation-preference order (lowest first). */
   readonly #slabs: Slab[] = [];
   /** Index of the first slab that may have a free page. */
@@ -142,9 +143,16 @@ export class SlabPool {
   /** Byte offset of the range the last {@link allocate} leased. */
   offset = 0;
 
-  /** `backend` defaults to `slabs` where resizable ArrayBuffers exist. */
-  constructor(backend: ArenaBackend = resizableSupported() ? 'slabs' : 'buffers') {
+  /**
+   * `backend` defaults to `slabs` where resizable ArrayBuffers exist; `reclaim`, when given, is
+   * told of every drop in leased bytes (the process-wide pool's reclaimer).
+   */
+  constructor(
+    backend: ArenaBackend = resizableSupported() ? 'slabs' : 'buffers',
+    reclaim?: Reclaimer,
+  ) {
     this.#backend = backend === 'slabs' && resizableSupported() ? 'slabs' : 'buffers';
+    this.#reclaimer = reclaim;
   }
 
   /** The backend in use. */
@@ -189,7 +197,7 @@ export class SlabPool {
   free(slab: Slab, offset: number, size: number): void {
     const before = this.#leased;
     this.#freeRange(slab, offset, size);
-    reclaimer.leasedDropped(before, this.#leased);
+    this.#reclaimer?.leasedDropped(before, this.#leased);
   }
 
   #freeRange(slab: Slab, offset: number, size: number): void {
@@ -344,4 +352,4 @@ function backendFromEnv(): ArenaBackend | undefined {
 }
 
 /** The pool every arena of the process leases its chunks from. */
-export const slabPool: SlabPool = new SlabPool(backendFromEnv());
+export const slabPool: SlabPool = new SlabPool(backendFromEnv(), reclaimer);

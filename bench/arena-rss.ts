@@ -7,9 +7,10 @@
  *   npm run bench -- arena-rss [--scenario closed-stores|store-churn|both] [--rounds 2]
  *
  * Configurations: one malloc'd Buffer per chunk (the arena before the slab pool), that with
- * glibc's `MALLOC_MMAP_THRESHOLD_` fixed, the slab pool without the reclaim (as when the native
- * helper cannot be built), the slab pool with it (the default), and one Buffer per chunk with
- * the reclaim. Each configuration runs in a process of its own, one after another.
+ * glibc's `MALLOC_MMAP_THRESHOLD_` fixed, resizable slabs without the reclaim (what runs when the
+ * native helper cannot be built), mapped slabs with the reclaim (the default with the helper),
+ * and one Buffer per chunk with the reclaim. Each configuration runs in a process of its own,
+ * one after another; `--only <text>` runs the configurations whose name contains it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -26,8 +27,11 @@ const CONFIGS: readonly { name: string; env: Record<string, string> }[] = [
       MALLOC_MMAP_THRESHOLD_: '131072',
     },
   },
-  { name: 'slab pool, no reclaim', env: { TIERCACHE_ARENA: 'slabs', TIERCACHE_RECLAIM: 'off' } },
-  { name: 'slab pool + reclaim (default)', env: { TIERCACHE_ARENA: 'slabs' } },
+  {
+    name: 'resizable slabs, no reclaim (no helper)',
+    env: { TIERCACHE_ARENA: 'slabs', TIERCACHE_RECLAIM: 'off' },
+  },
+  { name: 'mapped slabs + reclaim (default)', env: { TIERCACHE_ARENA: 'mapped' } },
   { name: 'Buffer per chunk + reclaim', env: { TIERCACHE_ARENA: 'buffers' } },
 ];
 
@@ -72,7 +76,8 @@ console.log(machineLine());
 for (const scenario of scenarios) {
   console.log(`\n${scenario}: RSS in MiB (ps -o rss=), ${AFTER_MS / 1000} s after closing`);
   const rows: string[][] = [];
-  for (const config of CONFIGS) {
+  const only = argValue('--only');
+  for (const config of CONFIGS.filter((c) => only === undefined || c.name.includes(only))) {
     const { before, results } = await run(scenario, rounds, config.env);
     const row = [config.name, before.toFixed(0)];
     for (const r of results) {

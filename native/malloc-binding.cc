@@ -3,10 +3,18 @@
 //   trim()      glibc malloc_trim(0): return free pages inside the malloc heap to the kernel;
 //   info()      glibc mallinfo2(): bytes the allocator holds, in use and free;
 //   pressure()  V8's MemoryPressureNotification(kModerate): a memory-reducing collection that
-//               an embedder may request after freeing a lot (no --expose-gc involved).
+//               an embedder may request after freeing a lot (no --expose-gc involved);
+//   map(n)      an ArrayBuffer of n bytes mmapped directly (outside malloc), unmapped when V8
+//               collects it: the slab pool's slabs;
+//   discard(buffer, offset, length)
+//               madvise(MADV_DONTNEED) on page-aligned bytes of such a buffer: their pages
+//               leave RSS at once and read back as zeros.
 // On a C library without these calls, trim() and info() report that they are unavailable.
 #include <node.h>
+#include <sys/mman.h>
 #include <v8.h>
+
+#include <memory>
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 #include <malloc.h>
@@ -15,6 +23,8 @@
 
 namespace {
 
+using v8::ArrayBuffer;
+using v8::BackingStore;
 using v8::Context;
 using v8::FunctionCallbackInfo;
 using v8::Isolate;
@@ -61,6 +71,29 @@ void Pressure(const FunctionCallbackInfo<Value>& args) {
   args.GetIsolate()->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
 }
 
+void Unmap(void* data, size_t length, void*) { munmap(data, length); }
+
+void Map(const FunctionCallbackInfo<Value>& args) {
+  Isolate* isolate = args.GetIsolate();
+  if (!args[0]->IsNumber()) return;
+  size_t length = static_cast<size_t>(args[0].As<Number>()->Value());
+  void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (data == MAP_FAILED) return;  // undefined: the caller falls back
+  std::unique_ptr<BackingStore> store = ArrayBuffer::NewBackingStore(data, length, Unmap, nullptr);
+  args.GetReturnValue().Set(ArrayBuffer::New(isolate, std::move(store)));
+}
+
+void Discard(const FunctionCallbackInfo<Value>& args) {
+  if (!args[0]->IsArrayBuffer() || !args[1]->IsNumber() || !args[2]->IsNumber()) return;
+  Local<ArrayBuffer> buffer = args[0].As<ArrayBuffer>();
+  size_t offset = static_cast<size_t>(args[1].As<Number>()->Value());
+  size_t length = static_cast<size_t>(args[2].As<Number>()->Value());
+  std::shared_ptr<BackingStore> store = buffer->GetBackingStore();
+  if (offset + length > store->ByteLength()) return;
+  char* start = static_cast<char*>(store->Data()) + offset;
+  args.GetReturnValue().Set(madvise(start, length, MADV_DONTNEED) == 0);
+}
+
 }  // namespace
 
 NODE_MODULE_INIT(/* exports, module, context */) {
@@ -68,5 +101,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   NODE_SET_METHOD(exports, "trim", Trim);
   NODE_SET_METHOD(exports, "info", Info);
   NODE_SET_METHOD(exports, "pressure", Pressure);
+  NODE_SET_METHOD(exports, "map", Map);
+  NODE_SET_METHOD(exports, "discard", Discard);
   (void)isolate;
 }

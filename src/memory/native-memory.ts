@@ -27,6 +27,8 @@ interface Binding {
   trim(): boolean | null;
   info(): MallocInfo | null;
   pressure(): void;
+  map(bytes: number): ArrayBuffer | undefined;
+  discard(buffer: ArrayBuffer, offset: number, length: number): boolean | undefined;
 }
 
 let binding: Binding | null | undefined;
@@ -37,6 +39,8 @@ function load(): Binding | null {
   try {
     // src/memory and dist/memory are both two levels below the package root.
     binding = createRequire(import.meta.url)('../../build/tiercache-malloc.node') as Binding;
+    // A helper built before map/discard existed is not used at all.
+    if (typeof binding.map !== 'function') throw new Error('native helper is out of date');
   } catch (error) {
     binding = null;
     loadError = (error as Error).message.split('\n')[0];
@@ -69,4 +73,20 @@ export function notifyMemoryPressure(): boolean {
   if (native === null) return false;
   native.pressure();
   return true;
+}
+
+/**
+ * An ArrayBuffer of `bytes` (a multiple of the page size) mmapped by the helper, outside
+ * `malloc`, unmapped when V8 collects it; undefined without the helper or when mmap fails.
+ */
+export function mapPages(bytes: number): ArrayBuffer | undefined {
+  return load()?.map(bytes) ?? undefined;
+}
+
+/**
+ * Discards the pages `[offset, offset + length)` (page-aligned) of a buffer from
+ * {@link mapPages}: they leave RSS at once and read back as zeros. False when not done.
+ */
+export function discardPages(buffer: ArrayBuffer, offset: number, length: number): boolean {
+  return load()?.discard(buffer, offset, length) === true;
 }

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { discardPages, mapPages, nativeMemoryStatus } from './native-memory.ts';
 import { type Reclaimer, reclaimer } from './reclaimer.ts';
 
 /** Bytes of a page, the granule of slab ranges. */
@@ -39,8 +40,12 @@ export const SLAB_CHUNK_LIMIT = SLAB_BYTES / 4;
 /** Environment variable that selects the arena backend: `slabs` (default) or `buffers`. */
 export const ARENA_BACKEND_ENV = 'TIERCACHE_ARENA';
 
-/** How chunk memory is obtained: pooled resizable slabs, or one malloc'd Buffer per chunk. */
-export type ArenaBackend = 'slabs' | 'buffers';
+/**
+ * How chunk memory is obtained: `mapped` slabs (mmapped by the native helper, freed ranges
+ * discarded with `madvise`), `slabs` (resizable ArrayBuffers, shrunk when their top is freed),
+ * or `buffers` (one malloc'd Buffer per chunk, as before the pool).
+ */
+export type ArenaBackend = 'mapped' | 'slabs' | 'buffers';
 
 /** Most empty slabs kept for reuse (they hold no memory, only address space and a JS object). */
 const MAX_IDLE_SLABS = 16;
@@ -144,15 +149,25 @@ export class SlabPool {
   offset = 0;
 
   /**
-   * `backend` defaults to `slabs` where resizable ArrayBuffers exist; `reclaim`, when given, is
-   * told of every drop in leased bytes (the process-wide pool's reclaimer).
+   * `backend` defaults to {@link defaultBackend}; a backend this process cannot run falls back
+   * to the next one. `reclaim`, when given, is told of every drop in leased bytes (the
+   * process-wide pool's reclaimer).
    */
-  constructor(
-    backend: ArenaBackend = resizableSupported() ? 'slabs' : 'buffers',
-    reclaim?: Reclaimer,
-  ) {
-    this.#backend = backend === 'slabs' && resizableSupported() ? 'slabs' : 'buffers';
+  constructor(backend: ArenaBackend = defaultBackend(), reclaim?: Reclaimer) {
+    if (backend === 'mapped' && !nativeMemoryStatus().loaded) backend = 'slabs';
+    if (backend === 'slabs' && !resizableSupported()) backend = 'buffers';
+    this.#backend = backend;
     this.#reclaimer = reclaim;
+  }
+
+  /** A new slab's buffer (`size` bytes mapped, or a resizable one of that maximum, empty). */
+  #newBuffer(size: number): ArrayBuffer {
+    if (this.#backend === 'mapped') {
+      const mapped = mapPages(size);
+      if (mapped !== undefined) return mapped;
+      throw new RangeError(`tiercache: mmap of ${size} bytes for arena chunks failed`);
+    }
+    return newResizable(0, size);
   }
 
   /** The backend in use. */
@@ -173,7 +188,8 @@ export class SlabPool {
     }
     const pages = pageRound(size);
     if (pages > SLAB_CHUNK_LIMIT) {
-      const slab = new Slab(newResizable(pages, pages), true);
+      const slab = new Slab(this.#newBuffer(pages), true);
+      if (this.#backend === 'slabs') resize(slab.buffer, pages);
       slab.top = pages;
       this.#committed += pages;
       this.#lease(slab, 0, pages);
@@ -187,7 +203,7 @@ export class SlabPool {
       if (slab.available < pages) continue;
       if (this.#fit(slab, pages)) return slab;
     }
-    const slab = new Slab(newResizable(0, SLAB_BYTES), false);
+    const slab = new Slab(this.#newBuffer(SLAB_BYTES), false);
     slabs.push(slab);
     this.#fit(slab, pages);
     return slab;
@@ -209,12 +225,24 @@ export class SlabPool {
       this.#dedicated--;
       this.#dedicatedBytes -= this.#backend === 'buffers' ? size : bytes;
       if (this.#backend === 'slabs') this.#shrink(slab, 0);
+      else if (this.#backend === 'mapped') {
+        discardPages(slab.buffer, 0, bytes);
+        this.#committed -= bytes;
+        this.#released += bytes;
+      }
       // A `buffers` chunk's memory goes back when V8 collects its ArrayBuffer.
       return;
     }
     const pages = pageRound(size);
     slab.leased -= pages;
     this.#leased -= pages;
+    if (this.#backend === 'mapped') {
+      // Every freed range leaves RSS now; the bookkeeping below only decides where the next
+      // chunk goes (and never resizes a mapped slab).
+      discardPages(slab.buffer, offset, pages);
+      this.#committed -= pages;
+      this.#released += pages;
+    }
     const at = this.#slabs.indexOf(slab);
     if (at >= 0 && at < this.#firstWithSpace) this.#firstWithSpace = at;
     if (slab.leased === 0) {
@@ -270,13 +298,14 @@ export class SlabPool {
         starts[i] = start + pages;
         lengths[i] = length - pages;
       }
+      if (this.#backend === 'mapped') this.#committed += pages;
       this.#lease(slab, start, pages);
       this.#advanceFirstWithSpace();
       return true;
     }
     if (slab.top + pages > SLAB_BYTES) return false;
     const start = slab.top;
-    resize(slab.buffer, start + pages);
+    if (this.#backend === 'slabs') resize(slab.buffer, start + pages);
     slab.top = start + pages;
     this.#committed += pages;
     this.#lease(slab, start, pages);
@@ -325,8 +354,10 @@ export class SlabPool {
   #shrink(slab: Slab, top: number): void {
     const released = slab.top - top;
     if (released <= 0) return;
-    resize(slab.buffer, top);
     slab.top = top;
+    // A mapped slab's freed ranges were discarded and uncounted when freed.
+    if (this.#backend === 'mapped') return;
+    resize(slab.buffer, top);
     this.#committed -= released;
     this.#released += released;
   }
@@ -346,10 +377,17 @@ export class SlabPool {
   }
 }
 
-function backendFromEnv(): ArenaBackend | undefined {
+/**
+ * The backend a pool uses unless told otherwise: `TIERCACHE_ARENA` when set to a backend's
+ * name, else `mapped` when the native helper is loaded, else `slabs` (resizable ArrayBuffers,
+ * Node 20), else `buffers`.
+ */
+export function defaultBackend(): ArenaBackend {
   const value = process.env[ARENA_BACKEND_ENV];
-  return value === 'buffers' || value === 'slabs' ? value : undefined;
+  if (value === 'buffers' || value === 'slabs' || value === 'mapped') return value;
+  if (nativeMemoryStatus().loaded) return 'mapped';
+  return resizableSupported() ? 'slabs' : 'buffers';
 }
 
 /** The pool every arena of the process leases its chunks from. */
-export const slabPool: SlabPool = new SlabPool(backendFromEnv(), reclaimer);
+export const slabPool: SlabPool = new SlabPool(defaultBackend(), reclaimer);

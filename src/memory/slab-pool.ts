@@ -9,18 +9,23 @@
  * so the next ones come from the heap and stay resident too. And a freed Buffer's memory goes
  * back only when V8 collects its (old-space) object, which an idle process never does.
  *
- * What the pool does instead: chunks are page-aligned ranges of **slabs**, resizable
- * `ArrayBuffer`s of up to {@link SLAB_BYTES} whose pages V8 maps itself (outside `malloc`).
- * A slab's committed length is the end of its highest leased range: when the top range is
- * freed, the slab shrinks (`resize`), and V8 decommits those pages immediately; a slab with
- * nothing leased shrinks to 0 bytes. Ranges are handed out first-fit, lowest slab first, so live
- * chunks pack into the low slabs and the high ones empty out. Freed ranges below a slab's top
- * are reused by the next chunk of any store; their bytes are {@link SlabPoolSnapshot.retainedBytes}.
- * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a resizable buffer of its own, shrunk to 0
- * when it is freed.
+ * What the pool does instead: chunks are page-aligned ranges of **slabs** of up to
+ * {@link SLAB_BYTES}, handed out first-fit, lowest slab first, so live chunks pack into the low
+ * slabs and the high ones empty out; a freed range is reused by the next chunk of any store.
+ * Slabs are obtained outside `malloc`, in one of two ways:
  *
- * Where resizable ArrayBuffers are missing (Node < 20), or with `TIERCACHE_ARENA=buffers` in the
- * environment (to compare), every chunk is its own `Buffer.allocUnsafeSlow` as before.
+ * - `mapped` (when the native helper is built): each slab is mmapped by the helper, and every
+ *   freed range is discarded at once (`madvise(MADV_DONTNEED)`), so it leaves RSS immediately
+ *   wherever it sits in the slab.
+ * - `slabs` (without the helper): each slab is a resizable `ArrayBuffer` whose committed length
+ *   is the end of its highest leased range; freeing that range shrinks the slab (`resize`) and V8
+ *   decommits the pages at once. Ranges freed below the top stay committed until reused
+ *   ({@link SlabPoolSnapshot.retainedBytes}). Typed-array stores into resizable buffers run at
+ *   about half speed in Node 20, which slows `set` (reads are unaffected).
+ *
+ * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a slab of its own, discarded or shrunk to 0
+ * when it is freed. `TIERCACHE_ARENA=mapped|slabs|buffers` in the environment picks a backend;
+ * `buffers` is one `Buffer.allocUnsafeSlow` per chunk as before the pool, for comparison.
  *
  * @module
  */

@@ -13,3 +13,11 @@ export { readJsonBody, requireJsonType } from './read-body.ts';
 export { sendError, sendJson } from './respond.ts';
 export { roomRoutes } from './room-routes.ts';
 export { RoomSockets } from './room-sockets.ts';
+export {
+  ConnectionGuard,
+  connectionLimits,
+  createHttpServer,
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+} from './server-limits.ts';

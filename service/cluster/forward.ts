@@ -8,8 +8,10 @@ export const FORWARDED_HEADER = 'x-room-forwarded-by';
 /** Names the node that handled a room request, on every room response. */
 export const NODE_HEADER = 'x-room-node';
 
-// Keep-alive between nodes: forwarding is on the hot path of every foreign-room message.
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+// Keep-alive between nodes: forwarding is on the hot path of every foreign-room message. Idle
+// sockets are dropped after 4 s, before the peer's 5 s keep-alive timeout closes them, so a
+// forward never races that close (ECONNRESET, a 502 for nothing).
+const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 });
 
 const HOP_BY_HOP = new Set([
   'connection',

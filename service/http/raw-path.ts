@@ -14,6 +14,8 @@ export function checkRawPath(target: string | undefined): void {
   const raw = target ?? '/';
   const end = raw.search(/[?#]/);
   const path = end === -1 ? raw : raw.slice(0, end);
+  // The common case, on every request: nothing that could form a dot segment or a backslash.
+  if (!/[.%\\]/.test(path)) return;
   if (path.includes('\\') || /%5c/i.test(path)) {
     throw new HttpError(400, ErrorCodes.INVALID_ARGUMENT, 'The request path must not contain "\\"');
   }

@@ -16,9 +16,9 @@ export const HEADERS_TIMEOUT_MS = 10_000;
  */
 export const REQUEST_TIMEOUT_MS = 15_000;
 /**
- * How long an idle keep-alive connection is kept between requests, in ms. Node clients (the
- * load generator, the nodes' forwarding agent) read the `Keep-Alive: timeout=5` hint this sends
- * and drop their idle sockets a second earlier, so a request never races the close.
+ * How long an idle keep-alive connection is kept between requests, in ms (sent as
+ * `Keep-Alive: timeout=5`). The nodes' forwarding agent drops its idle sockets after 4 s, so a
+ * forward never races the close.
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often the server checks the two timeouts above, in ms (Node's default is 30 s). */

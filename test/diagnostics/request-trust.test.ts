@@ -21,7 +21,7 @@ test('a direct loopback request under a loopback Host is trusted', () => {
       '[::1]:9',
       'app.localhost:3000',
     ]) {
-      const headers = host === undefined ? {} : { host };
+      const headers: Record<string, string> = host === undefined ? {} : { host };
       assert.equal(loopbackTrust(req(remote, headers)), 'trusted', `${remote} ${host}`);
     }
   }

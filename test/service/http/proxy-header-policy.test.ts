@@ -29,6 +29,10 @@ for (const path of ['/api/state', '/debug/memstats', '/metrics']) {
   test(`${path}: a loopback request carrying a proxy header is not trusted as local (403)`, async () => {
     const direct = await rawRequest(app.base, path);
     assert.equal(direct.status, 200, 'a direct loopback request is served');
+    if (path === '/api/state') {
+      // The state reports the connection guard: this request's own connection at least.
+      assert.ok(JSON.parse(direct.text).connections.open >= 1);
+    }
     for (const [name, value] of Object.entries(headers)) {
       const res = await rawRequest(app.base, path, { [name]: value });
       assert.equal(res.status, 403, `${path} with ${name}`);

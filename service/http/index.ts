@@ -1,7 +1,9 @@
 /**
  * The service's HTTP and WebSocket face: the room API with schema-validated, size-bounded JSON
- * bodies and `TIERCACHE_` error codes, forwarding to the owner node, a WebSocket per room, the
- * dashboard's page and JSON API, and the diagnostics mounted under `/debug/`.
+ * bodies and `TIERCACHE_` error codes, forwarding to the owner node (honoured only when a peer
+ * signed it), a WebSocket per room, the dashboard's page and JSON API, the diagnostics mounted
+ * under `/debug/`, and the server's limits: timeouts, connection caps, paths checked before
+ * URL parsing.
  *
  * @module
  */

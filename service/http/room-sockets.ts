@@ -172,9 +172,9 @@ export class RoomSockets {
 
   /**
    * Relays the owner's events for `path` to `client`. The owner gets FORWARD_TIMEOUT_MS to
-   * complete the handshake and, once open, to answer each ping (sent every half of it): an
-   * owner that died, froze or stopped answering closes the client with 1014 (bad gateway), and
-   * a reconnect is routed afresh.
+   * complete the handshake and, once open, is pinged every half of it and may not stay silent
+   * longer: an owner that died, froze or stopped answering closes the client with 1014 (bad
+   * gateway), and a reconnect is routed afresh.
    */
   #proxy(client: WebSocket, owner: string, path: string): void {
     const timeoutMs = this.#service.config.forwardTimeoutMs;
@@ -196,7 +196,7 @@ export class RoomSockets {
       reason ??= why;
       upstream.terminate();
     };
-    let answered = true;
+    let heard = Date.now();
     let heartbeat: NodeJS.Timeout | undefined;
     // The deadline of the whole handshake (connect, upgrade), then the liveness check.
     const deadline = setTimeout(
@@ -206,23 +206,24 @@ export class RoomSockets {
     );
     upstream.on('open', () => {
       clearTimeout(deadline);
+      heard = Date.now();
+      // Pinged every half deadline; silent for a whole one (pongs and events alike): frozen.
       heartbeat = setInterval(
         () => {
-          if (!answered) {
+          if (Date.now() - heard > timeoutMs) {
             fail(`owner ${owner} stopped answering pings for ${timeoutMs} ms`);
             return;
           }
-          answered = false;
           upstream.ping();
         },
         Math.max(1, Math.floor(timeoutMs / 2)),
       );
     });
     upstream.on('pong', () => {
-      answered = true;
+      heard = Date.now();
     });
     upstream.on('message', (data) => {
-      answered = true;
+      heard = Date.now();
       // A client that cannot keep up is cut off rather than buffered without bound, as watchers are.
       if (client.bufferedAmount > MAX_BUFFERED_BYTES) closeBoth();
       else client.send(data.toString());

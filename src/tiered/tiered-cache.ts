@@ -341,8 +341,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       this.#flights.forgetAll();
       this.#memory?.clear();
     }
-    await this.#publish({ clear: true });
-    if (failure !== undefined) this.#failedWrite('UNLINK', failure);
+    try {
+      await this.#publish({ clear: true });
+    } finally {
+      // The clear's own failure, not the publish's, is the one a strict caller sees.
+      if (failure !== undefined) this.#failedWrite('UNLINK', failure);
+    }
   }
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */

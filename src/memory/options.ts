@@ -20,7 +20,8 @@ import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
 import { hashString } from './hash.ts';
-import type { EvictionPolicy, RemovalReason } from './shard.ts';
+import { DEFAULT_EVICTION, EVICTION_POLICIES, type EvictionPolicy } from './policies.ts';
+import type { RemovalReason } from './shard.ts';
 import { SHARD_BASE_BYTES } from './shard.ts';
 import { HASH_FUNCTION } from './test-hooks.ts';
 
@@ -185,8 +186,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const eviction = oneOfOption<EvictionPolicy>(
     'eviction',
     o.eviction,
-    ['s3fifo', 'fifo'],
-    's3fifo',
+    EVICTION_POLICIES,
+    DEFAULT_EVICTION,
   );
   const ttlMs = numberOption('ttlMs', o.ttlMs, 0, { min: 0, unit: 'ms' });
   const sweepIntervalMs = numberOption(

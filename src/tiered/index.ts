@@ -7,18 +7,18 @@
  * @module
  */
 export type { BreakerOptions, BreakerState } from './breaker.ts';
+export type {
+  GetOrSetOptions,
+  KeyLoader,
+  ReadOptions,
+  ReadPolicy,
+  WriteOptions,
+} from './call-options.ts';
 export { TieredChannels } from './channels.ts';
 export { bytesCodec, type Codec, jsonCodec, msgpackCodec, stringCodec } from './codecs.ts';
-export { keySlot } from './key-slot.ts';
 export type { Loader, LoaderResult } from './loader.ts';
 export type { TieredCacheOptions } from './options.ts';
 export type { RedisClient } from './redis-tier.ts';
 export { tieredCaches } from './registry.ts';
 export type { TieredCacheStats } from './stats.ts';
-export {
-  type ReadOptions,
-  type ReadPolicy,
-  TieredCache,
-  type TieredCacheEvents,
-  type WriteOptions,
-} from './tiered-cache.ts';
+export { TieredCache, type TieredCacheEvents } from './tiered-cache.ts';

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CacheClosedError,
-  InvalidArgumentError,
-  RoomBusyError,
-  RoomLimitError,
-  RoomStoppedError,
-} from 'tiercache/errors';
+import { CacheClosedError, InvalidArgumentError } from 'tiercache/errors';
 import { HttpError, toErrorResponse } from '../../../service/http/index.ts';
+import { RoomBusyError, RoomLimitError, RoomStoppedError } from '../../../service/rooms/index.ts';
 
 test('library errors map to HTTP statuses and keep their TIERCACHE_ code', () => {
   const cases: Array<[unknown, number, string]> = [
@@ -35,5 +30,15 @@ test('anything else is a 500 that does not leak its message', () => {
     assert.equal(response.status, 500);
     assert.equal(response.body.error.code, 'TIERCACHE_INTERNAL');
     assert.doesNotMatch(response.body.error.message, /secret/);
+  }
+});
+
+test('running out of file descriptors (EMFILE, ENFILE, also as a cause) sheds load with 503 TIERCACHE_OVERLOADED', () => {
+  const emfile = Object.assign(new Error('EMFILE: too many open files, open'), { code: 'EMFILE' });
+  const enfile = Object.assign(new Error('ENFILE: file table overflow'), { code: 'ENFILE' });
+  for (const error of [emfile, enfile, new Error('owner unreachable', { cause: emfile })]) {
+    const response = toErrorResponse(error);
+    assert.equal(response.status, 503);
+    assert.equal(response.body.error.code, 'TIERCACHE_OVERLOADED');
   }
 });

@@ -23,6 +23,9 @@ export interface MallocInfo {
   readonly topReleasableBytes: number;
 }
 
+/** Environment variable that, set to `off`, keeps the native helper from loading. */
+export const NATIVE_ENV = 'TIERCACHE_NATIVE';
+
 interface Binding {
   trim(): boolean | null;
   info(): MallocInfo | null;
@@ -36,6 +39,11 @@ let loadError: string | undefined;
 
 function load(): Binding | null {
   if (binding !== undefined) return binding;
+  if (process.env[NATIVE_ENV] === 'off') {
+    loadError = `${NATIVE_ENV}=off`;
+    binding = null;
+    return binding;
+  }
   try {
     // src/memory and dist/memory are both two levels below the package root.
     binding = createRequire(import.meta.url)('../../build/tiercache-malloc.node') as Binding;

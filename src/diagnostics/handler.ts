@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Profile } from 'pprof-format';
-import type { Registry } from 'prom-client';
 import {
   ErrorCodes,
   InvalidOptionTypeError,
@@ -18,7 +17,7 @@ import {
 } from './heap-profiler.ts';
 import { renderIndexPage } from './index-page.ts';
 import { collectMemstats } from './memstats.ts';
-import { createMetricsRegistry } from './metrics.ts';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
 import { encodeProfile } from './pprof-builder.ts';
 
 /** Longest profile window a request may ask for, seconds. */
@@ -44,7 +43,7 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsOptions {
    * The application's prom-client `Registry`: `/metrics` adds the tiercache metrics to it and
    * serves it whole, so one scrape gets both. @default a registry of tiercache's own
    */
-  metricsRegistry?: Registry;
+  metricsRegistry?: MetricsRegistry;
 }
 
 /**
@@ -87,7 +86,7 @@ export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {})
     throw new InvalidOptionTypeError('metricsRegistry', 'must be a prom-client Registry');
   }
   // Built on the first scrape: prom-client is optional and only /metrics needs it.
-  let registry: Registry | undefined;
+  let registry: MetricsRegistry | undefined;
   const use = useDiagnostics({ ...options, monitors: true });
   const enabled = use.ready;
   // A failure here resurfaces on the first profile request; never as an unhandled rejection.

@@ -28,13 +28,26 @@ function loadPromClient(): PromClient {
   return promClient;
 }
 
+/**
+ * The part of a prom-client `Registry` tiercache uses. Declared here, not imported, so that
+ * tiercache's type declarations compile without prom-client installed; any `Registry` fits.
+ */
+export interface MetricsRegistry {
+  /** The Content-Type of {@link MetricsRegistry.metrics}'s text. */
+  readonly contentType: string;
+  /** Every registered metric in Prometheus text format. */
+  metrics(): Promise<string>;
+  /** Adds a metric (prom-client calls this for each metric's `registers`). */
+  registerMetric(metric: unknown): void;
+}
+
 /** Options of {@link createMetricsRegistry}. */
-export interface MetricsRegistryOptions {
+export interface MetricsRegistryOptions<R extends MetricsRegistry = MetricsRegistry> {
   /**
    * A prom-client `Registry` of the application's to add the tiercache metrics to, so one scrape
    * serves both. @default a new Registry of tiercache's own (never prom-client's global one)
    */
-  registry?: Registry;
+  registry?: R;
 }
 
 /**
@@ -62,7 +75,9 @@ const OTHER = 'other';
  * an application registry. Throws `MissingDependencyError` (`TIERCACHE_MISSING_DEPENDENCY`) when
  * prom-client is not installed.
  */
-export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Registry {
+export function createMetricsRegistry<R extends MetricsRegistry = MetricsRegistry>(
+  options: MetricsRegistryOptions<R> = {},
+): R {
   const given = options.registry;
   if (
     given !== undefined &&
@@ -71,7 +86,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Reg
     throw new InvalidOptionTypeError('registry', 'must be a prom-client Registry');
   }
   const { Counter, Gauge, Registry: PromRegistry } = loadPromClient();
-  const registry = given ?? new PromRegistry();
+  const registry = (given ?? new PromRegistry()) as unknown as Registry;
   let snapshot: Memstats | undefined;
   let takenAt = 0;
   const stats = (): Memstats => {
@@ -270,7 +285,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Reg
       for (const [cache, value] of worst) this.set({ cache }, value);
     },
   });
-  return registry;
+  return registry as unknown as R;
 }
 
 /**

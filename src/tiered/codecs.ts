@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type { Options as PackrOptions } from 'msgpackr';
 
 /**
  * Turns values into bytes for the Redis and memory tiers and back. `decode` may throw on bytes it
@@ -39,9 +38,10 @@ export function jsonCodec<V = unknown>(): Codec<V> {
 
 /**
  * MessagePack through `msgpackr` (an optional peer dependency, loaded when this is called).
- * Smaller and faster than JSON for binary-heavy values; `options` go to msgpackr's `Packr`.
+ * Smaller and faster than JSON for binary-heavy values; `options` go to msgpackr's `Packr`
+ * (typed loosely, so tiercache's declarations compile without msgpackr installed).
  */
-export function msgpackCodec<V = unknown>(options: PackrOptions = {}): Codec<V> {
+export function msgpackCodec<V = unknown>(options: Record<string, unknown> = {}): Codec<V> {
   let msgpackr: typeof import('msgpackr');
   try {
     // Loaded lazily so that tiercache does not require msgpackr unless this codec is used.

@@ -6,8 +6,9 @@
 //   node scripts/smoke-install.mjs --from=path     `git clone` the commit, then `npm install <clone>`
 //   node scripts/smoke-install.mjs --keep          leave the temporary folder for a look
 //
-// Checks: the tarball holds every file package.json's `exports` and `bin` name and no source map
-// pointing at a missing file; `tsc` type-checks consumer.ts against the installed declarations;
+// Checks: the tarball holds every file package.json's `exports` and `bin` name, no source map
+// pointing at a missing file and no declaration importing an optional package; `tsc`
+// type-checks consumer.ts against the installed declarations;
 // smoke.mjs (ESM) runs every subpath, a TieredCache over the local Redis (REDIS_URL) and the
 // prom-client-less /metrics; the `tiercache` command starts. The project gets ioredis and
 // nothing else (no prom-client, no msgpackr). Exits non-zero, loudly, on the first failure.
@@ -24,6 +25,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +93,32 @@ function checkPackedFiles(unpacked) {
   const missing = promised.map((p) => p.replace(/^\.\//, '')).filter((p) => !files.has(p));
   if (missing.length > 0)
     fail(`the package lacks files its package.json names: ${missing.join(', ')}`);
+  // A declaration file may only import what every user has: Node's modules, dependencies and
+  // required peers. An optional peer's types (prom-client, msgpackr) would break `tsc` for users
+  // without it (with skipLibCheck off), so they are declared structurally instead.
+  const optional = Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([, meta]) => meta.optional)
+    .map(([name]) => name);
+  const allowed = new Set([
+    ...builtinModules,
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}).filter((name) => !optional.includes(name)),
+    // The type of TieredCache's `redis` option: a user without ioredis needs skipLibCheck
+    // (the default of `tsc --init`), as README's Install section says.
+    'ioredis',
+  ]);
+  for (const file of files) {
+    if (!file.endsWith('.d.ts')) continue;
+    const text = readFileSync(join(unpacked, file), 'utf8');
+    for (const [, spec] of text.matchAll(/(?:from |import\()['"]([^'"./][^'"]*)['"]/g)) {
+      const name = spec.startsWith('@')
+        ? spec.split('/').slice(0, 2).join('/')
+        : spec.split('/')[0];
+      if (!name.startsWith('node:') && !allowed.has(name)) {
+        fail(`${file} imports "${spec}", which a user may not have installed`);
+      }
+    }
+  }
   for (const file of files) {
     if (/^(src|test|service|bench)\//.test(file)) fail(`the package ships ${file}`);
     if (!file.endsWith('.map')) continue;

@@ -34,7 +34,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const from =
   process.argv.find((a) => a.startsWith('--from='))?.slice('--from='.length) ?? 'tarball';
 const keep = process.argv.includes('--keep');
-if (from !== 'tarball' && from !== 'path') fail(`--from must be tarball or path, got ${from}`);
+if (from !== 'tarball' && from !== 'path') {
+  console.error(`smoke-install: --from must be tarball or path, got ${from}`);
+  process.exit(2);
+}
 
 // The npm running `npm test` exports its settings as npm_config_* (its prefix among them): a
 // nested npm would act on this checkout. Keep only where packages come from.
@@ -47,9 +50,11 @@ const env = Object.fromEntries(
 );
 const npmCli = process.env.npm_execpath?.endsWith('.js') ? process.env.npm_execpath : undefined;
 
+/** Thrown by {@link fail}: caught below, after the temporary folder is removed. */
+class SmokeFailure extends Error {}
+
 function fail(message) {
-  console.error(`\nsmoke-install: FAILED: ${message}\n`);
-  process.exit(1);
+  throw new SmokeFailure(message);
 }
 
 function run(step, command, args, cwd) {
@@ -182,6 +187,9 @@ try {
     [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
     project,
   );
+  // A path install links the clone, which resolves its own devDependencies (prom-client among
+  // them); a tarball install has only what the project installed.
+  env.SMOKE_PROM_CLIENT = from === 'path' ? 'present' : 'missing';
   const smoke = run('node smoke.mjs (ESM, local Redis)', process.execPath, ['smoke.mjs'], project);
   if (!smoke.includes('smoke: ok')) fail(`smoke.mjs did not finish:\n${smoke}`);
   const help = run(
@@ -192,6 +200,10 @@ try {
   );
   if (!/memstats/.test(help)) fail(`tiercache --help printed no command list:\n${help}`);
   console.log(`smoke-install: ok (installed from a ${from})`);
+} catch (err) {
+  if (!(err instanceof SmokeFailure)) throw err;
+  console.error(`\nsmoke-install: FAILED: ${err.message}\n`);
+  process.exitCode = 1;
 } finally {
   if (keep) console.log(`smoke-install: left ${work}`);
   else rmSync(work, { recursive: true, force: true });

@@ -7,3 +7,4 @@
  * @module
  */
 export { KeyvMemoryStore } from './keyv-memory-store.ts';
+export { KeyvTieredStore, type KeyvTieredStoreOptions } from './keyv-tiered-store.ts';

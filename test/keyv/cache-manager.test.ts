@@ -1,10 +1,12 @@
-// cache-manager 7 over tiercache: a Keyv wrapping KeyvMemoryStore is a cache-manager store.
+// cache-manager 7 over tiercache: a Keyv wrapping KeyvMemoryStore or KeyvTieredStore is a
+// cache-manager store.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
-import { KeyvMemoryStore } from 'tiercache/keyv';
+import { KeyvMemoryStore, KeyvTieredStore } from 'tiercache/keyv';
 import { MemoryStore } from 'tiercache/memory';
+import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const store = new MemoryStore({ name: 'cache-manager-test', maxBytes: 4 * 2 ** 20 });
 after(() => store.close());
@@ -65,4 +67,35 @@ test('a ttl passed to cache-manager expires the entry in the MemoryStore too', a
   assert.equal(await cache.get('short'), undefined);
   assert.equal(await cache.get('long'), 'lived');
   await cache.clear();
+});
+
+test('cache-manager over KeyvTieredStore writes through to Redis', {
+  skip: await skipWithoutRedis(),
+}, async () => {
+  const redis = sharedRedis();
+  const name = uniquePrefix('cm-tiered');
+  const adapter = new KeyvTieredStore({ name, redis });
+  const cache = createCache({ stores: [new Keyv({ store: adapter, namespace: 'app' })] });
+  try {
+    let calls = 0;
+    const value = await cache.wrap('report', async () => {
+      calls++;
+      return { total: 42 };
+    });
+    assert.deepEqual(value, { total: 42 });
+    assert.deepEqual(await cache.wrap('report', async () => ({ total: 0 })), { total: 42 });
+    assert.equal(calls, 1);
+    // Another node (its own adapter and TieredCache) reads it from Redis.
+    const other = new KeyvTieredStore({ name, redis });
+    const otherCache = createCache({ stores: [new Keyv({ store: other, namespace: 'app' })] });
+    assert.deepEqual(await otherCache.get('report'), { total: 42 });
+    assert.equal(await redis.exists(`${name}:app:report`), 1);
+    await cache.clear();
+    assert.equal(await redis.exists(`${name}:app:report`), 0);
+    assert.equal(await otherCache.get('report'), undefined);
+    await other.disconnect();
+  } finally {
+    await adapter.disconnect();
+    redis.disconnect();
+  }
 });

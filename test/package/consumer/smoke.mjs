@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { MemoryStore, TieredCache } from 'tiercache';
 import { createDiagnosticsHandler } from 'tiercache/diagnostics';
 import { ErrorCodes, TiercacheError } from 'tiercache/errors';
-import { KeyvMemoryStore } from 'tiercache/keyv';
+import { KeyvMemoryStore, KeyvTieredStore } from 'tiercache/keyv';
 import { MemoryStore as MemoryStoreFromSubpath } from 'tiercache/memory';
 import { TieredCache as TieredCacheFromSubpath } from 'tiercache/tiered';
 
@@ -52,6 +52,7 @@ const adapter = new KeyvMemoryStore({ maxBytes: 2 ** 20 });
 await adapter.set('k', 'v');
 assert.equal(await adapter.get('k'), 'v');
 await adapter.disconnect();
+assert.equal(typeof KeyvTieredStore, 'function');
 
 const handler = createDiagnosticsHandler();
 const server = http.createServer((req, res) => handler(req, res));

@@ -39,6 +39,8 @@ export default async function* compactReporter(source) {
   const failedFiles = new Set();
   /** Names of the enclosing tests, by nesting level, per file. */
   const stacks = new Map();
+  /** file -> summed duration of its top-level tests, ms */
+  const fileMs = new Map();
 
   const folder = (file) => {
     const key = folderOf(file);
@@ -69,6 +71,9 @@ export default async function* compactReporter(source) {
         break;
       }
       case 'test:pass': {
+        if (data.nesting === 0) {
+          fileMs.set(data.file, (fileMs.get(data.file) ?? 0) + (data.details?.duration_ms ?? 0));
+        }
         if (data.details?.type === 'suite') break;
         const entry = folder(data.file);
         if (data.skip || data.todo) {
@@ -116,6 +121,11 @@ export default async function* compactReporter(source) {
     table += `${mark} ${name.padEnd(width)}  ${String(f.files.size).padStart(3)} files  ${String(f.passed).padStart(4)} passed${failed}${skipped}\n`;
   }
   yield table;
+  const slowest = [...fileMs]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([file, ms]) => `${rel(file)} ${duration(ms)}`);
+  if (slowest.length > 1) yield `slowest files: ${slowest.join(', ')}\n`;
 
   const noisy = [...output].filter(
     ([file, lines]) => !failedFiles.has(file) && lines.some((l) => l.stream === 'stderr'),

@@ -15,14 +15,16 @@ export interface KeyvTieredStoreOptions extends TieredCacheOptions<unknown> {
   read?: ReadPolicy;
 }
 
+const FRESH = { read: 'fresh' } as const;
 /** Keys deleted per `deleteMany` while clearing, and asked for per SCAN step. */
 const CLEAR_BATCH = 500;
 
 /**
  * A Keyv storage adapter over a {@link TieredCache} it creates and owns (memory, then Redis,
  * with invalidations between nodes): `new Keyv({ store: new KeyvTieredStore({ name, redis }) })`.
- * Built on the cache's `get`, `getMany`, `set`, `delete` and `deleteMany`; `clear()` scans Redis
- * for the namespace's keys and deletes them through the cache, so every node's memory drops them.
+ * Built on the cache's `get`, `getMany`, `set`, `has`, `delete`, `deleteMany` and `clear`; a
+ * Keyv namespace is cleared by scanning Redis for its keys and deleting them through the cache,
+ * so every node's memory drops them.
  */
 export class KeyvTieredStore extends EventEmitter {
   /** Keyv reads adapter settings here; this adapter has none. */
@@ -82,35 +84,36 @@ export class KeyvTieredStore extends EventEmitter {
     await Promise.all(entries.map(({ key, value, ttl }) => this.set(key, value, ttl)));
   }
 
-  /** Removes `key`; true when it held a value (one read, then the delete). */
+  /** Removes `key`; true when it held a value (Keyv asks: one `has`, then the delete). */
   async delete(key: string): Promise<boolean> {
-    const existed = (await this.#cache.get(key)) !== undefined;
+    const existed = await this.#cache.has(key, FRESH);
     await this.#cache.delete(key);
     return existed;
   }
 
   /** Removes `keys`; true when every one of them held a value. */
   async deleteMany(keys: string[]): Promise<boolean> {
-    const values = await this.#cache.getMany(keys, { read: 'fresh' });
+    const existed = await Promise.all(keys.map((key) => this.#cache.has(key, FRESH)));
     await this.#cache.deleteMany(keys);
-    return values.every((value) => value !== undefined);
+    return existed.every(Boolean);
   }
 
-  /** Whether `key` holds a value. */
+  /** Whether `key` holds a value (never calls a loader). */
   async has(key: string): Promise<boolean> {
-    return (await this.#cache.get(key, this.#read)) !== undefined;
+    return this.#cache.has(key, this.#read);
   }
 
   /**
-   * Removes the keys of the current namespace, or every key of the cache without a namespace:
-   * SCANs each Redis master for them and deletes them through the cache (Redis, memory, and a
-   * bus message so other nodes drop them from memory too). Its cost grows with the keys in Redis.
+   * Removes the keys of the current namespace: SCANs each Redis master for them and deletes them
+   * through the cache (Redis, memory, and a bus message so other nodes drop them from memory
+   * too); its cost grows with the keys in Redis. Without a namespace, `TieredCache.clear()`.
    */
   async clear(): Promise<void> {
+    // No namespace: the cache's whole prefix, which TieredCache.clear empties on every node.
+    if (this.namespace === undefined) return this.#cache.clear();
     const keyPrefix = this.#redis.options.keyPrefix ?? '';
     const cachePrefix = `${keyPrefix}${this.#cache.name}:`;
-    const scope = this.namespace === undefined ? '' : `${this.namespace}:`;
-    const pattern = `${globEscape(cachePrefix + scope)}*`;
+    const pattern = `${globEscape(`${cachePrefix}${this.namespace}:`)}*`;
     const masters = isCluster(this.#redis) ? this.#redis.nodes('master') : [this.#redis];
     for (const node of masters) {
       let cursor = '0';

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { MissingDependencyError } from '../errors.ts';
 
 /**
  * Turns values into bytes for the Redis and memory tiers and back. `decode` may throw on bytes it
@@ -47,9 +48,7 @@ export function msgpackCodec<V = unknown>(options: Record<string, unknown> = {})
     // Loaded lazily so that tiercache does not require msgpackr unless this codec is used.
     msgpackr = createRequire(import.meta.url)('msgpackr') as typeof import('msgpackr');
   } catch (cause) {
-    throw new Error('msgpackCodec() needs the "msgpackr" package: npm install msgpackr', {
-      cause,
-    });
+    throw new MissingDependencyError('msgpackr', 'msgpackCodec()', { cause });
   }
   const packr = new msgpackr.Packr({ useRecords: false, ...options });
   return {

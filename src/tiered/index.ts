@@ -9,13 +9,14 @@
 export type { BreakerOptions, BreakerState } from './breaker.ts';
 export { TieredChannels } from './channels.ts';
 export { bytesCodec, type Codec, jsonCodec, msgpackCodec, stringCodec } from './codecs.ts';
-export { keySlot } from './key-slot.ts';
 export type { Loader, LoaderResult } from './loader.ts';
 export type { TieredCacheOptions } from './options.ts';
 export type { RedisClient } from './redis-tier.ts';
 export { tieredCaches } from './registry.ts';
 export type { TieredCacheStats } from './stats.ts';
 export {
+  type GetOrSetOptions,
+  type KeyLoader,
   type ReadOptions,
   type ReadPolicy,
   TieredCache,

@@ -18,11 +18,13 @@ export interface FlightBatch<V> {
   keys: readonly string[];
   /** Resolves (never rejects) once `values` and `failed` are final. */
   readonly done: Promise<void>;
-  /** Values aligned with `keys`; `undefined` = no tier and no loader has the key. */
+  /** Values aligned with `keys` once `done`; `undefined` = no tier and no loader has the key. */
   values: Array<V | undefined>;
   /** Positions whose fetch failed with `error` (a loader error), or null when none did. */
   failed: Uint8Array | null;
   error: unknown;
+  /** Whether a loader was there to answer the keys no tier held (see {@link FetchResult.loaded}). */
+  loaded: boolean;
 }
 
 /** One key's place in a batch fetch. */
@@ -34,16 +36,32 @@ export interface Flight<V> {
 }
 
 /**
- * Fetches `batch.keys` (keys no one else is fetching; `flights` aligned with them): fills
- * `batch.values` (and `failed`/`error` for keys that failed), and returns the back-fill in
- * progress (`settled`), during which the flights stay joinable. Throwing fails every key of the
- * batch. (The back-fill is wrapped in an object: an async function returning a bare promise
- * would adopt it, and the values would wait for the back-fill.)
+ * What a fetch of a batch found: values aligned with its keys, the positions that failed (with
+ * their error), and the back-fill still in progress (`settled`), during which the flights stay
+ * joinable. (The back-fill is a field: an async function returning a bare promise would adopt
+ * it, and the values would wait for the back-fill.)
+ */
+export interface FetchResult<V> {
+  values: Array<V | undefined>;
+  /** Positions whose fetch failed with `error`, or null when none did. */
+  failed: Uint8Array | null;
+  error: unknown;
+  settled: Promise<void> | null;
+  /**
+   * Whether a loader was there to answer the keys no tier held: a joiner with a loader of its
+   * own does not take a miss of a fetch that had none as its answer.
+   */
+  loaded: boolean;
+}
+
+/**
+ * Fetches `keys` (keys no one else is fetching; `flights` aligned with them) and returns what it
+ * found, which the table then hands to every caller of the batch. Throwing fails every key.
  */
 export type FlightWork<V> = (
-  batch: FlightBatch<V>,
+  keys: readonly string[],
   flights: ReadonlyArray<Flight<V>>,
-) => Promise<{ settled: Promise<void> } | undefined>;
+) => Promise<FetchResult<V>>;
 
 /** The value a settled flight carries; throws the batch's error for a key that failed. */
 export function flightValue<V>(flight: Flight<V>): V | undefined {
@@ -85,6 +103,7 @@ export class SingleFlight<V> {
           values: [],
           failed: null,
           error: undefined,
+          loaded: false,
         };
         // Registered at once: a repeat of `key` further on finds this flight and joins it.
         flight = { batch, index: started.length, current: true };
@@ -95,12 +114,16 @@ export class SingleFlight<V> {
       out[i] = flight;
     }
     if (batch === null) return out;
-    batch.values = new Array<V | undefined>(started.length);
     // When every key is new (and distinct), the batch holds the caller's own array: the caller can
     // then tell, by identity, that the batch's values are aligned with its keys.
     if (started.length === keys.length) batch.keys = keys;
     void this.#run(batch, flights, work, finish);
     return out;
+  }
+
+  /** Whether a fetch of `key` is in flight (or still writing its back-fill). */
+  has(key: string): boolean {
+    return this.#flights.has(key);
   }
 
   /** Detaches the flight of `key`, if any: its callers still get the value, nothing is back-filled. */
@@ -123,9 +146,14 @@ export class SingleFlight<V> {
     work: FlightWork<V>,
     finish: () => void,
   ): Promise<void> {
-    let backfill: { settled: Promise<void> } | undefined;
+    let settled: Promise<void> | null = null;
     try {
-      backfill = await work(batch, flights);
+      const result = await work(batch.keys, flights);
+      batch.values = result.values;
+      batch.failed = result.failed;
+      batch.error = result.error;
+      batch.loaded = result.loaded;
+      settled = result.settled;
     } catch (error) {
       // A failed batch reaches this batch's callers only and leaves nothing behind.
       batch.error = error;
@@ -133,7 +161,7 @@ export class SingleFlight<V> {
     }
     finish();
     try {
-      await backfill?.settled;
+      await settled;
     } catch {
       // The back-fill reports its own failures; the flights end either way.
     }

@@ -182,7 +182,7 @@ try {
   mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
   symlinkSync(join(root, 'node_modules/@types/node'), join(project, 'node_modules/@types/node'));
   run(
-    'tsc on consumer.ts (NodeNext, skipLibCheck off)',
+    'tsc on consumer.ts (NodeNext)',
     process.execPath,
     [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
     project,

@@ -53,7 +53,9 @@ export class MemoryBudget {
   #reservedBytes = 0;
   #stores = 0;
   /** The stores that may give memory back; weak, so a dropped store is still collected. */
-  #members: WeakRef<BudgetMember>[] = [];
+  readonly #members = new Set<WeakRef<BudgetMember>>();
+  /** Size of {@link #members} at which {@link join} drops the references of collected stores. */
+  #pruneAt = 64;
   /** Set while memory moves between stores: a store giving back never takes from another. */
   #reclaiming = false;
 
@@ -125,11 +127,10 @@ export class MemoryBudget {
       while (this.availableBytes < bytes) {
         const floor = requester.reservedBytes + bytes;
         let victim: BudgetMember | undefined;
-        let pruned = false;
         for (const ref of this.#members) {
           const member = ref.deref();
           if (member === undefined) {
-            pruned = true;
+            this.#members.delete(ref);
             continue;
           }
           if (member === requester || exhausted?.has(member) === true) continue;
@@ -138,7 +139,6 @@ export class MemoryBudget {
             victim = member;
           }
         }
-        if (pruned) this.#members = this.#members.filter((ref) => ref.deref() !== undefined);
         if (victim === undefined) return false;
         if (victim.giveBack() === 0) {
           exhausted ??= new Set();
@@ -151,17 +151,25 @@ export class MemoryBudget {
     }
   }
 
-  /** Lets `member` give memory back to other stores on this budget (called by the store). */
-  join(member: BudgetMember): void {
-    this.#members.push(new WeakRef(member));
+  /**
+   * Lets `member` give memory back to other stores on this budget (called by the store); the
+   * returned reference is what {@link leave} takes.
+   */
+  join(member: BudgetMember): WeakRef<BudgetMember> {
+    const members = this.#members;
+    if (members.size >= this.#pruneAt) {
+      // Stores dropped without close(): forget them, at a cost amortised over the joins.
+      for (const ref of members) if (ref.deref() === undefined) members.delete(ref);
+      this.#pruneAt = Math.max(64, members.size * 2);
+    }
+    const ref = new WeakRef(member);
+    members.add(ref);
+    return ref;
   }
 
-  /** Removes `member` from the stores that give memory back (called when the store closes). */
-  leave(member: BudgetMember): void {
-    this.#members = this.#members.filter((ref) => {
-      const other = ref.deref();
-      return other !== undefined && other !== member;
-    });
+  /** Removes a member added by {@link join} (called when the store closes). */
+  leave(ref: WeakRef<BudgetMember>): void {
+    this.#members.delete(ref);
   }
 
   /** Counts a store that draws on this budget (called by the store). */

@@ -193,6 +193,8 @@ export class MemoryStore {
   readonly #shards: (Shard | undefined)[];
   readonly #shardMask: number;
   readonly #hash: (key: string) => number;
+  /** This store's membership of its budget (see {@link MemoryBudget.reclaimFor}). */
+  readonly #budgetRef: WeakRef<BudgetMember> | undefined;
   #closed = false;
 
   constructor(options?: MemoryStoreOptions) {
@@ -213,7 +215,7 @@ export class MemoryStore {
       timer: undefined,
     };
     registerStore(this, this.#record);
-    resolved.budget?.join(this.#host);
+    this.#budgetRef = resolved.budget?.join(this.#host);
     if (resolved.initialBytes > 0) this.#preallocate(resolved.initialBytes);
   }
 
@@ -399,7 +401,7 @@ export class MemoryStore {
     this.#closed = true;
     for (let i = 0; i < this.#shards.length; i++) this.#dropShard(i);
     this.#host.removals?.splice(0);
-    this.#options.budget?.leave(this.#host);
+    if (this.#budgetRef !== undefined) this.#options.budget?.leave(this.#budgetRef);
     unregisterStore(this.#record);
   }
 

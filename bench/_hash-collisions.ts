@@ -59,7 +59,7 @@ export function craftCollidingKeys(count: number, seed = 1): string[] {
   for (let i = 0; i < count; i++) {
     let key = '';
     for (let stage = 0; stage < stages; stage++) key += pairs[stage]![(i >>> stage) & 1];
-    keys.push(key);
+    keys.push(flat(key));
   }
   return keys;
 }
@@ -76,9 +76,14 @@ export function randomKeys(count: number, units = BLOCK_UNITS * 16, seed = 7): s
       random ^= random << 5;
       key += ALPHABET[(random >>> 0) % ALPHABET.length];
     }
-    keys.push(key);
+    keys.push(flat(key));
   }
   return keys;
+}
+
+/** The same text as a flat string, as keys read from a request are (not a rope of appends). */
+function flat(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
 
 function fnvFrom(state: number, text: string): number {

@@ -459,8 +459,12 @@ export class MemoryStore {
       if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
         return undefined;
     }
-    const { shardLimit, chunkBytes, maxChunkBytes, eviction } = this.#options;
-    const shard = new Shard(this.#host, shardLimit, chunkBytes, maxChunkBytes, eviction);
+    const { shardLimit, chunkBytes, maxChunkBytes, policy } = this.#options;
+    const shard = new Shard(this.#host, shardLimit, chunkBytes, maxChunkBytes, policy);
+    if (!shard.start()) {
+      shard.dispose();
+      return undefined;
+    }
     this.#shards[index] = shard;
     return shard;
   }

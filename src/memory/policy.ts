@@ -106,9 +106,9 @@ export interface Policy {
   /**
    * Bytes per index slot the policy keeps (per-entry state by position): the shard reserves
    * `capacity * slotBytes` together with the index, before {@link resized}, and releases them
-   * with it. 0 for a policy without per-slot arrays.
+   * with it. Absent or 0 for a policy without per-slot arrays.
    */
-  readonly slotBytes: number;
+  readonly slotBytes?: number;
   /** Bytes of the policy's own arrays (already part of the shard's reserved bytes). */
   readonly bytes: number;
   /** The queue the slot of a new key (hash `hash`) is appended to: the admission decision. */

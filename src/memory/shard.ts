@@ -120,7 +120,7 @@ export class Shard implements PolicyHost {
    */
   start(): boolean {
     const capacity = this.#table.capacity;
-    if (!this.tryReserve(capacity * this.#policy.slotBytes)) return false;
+    if (!this.tryReserve(capacity * (this.#policy.slotBytes ?? 0))) return false;
     this.#policy.resized(capacity);
     return true;
   }
@@ -666,7 +666,7 @@ export class Shard implements PolicyHost {
    * before allocating it.
    */
   #resizeIndex(capacity: number): boolean {
-    const perSlot = this.#policy.slotBytes;
+    const perSlot = this.#policy.slotBytes ?? 0;
     const oldBytes = this.#table.bytes + this.#table.capacity * perSlot;
     if (!this.tryReserve(IndexTable.bytesFor(capacity) + capacity * perSlot)) return false;
     this.#table.resize(capacity);

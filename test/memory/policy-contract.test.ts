@@ -21,6 +21,7 @@ class PositionClock implements Policy {
   readonly slotBytes = 1;
   #state = new Uint8Array(0);
   #hand = 0;
+  #disposed = false;
   entryEvictions = 0;
 
   constructor(host: PolicyHost) {
@@ -95,10 +96,13 @@ class PositionClock implements Policy {
 
   dispose(): void {
     this.#state = new Uint8Array(0);
+    this.#disposed = true;
   }
 
   /** Whether the state bytes mirror the index: live exactly where the index has an entry. */
   check(): void {
+    // A shard left empty is dropped with its policy; the store makes a new one on its next write.
+    if (this.#disposed) return;
     const slots = this.#host.table.slots;
     assert.equal(this.#state.length, slots.length >>> 1);
     for (let p = 0; p < slots.length; p += 2) {

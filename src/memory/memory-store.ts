@@ -67,6 +67,8 @@ class StoreHost implements ShardHost, BudgetMember {
   readonly #onRemove: MemoryStoreOptions['onRemove'];
   /** A dispatch of removals is queued as a microtask (after another store took memory). */
   #dispatchQueued = false;
+  /** Membership of the budget (see `MemoryBudget.reclaimFor`), from the first reservation on. */
+  #membership: WeakRef<BudgetMember> | undefined;
 
   constructor(
     shards: readonly (Shard | undefined)[],
@@ -90,8 +92,13 @@ class StoreHost implements ShardHost, BudgetMember {
     const account = this.account;
     const budget = account.budget;
     // Refused by a full budget: take the memory from stores holding more than this one.
+    if (budget === null) {
+      account.bytes += bytes;
+      return true;
+    }
+    // Joined on the first reservation, so empty stores (a store per room) cost the budget nothing.
+    this.#membership ??= budget.join(this);
     if (
-      budget !== null &&
       !budget.tryReserve(bytes) &&
       !(budget.reclaimFor(this, bytes) && budget.tryReserve(bytes))
     ) {
@@ -99,6 +106,13 @@ class StoreHost implements ShardHost, BudgetMember {
     }
     account.bytes += bytes;
     return true;
+  }
+
+  /** Stops giving memory back to other stores (the store is closing). */
+  leaveBudget(): void {
+    if (this.#membership === undefined) return;
+    this.account.budget?.leave(this.#membership);
+    this.#membership = undefined;
   }
 
   /**
@@ -193,8 +207,6 @@ export class MemoryStore {
   readonly #shards: (Shard | undefined)[];
   readonly #shardMask: number;
   readonly #hash: (key: string) => number;
-  /** This store's membership of its budget (see {@link MemoryBudget.reclaimFor}). */
-  readonly #budgetRef: WeakRef<BudgetMember> | undefined;
   #closed = false;
 
   constructor(options?: MemoryStoreOptions) {
@@ -215,7 +227,6 @@ export class MemoryStore {
       timer: undefined,
     };
     registerStore(this, this.#record);
-    this.#budgetRef = resolved.budget?.join(this.#host);
     if (resolved.initialBytes > 0) this.#preallocate(resolved.initialBytes);
   }
 
@@ -401,7 +412,7 @@ export class MemoryStore {
     this.#closed = true;
     for (let i = 0; i < this.#shards.length; i++) this.#dropShard(i);
     this.#host.removals?.splice(0);
-    if (this.#budgetRef !== undefined) this.#options.budget?.leave(this.#budgetRef);
+    this.#host.leaveBudget();
     unregisterStore(this.#record);
   }
 

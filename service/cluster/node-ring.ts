@@ -2,8 +2,9 @@ import { InvalidOptionError } from 'tiercache/errors';
 import { Rendezvous } from './rendezvous.ts';
 
 /**
- * This node's view of the cluster: its own URL, and which node owns each rid. With no node list
- * (or a list of one) this node owns everything and nothing is ever forwarded.
+ * This node's view of the cluster: its own URL, and which node owns each rid. The members are
+ * the static node list (`NODES`) or, with membership on, the live members as last heard from
+ * Redis ({@link setMembers}). With no list (or a list of one) this node owns everything.
  */
 export class NodeRing {
   readonly self: string;
@@ -25,6 +26,12 @@ export class NodeRing {
   /** Every node, this one included. */
   get nodes(): readonly string[] {
     return this.#rendezvous?.nodes ?? [this.self];
+  }
+
+  /** Replaces the members (this node is added if missing): ownership follows at once. */
+  setMembers(nodes: readonly string[]): void {
+    const members = [...new Set([...nodes, this.self])];
+    this.#rendezvous = members.length > 1 ? new Rendezvous(members) : undefined;
   }
 
   /** The node that owns `rid`. */

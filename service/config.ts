@@ -114,7 +114,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   }
   const clusterName = env.CLUSTER_NAME || 'rooms-cluster';
   if (!/^[A-Za-z0-9._-]+$/.test(clusterName)) {
-    throw new InvalidOptionError('CLUSTER_NAME', `"${clusterName}" must use only A-Z a-z 0-9 . _ -`);
+    throw new InvalidOptionError(
+      'CLUSTER_NAME',
+      `"${clusterName}" must use only A-Z a-z 0-9 . _ -`,
+    );
   }
   const config: ServiceConfig = {
     host,

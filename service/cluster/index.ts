@@ -7,13 +7,14 @@
  *
  * @module
  */
+
+export { type ClusterNode, joinCluster } from './cluster-node.ts';
 export {
   FORWARDED_HEADER,
   forwardRequest,
   NODE_HEADER,
   NodeUnreachableError,
 } from './forward.ts';
-export { type ClusterNode, joinCluster } from './cluster-node.ts';
 export { LuaScript } from './lua-script.ts';
 export { RedisMembership, type RedisMembershipOptions } from './membership.ts';
 export { NodeRing } from './node-ring.ts';

@@ -97,7 +97,8 @@ export class SqliteRoomStore implements RoomStore {
     );
     this.#findKey = db.prepare('SELECT result FROM room_log WHERE rid = ? AND key = ?');
 
-    this.#claimTx = db.transaction((rid: string, token: number | undefined, keyWindow: number): ClaimedRoom => {
+    this.#claimTx = db.transaction(
+      (rid: string, token: number | undefined, keyWindow: number): ClaimedRoom => {
         const current = this.#fence.get(rid)?.token;
         let next: number;
         if (token === undefined) next = (current ?? 0) + 1;
@@ -114,31 +115,32 @@ export class SqliteRoomStore implements RoomStore {
           keys: this.#keysAfter.all(rid, Math.max(0, lastSeq - keyWindow)),
           lastSeq,
         };
-      }).immediate;
+      },
+    ).immediate;
 
     this.#commitTx = db.transaction((writes: RoomWrite[]) => {
-        // One fence read per room per batch.
-        const fences = new Map<string, number | undefined>();
-        const outcomes: (Error | undefined)[] = [];
-        for (const write of writes) {
-          const rid = write.kind === 'entry' ? write.entry.rid : write.rid;
-          const token = write.kind === 'entry' ? write.entry.token : write.token;
-          if (!fences.has(rid)) fences.set(rid, this.#fence.get(rid)?.token);
-          const current = fences.get(rid);
-          if (current !== token) {
-            outcomes.push(new StaleLeaseError(rid, token, current));
-            continue;
-          }
-          if (write.kind === 'entry') {
-            const e = write.entry;
-            this.#insert.run(e.rid, e.seq, e.token, e.node, e.key, e.change, e.result, e.at);
-          } else {
-            this.#saveSnapshot.run(write.rid, write.seq, write.token, write.state);
-          }
-          outcomes.push(undefined);
+      // One fence read per room per batch.
+      const fences = new Map<string, number | undefined>();
+      const outcomes: (Error | undefined)[] = [];
+      for (const write of writes) {
+        const rid = write.kind === 'entry' ? write.entry.rid : write.rid;
+        const token = write.kind === 'entry' ? write.entry.token : write.token;
+        if (!fences.has(rid)) fences.set(rid, this.#fence.get(rid)?.token);
+        const current = fences.get(rid);
+        if (current !== token) {
+          outcomes.push(new StaleLeaseError(rid, token, current));
+          continue;
         }
-        return outcomes;
-      }).immediate;
+        if (write.kind === 'entry') {
+          const e = write.entry;
+          this.#insert.run(e.rid, e.seq, e.token, e.node, e.key, e.change, e.result, e.at);
+        } else {
+          this.#saveSnapshot.run(write.rid, write.seq, write.token, write.state);
+        }
+        outcomes.push(undefined);
+      }
+      return outcomes;
+    }).immediate;
 
     this.#batcher = new WriteBatcher(async (writes) => this.#commitTx(writes));
   }

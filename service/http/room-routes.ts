@@ -58,7 +58,9 @@ export function roomRoutes(
       const delivery = await service.deliver(
         rid,
         message,
-        typeof key === 'string' ? validate(IdempotencyKeySchema, key, 'Idempotency-Key') : undefined,
+        typeof key === 'string'
+          ? validate(IdempotencyKeySchema, key, 'Idempotency-Key')
+          : undefined,
       );
       const reply = delivery.status === 200 ? delivery.reply : { queued: true };
       return sendJson(res, delivery.status, reply, headers);

@@ -264,7 +264,9 @@ export function createDjRoom(rid: string, deps: DjRoomDeps): RoomWorker {
         requireMember(userId);
         const holder = state.seats[seat];
         if (holder !== null && holder !== undefined && holder !== userId) {
-          throw new InvalidArgumentError(`Seat ${seat} in room "${rid}" is taken by user ${holder}`);
+          throw new InvalidArgumentError(
+            `Seat ${seat} in room "${rid}" is taken by user ${holder}`,
+          );
         }
         return { type: 'seat', userId, seat };
       },

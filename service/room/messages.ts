@@ -39,7 +39,8 @@ export const RoomMessageSchema = z.discriminatedUnion('type', [
       userId,
       text: z.string().trim().min(1).max(500),
       idempotencyKey,
-    }).strict(),
+    })
+    .strict(),
   z.object({ type: z.literal('dice'), userId, idempotencyKey }).strict(),
   z
     .object({

@@ -66,6 +66,11 @@ export interface ServiceConfig {
   databaseSchema?: string | undefined;
   /** A room writes a snapshot after this many messages (`SNAPSHOT_EVERY`). @default 100 */
   snapshotEvery?: number | undefined;
+  /**
+   * Idempotency keys of this many recent messages per room are kept in memory; an older key is
+   * looked up in the store (`IDEMPOTENCY_WINDOW`). @default 10_000
+   */
+  keyWindow?: number | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -144,6 +149,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     databaseUrl: env.DATABASE_URL || undefined,
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     snapshotEvery: intFrom(env, 'SNAPSHOT_EVERY', 100, 1),
+    keyWindow: intFrom(env, 'IDEMPOTENCY_WINDOW', 10_000, 1),
   };
   checkConfig(config);
   return config;

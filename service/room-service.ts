@@ -96,6 +96,7 @@ export class RoomService {
             node: () => this.#node,
             onLost: (lostRid, worker) => void this.router.drop(lostRid, { drain: false, worker }),
             ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
+            ...(config.keyWindow === undefined ? {} : { keyWindow: config.keyWindow }),
           },
           worker: {
             mailboxSize: config.mailboxSize,

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { InvalidArgumentError } from 'tiercache/errors';
+import { InvalidArgumentError, TiercacheError } from 'tiercache/errors';
 import type { CacheLease } from '../cache/index.ts';
 import { type LeaseManager, RoomMovedError } from '../cluster/index.ts';
 import type { RoomStore, UserProfile } from '../data/index.ts';
@@ -56,6 +56,8 @@ export interface RoomRequest {
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 100;
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const DEFAULT_KEY_WINDOW = 10_000;
 
 /**
@@ -150,7 +152,10 @@ export function createDjRoom(rid: string, deps: DjRoomDeps): RoomWorker {
         setImmediate(() => deps.durable.onLost(rid, worker));
       }
       if (token !== undefined) void leases.release(rid, token);
-      throw error;
+      // Redis or the database unreachable: a 503 the client can resend, not a 500.
+      throw error instanceof TiercacheError
+        ? error
+        : lose(`it could not be loaded: ${reason(error)}`);
     }
   });
 
@@ -206,8 +211,9 @@ export function createDjRoom(rid: string, deps: DjRoomDeps): RoomWorker {
     } catch (error) {
       // Refused (fenced off: another node claimed the room) or failed: the state in memory is
       // ahead of the store, so the room is dropped here and reloaded by whoever runs it next.
-      lose('its write was refused by the store');
-      throw error;
+      const moved = lose(`its write was refused or failed: ${reason(error)}`);
+      // The outcome of a failed commit is unknown; a resend with the same key is safe either way.
+      throw error instanceof TiercacheError ? error : moved;
     }
     if (key !== undefined) remember(key, stored);
     for (const event of events) publish(event.type, eventFields(event, change));

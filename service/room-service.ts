@@ -57,6 +57,7 @@ export class RoomService {
         ? new SqliteRoomStore({ path: config.dataPath })
         : new PgRoomStore({
             url: config.databaseUrl,
+            transactionIdleMs: Math.min(1_000, Math.floor((config.leaseMs ?? 5_000) / 2)),
             ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
           });
     this.#node = config.nodeUrl ?? `http://${config.host}:${config.port}`;

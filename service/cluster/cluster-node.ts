@@ -59,7 +59,10 @@ export async function joinCluster(
     redis,
     prefix,
     self,
-    ttlMs: leaseMs,
+    // Half a lease: a dead node leaves the members before its leases lapse, so by the time the
+    // new owner can take a room, requests already go to it (and get 503 until then). A member
+    // that drops out while alive (a long pause) keeps its leases; it is back at its next beat.
+    ttlMs: Math.max(50, Math.ceil(leaseMs / 2)),
     onChange: (members) => {
       ring.setMembers(members);
       service.handOver((rid) => ring.owns(rid)).catch(() => undefined);

@@ -24,7 +24,7 @@ export interface RedisMembershipOptions {
   prefix: string;
   /** This node's URL, as the others forward to it. */
   self: string;
-  /** A member that has not beaten for this long is dropped, in ms; beats every eighth of it. */
+  /** A member that has not beaten for this long is dropped, in ms; beats every sixth of it. */
   ttlMs: number;
   /** Called with the sorted live members whenever the list changes. */
   onChange: (members: readonly string[]) => void;
@@ -56,7 +56,7 @@ export class RedisMembership {
     return this.#members;
   }
 
-  /** Registers this node, learns the members, and keeps beating every `ttlMs / 8`. */
+  /** Registers this node, learns the members, and keeps beating every `ttlMs / 6`. */
   async start(): Promise<readonly string[]> {
     await this.#beat();
     this.#timer = setInterval(() => void this.#beat().catch(() => undefined), this.#interval());
@@ -66,7 +66,7 @@ export class RedisMembership {
 
   #interval(): number {
     // Often, so a member that dropped out is noticed well within a lease (one small script).
-    return Math.max(25, Math.floor(this.#options.ttlMs / 8));
+    return Math.max(25, Math.floor(this.#options.ttlMs / 6));
   }
 
   async #beat(): Promise<void> {

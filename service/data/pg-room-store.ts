@@ -18,6 +18,13 @@ export interface PgRoomStoreOptions {
   schema?: string;
   /** Connections in the pool. @default 8 */
   poolSize?: number;
+  /**
+   * PostgreSQL ends a session that stays inside a transaction without a word for this long, in
+   * ms (`idle_in_transaction_session_timeout`): a node frozen mid-commit must not hold its rooms'
+   * fence rows locked, or no new owner could claim them until it resumed. Keep it below the
+   * lease time. @default 1_000
+   */
+  transactionIdleMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -97,6 +104,7 @@ export class PgRoomStore implements RoomStore {
       connectionString: options.url,
       max: options.poolSize ?? 8,
       connectionTimeoutMillis: 5_000,
+      options: `-c idle_in_transaction_session_timeout=${options.transactionIdleMs ?? 1_000}`,
     });
     // A dropped idle connection is replaced by the pool; without a listener it would crash.
     this.#pool.on('error', () => undefined);

@@ -81,6 +81,19 @@ interface Acked {
   attempts: number;
 }
 
+// Nodes that refused or timed out lately: a client skips them for a second, as a load
+// balancer with passive health checks would (it still tries them if all look down).
+const suspectUntil = [0, 0, 0];
+
+function pickNode(turn: number): number {
+  const now = Date.now();
+  for (let i = 0; i < 3; i++) {
+    const node = (turn + i) % 3;
+    if (suspectUntil[node]! <= now) return node;
+  }
+  return turn % 3;
+}
+
 /** One client per room: join, then chats, each resent with the same key until acknowledged. */
 async function client(
   room: number,
@@ -90,7 +103,7 @@ async function client(
 ): Promise<void> {
   const rid = `chaos-${room}`;
   const userId = room + 1;
-  let next = room % 3;
+  let turn = room % 3;
   for (let n = 0; ; n++) {
     if (n > 0 && until()) return;
     const key = `${rid}-m${n}`;
@@ -101,8 +114,8 @@ async function client(
     // A message once sent is resent until acknowledged (bounded: the test's own end).
     for (;;) {
       attempts++;
-      const url = `http://127.0.0.1:${ports[next % 3]}/rooms/${rid}/messages`;
-      next++;
+      const node = pickNode(turn++);
+      const url = `http://127.0.0.1:${ports[node]}/rooms/${rid}/messages`;
       let status = 0;
       try {
         const res = await fetch(url, {
@@ -115,6 +128,7 @@ async function client(
         await res.arrayBuffer();
       } catch {
         status = 0; // refused, reset or timed out: unknown whether applied; resend
+        suspectUntil[node] = Date.now() + 1_000;
       }
       if (status === 200 || status === 202) {
         acked.push({ rid, key, text, firstTry, ackedAt: Date.now(), attempts });

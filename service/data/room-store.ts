@@ -1,4 +1,5 @@
-import { ErrorCodes, TiercacheError } from 'tiercache/errors';
+import { TiercacheError } from 'tiercache/errors';
+import { type RoomErrorCode, RoomErrorCodes } from '../rooms/index.ts';
 
 /** One acknowledged room message as the log keeps it. */
 export interface RoomLogEntry {
@@ -72,12 +73,12 @@ export interface RoomStore {
 }
 
 /** A write carried a lease token older than the room's latest: its writer is no longer the owner. */
-export class StaleLeaseError extends TiercacheError {
+export class StaleLeaseError extends TiercacheError<RoomErrorCode> {
   readonly rid: string;
 
   constructor(rid: string, token: number, current: number | undefined) {
     super(
-      ErrorCodes.ROOM_STOPPED,
+      RoomErrorCodes.ROOM_STOPPED,
       `Room "${rid}" moved to another node (lease token ${token} is older than ${current ?? 'the one on record'}); resend`,
     );
     this.rid = rid;

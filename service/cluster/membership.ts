@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { LuaScript } from './lua-script.ts';
 
@@ -56,9 +58,21 @@ export class RedisMembership {
     return this.#members;
   }
 
-  /** Registers this node, learns the members, and keeps beating every `ttlMs / 6`. */
+  /**
+   * Registers this node, learns the members, and keeps beating every `ttlMs / 6`. The first
+   * beat is retried (a busy Redis or machine at start-up) for up to `max(10 s, 4 x ttlMs)`.
+   */
   async start(): Promise<readonly string[]> {
-    await this.#beat();
+    const deadline = performance.now() + Math.max(10_000, 4 * this.#options.ttlMs);
+    for (;;) {
+      try {
+        await this.#beat();
+        break;
+      } catch (error) {
+        if (performance.now() > deadline) throw error;
+        await sleep(100);
+      }
+    }
     this.#timer = setInterval(() => void this.#beat().catch(() => undefined), this.#interval());
     this.#timer.unref();
     return this.#members;

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { NodeRing, RedisMembership } from '../../../service/cluster/index.ts';
 import { REDIS_URL, sharedRedis, skipWithoutRedis, uniquePrefix } from '../../helpers/redis.ts';
+import { startRedisServer } from '../../helpers/redis-server.ts';
 
 const skip = await skipWithoutRedis();
 const redis = skip === false ? sharedRedis() : undefined;
@@ -60,5 +61,31 @@ test('nodes see each other join, leave, and drop out when they stop beating', {
     await c.leave();
     bClient.disconnect();
     await redis!.del(`${prefix}:members`);
+  }
+});
+
+test('the first beat is retried while Redis does not answer at start-up', { skip }, async () => {
+  const server = await startRedisServer();
+  const client = server.client({ commandTimeout: 200, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    await client.ping();
+    server.pause();
+    const membership = new RedisMembership({
+      redis: client,
+      prefix: uniquePrefix('members'),
+      self: 'http://a',
+      ttlMs: 400,
+      onChange: () => undefined,
+    });
+    const started = membership.start();
+    await sleep(700); // several beats time out meanwhile
+    server.resume();
+    assert.deepEqual(await started, ['http://a']);
+    await membership.leave();
+  } finally {
+    server.resume();
+    client.disconnect();
+    await server.kill();
   }
 });

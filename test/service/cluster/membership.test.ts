@@ -26,7 +26,7 @@ test('nodes see each other join, leave, and drop out when they stop beating', {
       redis: client,
       prefix,
       self,
-      ttlMs: 400,
+      ttlMs: 1_000,
       onChange: (members) => {
         views.set(self, members);
         if (self === 'http://a') ringA.setMembers(members);

@@ -81,7 +81,7 @@ interface Acked {
   attempts: number;
 }
 
-// Nodes that refused or timed out lately: a client skips them for a second, as a load
+// Nodes that refused or timed out lately: a client skips them for 2 s, as a load
 // balancer with passive health checks would (it still tries them if all look down).
 const suspectUntil = [0, 0, 0];
 
@@ -128,7 +128,7 @@ async function client(
         await res.arrayBuffer();
       } catch {
         status = 0; // refused, reset or timed out: unknown whether applied; resend
-        suspectUntil[node] = Date.now() + 1_000;
+        suspectUntil[node] = Date.now() + 2_000;
       }
       if (status === 200 || status === 202) {
         acked.push({ rid, key, text, firstTry, ackedAt: Date.now(), attempts });

@@ -71,6 +71,20 @@ export interface ServiceConfig {
    * looked up in the store (`IDEMPOTENCY_WINDOW`). @default 10_000
    */
   keyWindow?: number | undefined;
+
+  // --- HTTP edge limits and cluster trust (service/http/server-limits.ts, docs: "Operating it safely").
+  /**
+   * Shared secret the nodes sign forwarded requests with (`CLUSTER_SECRET`, 16+ characters);
+   * required when `nodes` names several nodes. Without it no forwarding header is honoured.
+   */
+  clusterSecret?: string | undefined;
+  /**
+   * Open TCP connections per node at most (`MAX_CONNECTIONS`); beyond, a new connection gets a
+   * 503 and is closed. @default three quarters of the soft open-files limit (`ulimit -n`)
+   */
+  maxConnections?: number | undefined;
+  /** Open TCP connections per client address at most (`MAX_CONNECTIONS_PER_ADDRESS`). @default 256 */
+  maxConnectionsPerAddress?: number | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -150,6 +164,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     snapshotEvery: intFrom(env, 'SNAPSHOT_EVERY', 100, 1),
     keyWindow: intFrom(env, 'IDEMPOTENCY_WINDOW', 10_000, 1),
+    clusterSecret: env.CLUSTER_SECRET || undefined,
+    maxConnections: env.MAX_CONNECTIONS ? intFrom(env, 'MAX_CONNECTIONS', 0, 8) : undefined,
+    maxConnectionsPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS
+      ? intFrom(env, 'MAX_CONNECTIONS_PER_ADDRESS', 0, 1)
+      : undefined,
   };
   checkConfig(config);
   return config;
@@ -188,6 +207,12 @@ export function checkConfig(config: ServiceConfig): void {
       'MEMBERSHIP=redis needs a PostgreSQL shared by the nodes, so a room resumes on its new owner',
     );
   }
+  if (config.membership === 'redis' && config.clusterSecret === undefined) {
+    throw new InvalidOptionError(
+      'CLUSTER_SECRET',
+      'is required with MEMBERSHIP=redis: set the same secret (16+ characters) on every node, so forwarded requests can be told from clients',
+    );
+  }
   if (config.membership === 'redis' && config.nodes.length > 0) {
     throw new InvalidOptionError(
       'NODES',
@@ -196,5 +221,15 @@ export function checkConfig(config: ServiceConfig): void {
   }
   if (config.debugToken !== undefined && config.debugToken.length < 16) {
     throw new InvalidOptionError('DEBUG_TOKEN', 'must be at least 16 characters long');
+  }
+  // Cluster trust: a forwarded request is honoured only when a peer signed it with this secret.
+  if (config.clusterSecret !== undefined && config.clusterSecret.length < 16) {
+    throw new InvalidOptionError('CLUSTER_SECRET', 'must be at least 16 characters long');
+  }
+  if (new Set(config.nodes).size > 1 && config.clusterSecret === undefined) {
+    throw new InvalidOptionError(
+      'CLUSTER_SECRET',
+      'is required when NODES names several nodes: set the same secret (16+ characters) on every node, so forwarded requests can be told from clients',
+    );
   }
 }

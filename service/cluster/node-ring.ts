@@ -9,6 +9,7 @@ import { Rendezvous } from './rendezvous.ts';
 export class NodeRing {
   readonly self: string;
   #rendezvous: Rendezvous | undefined;
+  #dynamic = false;
 
   constructor(self: string, nodes: readonly string[]) {
     this.self = self;
@@ -28,8 +29,19 @@ export class NodeRing {
     return this.#rendezvous?.nodes ?? [this.self];
   }
 
+  /**
+   * Whether a request signed with the cluster secret as coming from `node` is from a peer: with a
+   * static list, a node of the list; with live members, any other node, since a node that just
+   * joined forwards before every peer has seen it join (the signature is the credential).
+   */
+  isPeer(node: string): boolean {
+    if (node === this.self) return false;
+    return this.#dynamic || this.nodes.includes(node);
+  }
+
   /** Replaces the members (this node is added if missing): ownership follows at once. */
   setMembers(nodes: readonly string[]): void {
+    this.#dynamic = true;
     const members = [...new Set([...nodes, this.self])];
     this.#rendezvous = members.length > 1 ? new Rendezvous(members) : undefined;
   }

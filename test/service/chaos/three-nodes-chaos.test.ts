@@ -34,6 +34,7 @@ function envFor(i: number): Record<string, string> {
     HOST: '127.0.0.1',
     PORT: String(ports[i]),
     MEMBERSHIP: 'redis',
+    CLUSTER_SECRET: `chaos-secret-${process.pid}-0123456789`,
     REDIS_URL: redis.url,
     CLUSTER_NAME: `chaos-${process.pid}`,
     CACHE_NAME: `chaos-${process.pid}`,

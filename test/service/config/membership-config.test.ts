@@ -7,6 +7,7 @@ test('membership, leases and the room store are read from the environment', () =
     MEMBERSHIP: 'redis',
     REDIS_URL: 'redis://127.0.0.1:6379',
     DATABASE_URL: 'postgres://postgres@127.0.0.1/test',
+    CLUSTER_SECRET: 'a-secret-of-16-chars',
     DATABASE_SCHEMA: 'rooms',
     LEASE_MS: '2500',
     CLUSTER_NAME: 'prod-rooms',
@@ -37,12 +38,18 @@ test('a membership that cannot work is refused at start, naming the variable', (
     );
   refused({ MEMBERSHIP: 'gossip' }, 'MEMBERSHIP');
   refused({ MEMBERSHIP: 'redis', DATABASE_URL: 'postgres://x/y' }, 'MEMBERSHIP');
+  // (the order of the checks: Redis, then PostgreSQL, then the secret, then NODES)
   refused({ MEMBERSHIP: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }, 'DATABASE_URL');
+  refused(
+    { MEMBERSHIP: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'postgres://x/y' },
+    'CLUSTER_SECRET',
+  );
   refused(
     {
       MEMBERSHIP: 'redis',
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_URL: 'postgres://x/y',
+      CLUSTER_SECRET: 'a-secret-of-16-chars',
       NODES: 'http://a,http://b',
     },
     'NODES',

@@ -10,7 +10,8 @@ import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
 import { hashString } from './hash.ts';
-import type { EvictionPolicy, RemovalReason } from './shard.ts';
+import { DEFAULT_EVICTION, EVICTION_POLICIES, type EvictionPolicy } from './policies.ts';
+import type { RemovalReason } from './shard.ts';
 import { SHARD_BASE_BYTES } from './shard.ts';
 import { HASH_FUNCTION } from './test-hooks.ts';
 
@@ -184,9 +185,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       `${maxEntryBytes} bytes does not fit a shard (${shardLimit} bytes = maxBytes / shards, minus a ${SHARD_BASE_BYTES}-byte index): lower maxEntryBytes, raise maxBytes or lower shards`,
     );
   }
-  const eviction = o.eviction === undefined ? 's3fifo' : o.eviction;
-  if (eviction !== 's3fifo' && eviction !== 'fifo') {
-    const message = `expected 's3fifo' or 'fifo', got ${describe(eviction)}`;
+  const eviction = (o.eviction === undefined ? DEFAULT_EVICTION : o.eviction) as EvictionPolicy;
+  if (!(EVICTION_POLICIES as readonly unknown[]).includes(eviction)) {
+    const names = EVICTION_POLICIES.map((name) => `'${name}'`).join(' or ');
+    const message = `expected ${names}, got ${describe(eviction)}`;
     if (typeof eviction === 'string') throw new InvalidOptionError('eviction', message);
     throw new InvalidOptionTypeError('eviction', message);
   }

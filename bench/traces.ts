@@ -42,11 +42,12 @@ const CALIBRATION_REQUESTS = 250_000;
 
 const REFERENCES = ['lru-cache', 'w-tinylfu', 'ref-s3fifo', 'arc', 'sieve'] as const;
 type Reference = (typeof REFERENCES)[number];
-type StorePolicy = 'fifo' | 's3fifo';
+type StorePolicy = 'fifo' | 's3fifo' | 'adaptive';
 
 const COLORS: Record<string, string> = {
   fifo: '#ff9896',
   s3fifo: '#1f77b4',
+  adaptive: '#d62728',
   'lru-cache': '#7f7f7f',
   'w-tinylfu': '#2ca02c',
   'ref-s3fifo': '#17becf',
@@ -267,7 +268,7 @@ function main(): void {
       sizes,
       labels: capacities.map((c) => fmt(c)),
       series: policies.map((policy) => ({
-        label: policy === 'fifo' || policy === 's3fifo' ? `tiercache ${policy}` : policy,
+        label: (stores as readonly string[]).includes(policy) ? `tiercache ${policy}` : policy,
         color: COLORS[policy] ?? '#e377c2',
         missRatios: series[policy]!,
       })),

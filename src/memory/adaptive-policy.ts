@@ -28,6 +28,9 @@ import { HillClimber } from './hill-climber.ts';
 import { MIN_CAPACITY } from './index-table.ts';
 import { EVICT, EVICT_ALL, type Policy, type PolicyHost } from './policy.ts';
 
+/** Fewest counters per sketch row: one 64-byte block per row quarter (see the sketch). */
+const MIN_SKETCH_WIDTH = 32;
+
 /** Weight of each main eviction in the moving average of evicted entries' estimates. */
 const VICTIM_WEIGHT = 1 / 32;
 
@@ -70,7 +73,7 @@ export class AdaptivePolicy implements Policy {
     const info = words[infoWord]!;
     if ((info & FREQ_MASK) === FREQ_MASK) return;
     words[infoWord] = info + FREQ_ONE;
-    this.#sketch?.increment(words[infoWord - KEY_INFO_WORD + HASH_WORD]!);
+    this.#sketch?.incrementLater(words[infoWord - KEY_INFO_WORD + HASH_WORD]!);
   }
 
   onRemove(): void {}
@@ -121,7 +124,7 @@ export class AdaptivePolicy implements Policy {
   resized(capacity: number): void {
     const host = this.#host;
     const sketch = this.#sketch;
-    const width = capacity > MIN_CAPACITY ? capacity : 0;
+    const width = capacity > MIN_CAPACITY ? Math.max(MIN_SKETCH_WIDTH, capacity) : 0;
     if (width === (sketch?.width ?? 0)) return;
     // The sketch only advises: its bytes go back first, and when the new one does not fit the
     // policy runs without one (plain S3-FIFO without a ghost) until the next resize.

@@ -2,42 +2,50 @@
  * A count-min sketch of how often key hashes were requested recently, for the `adaptive`
  * eviction policy's admission (TinyLFU, Einziger et al.; Caffeine's `FrequencySketch`):
  *
- * - Four rows of 4-bit counters (0..15), eight to a `Uint32Array` word; a hash bumps one counter
- *   per row (each row mixes the hash with its own odd constant) and its estimate is the least
- *   of its four counters, so collisions only ever overestimate.
- * - A doorkeeper (a Bloom filter of eight bits per counter column, probed at two places) absorbs
- *   a hash's first request: one-hit keys never reach the counters, which stay free for keys
- *   seen twice.
+ * - 4-bit counters (0..15), eight to a `Uint32Array` word, in blocks of 16 words (one 64-byte
+ *   cache line): a hash picks one block, and in each quarter of it (a row) one counter; it bumps
+ *   those four, and its estimate is the least of them, so collisions only ever overestimate.
+ *   One block per hash keeps an update to one cache line, as Caffeine's sketch does.
+ * - A doorkeeper (a blocked Bloom filter of eight bits per counter column, two bits in one word
+ *   per hash) absorbs a hash's first request: one-hit keys never reach the counters, which stay
+ *   free for keys seen twice.
  * - Aging: after `4 x width` counted requests every counter is halved (a shift and a mask per
  *   word) and the doorkeeper cleared, so the sketch follows the workload as it changes.
  *
- * `width` counters per row, a power of two: `2 x width` bytes of counters plus `width` bytes of
- * doorkeeper. No allocation after construction.
+ * `width` counters per row, a power of two: `2 x width` bytes of counters, `width` bytes of
+ * doorkeeper and a 256-byte buffer of hits not yet counted. No allocation after construction.
  *
  * @module
  */
 
-const ROW_SEEDS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f] as const;
+const BLOCK_SEED = 0x9e3779b1;
+const PICK_SEED = 0x85ebca77;
+const DOOR_SEED = 0xc2b2ae3d;
 const HALF_MASK = 0x77777777;
+/** Hits buffered before they are counted. */
+const PENDING = 64;
 
 /** Recent request counts of 32-bit hashes, in typed arrays. */
 export class FrequencySketch {
   readonly #counters: Uint32Array;
   readonly #doorkeeper: Uint32Array;
-  readonly #mask: number;
+  readonly #blockMask: number;
   readonly #width: number;
   readonly #sampleSize: number;
   #additions = 0;
+  /** Hashes of hits not yet counted (see {@link incrementLater}). */
+  readonly #pending = new Int32Array(PENDING);
+  #pendingCount = 0;
 
   /** Bytes a sketch of `width` counters per row holds. */
   static bytesFor(width: number): number {
-    return width * 2 + Math.max(4, width);
+    return width * 2 + Math.max(4, width) + PENDING * 4;
   }
 
-  /** `width`: counters per row, a power of two >= 8. */
+  /** `width`: counters per row, a power of two >= 32. */
   constructor(width: number) {
     this.#width = width;
-    this.#mask = width - 1;
+    this.#blockMask = (width >>> 5) - 1;
     this.#counters = new Uint32Array(width >>> 1);
     this.#doorkeeper = new Uint32Array(Math.max(1, width >>> 2));
     this.#sampleSize = Math.max(64, width * 4);
@@ -50,20 +58,41 @@ export class FrequencySketch {
 
   /** Bytes held. */
   get bytes(): number {
-    return this.#counters.byteLength + this.#doorkeeper.byteLength;
+    return this.#counters.byteLength + this.#doorkeeper.byteLength + this.#pending.byteLength;
   }
 
-  /** Counts one request of `hash`. */
+  /**
+   * Counts one request of `hash` later, at the next {@link increment} or {@link estimate}: a hit
+   * only stores the hash in a small buffer, and when the buffer is full the request is not
+   * counted (Caffeine's read buffer is lossy the same way). A shard that only hits admits
+   * nothing, so what it drops changes no decision.
+   */
+  incrementLater(hash: number): void {
+    if (this.#pendingCount < PENDING) this.#pending[this.#pendingCount++] = hash;
+  }
+
+  /** Counts one request of `hash` (and the buffered ones). */
   increment(hash: number): void {
+    if (this.#pendingCount > 0) this.#drain();
+    this.#add(hash);
+  }
+
+  #drain(): void {
+    const pending = this.#pending;
+    const count = this.#pendingCount;
+    this.#pendingCount = 0;
+    for (let i = 0; i < count; i++) this.#add(pending[i]!);
+  }
+
+  #add(hash: number): void {
     if (this.#admitToDoorkeeper(hash)) {
       const counters = this.#counters;
-      const mask = this.#mask;
-      const width = this.#width;
+      const base = (mix(hash, BLOCK_SEED) & this.#blockMask) << 4;
+      const pick = mix(hash, PICK_SEED);
       for (let row = 0; row < 4; row++) {
-        const column = mix(hash, ROW_SEEDS[row]!) & mask;
-        const index = row * width + column;
-        const word = index >>> 3;
-        const shift = (index & 7) << 2;
+        const at = pick >>> (row << 3);
+        const word = base + (row << 2) + (at & 3);
+        const shift = ((at >>> 2) & 7) << 2;
         if (((counters[word]! >>> shift) & 0xf) !== 0xf)
           counters[word] = counters[word]! + (1 << shift);
       }
@@ -73,39 +102,35 @@ export class FrequencySketch {
 
   /** The estimated recent requests of `hash`, 0..16 (the doorkeeper adds one). */
   estimate(hash: number): number {
+    if (this.#pendingCount > 0) this.#drain();
     const counters = this.#counters;
-    const mask = this.#mask;
-    const width = this.#width;
+    const base = (mix(hash, BLOCK_SEED) & this.#blockMask) << 4;
+    const pick = mix(hash, PICK_SEED);
     let least = 15;
     for (let row = 0; row < 4; row++) {
-      const column = mix(hash, ROW_SEEDS[row]!) & mask;
-      const index = row * width + column;
-      const count = (counters[index >>> 3]! >>> ((index & 7) << 2)) & 0xf;
+      const at = pick >>> (row << 3);
+      const count = (counters[base + (row << 2) + (at & 3)]! >>> (((at >>> 2) & 7) << 2)) & 0xf;
       if (count < least) least = count;
     }
     return this.#inDoorkeeper(hash) ? least + 1 : least;
   }
 
-  /** Sets the hash's doorkeeper bits; true when they were all set already (not a first sighting). */
+  /** Sets the hash's doorkeeper bits; true when they were both set already (not a first sighting). */
   #admitToDoorkeeper(hash: number): boolean {
     const bits = this.#doorkeeper;
-    const mask = bits.length * 32 - 1;
-    const a = mix(hash, 0x165667b1) & mask;
-    const b = mix(hash, 0xd3a2646c) & mask;
-    const seen = ((bits[a >>> 5]! >>> (a & 31)) & (bits[b >>> 5]! >>> (b & 31)) & 1) === 1;
-    if (!seen) {
-      bits[a >>> 5] = bits[a >>> 5]! | (1 << (a & 31));
-      bits[b >>> 5] = bits[b >>> 5]! | (1 << (b & 31));
-    }
+    const h = mix(hash, DOOR_SEED);
+    const word = h & (bits.length - 1);
+    const mask = (1 << ((h >>> 22) & 31)) | (1 << (h >>> 27));
+    const seen = (bits[word]! & mask) === mask;
+    if (!seen) bits[word] = bits[word]! | mask;
     return seen;
   }
 
   #inDoorkeeper(hash: number): boolean {
     const bits = this.#doorkeeper;
-    const mask = bits.length * 32 - 1;
-    const a = mix(hash, 0x165667b1) & mask;
-    const b = mix(hash, 0xd3a2646c) & mask;
-    return ((bits[a >>> 5]! >>> (a & 31)) & (bits[b >>> 5]! >>> (b & 31)) & 1) === 1;
+    const h = mix(hash, DOOR_SEED);
+    const mask = (1 << ((h >>> 22) & 31)) | (1 << (h >>> 27));
+    return (bits[h & (bits.length - 1)]! & mask) === mask;
   }
 
   /** Halves every counter and clears the doorkeeper. */

@@ -43,8 +43,22 @@ test('aging halves the counters and clears the doorkeeper', () => {
   assert.ok(after >= 6 && after < 12, `estimate after aging: ${after}`);
 });
 
-test('bytes: 2 per counter column plus a doorkeeper byte', () => {
+test('bytes: 2 per counter column, a doorkeeper byte, and the 64-hash buffer of hits', () => {
   const sketch = new FrequencySketch(4096);
-  assert.equal(sketch.bytes, 4096 * 3);
+  assert.equal(sketch.bytes, 4096 * 3 + 256);
   assert.equal(FrequencySketch.bytesFor(4096), sketch.bytes);
+});
+
+test('hits counted later reach the counters before the next estimate; a full buffer drops', () => {
+  const sketch = new FrequencySketch(1024);
+  const a = hashOf(3);
+  const b = hashOf(4);
+  sketch.increment(a); // both into the doorkeeper
+  sketch.increment(b);
+  for (let n = 0; n < 5; n++) sketch.incrementLater(a);
+  assert.equal(sketch.estimate(a), 6, 'the five buffered hits were counted');
+  for (let n = 0; n < 64; n++) sketch.incrementLater(a); // fills the buffer
+  for (let n = 0; n < 10; n++) sketch.incrementLater(b); // dropped
+  assert.equal(sketch.estimate(b), 1, 'the hits of b found the buffer full');
+  assert.equal(sketch.estimate(a), 16, 'a saturated: 15 in the counters plus the doorkeeper');
 });

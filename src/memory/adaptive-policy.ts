@@ -3,8 +3,9 @@
  * TinyLFU admission in place of the ghost queue, and a small queue whose share of the shard is
  * tuned by hill climbing:
  *
- * - Every request of a key counts in a {@link FrequencySketch} (a miss when the key is stored; a
- *   hit while the entry's 2-bit read count is below 3, so a hot entry stops paying for it).
+ * - Every request of a key counts in a {@link FrequencySketch}: a miss when the key is stored;
+ *   a hit while the entry's 2-bit read count is below 3 (a hot entry stops paying for it),
+ *   buffered and counted at the next miss.
  * - New keys enter the small queue. When its oldest chunk is cleaned, entries read there move to
  *   main (as in S3-FIFO); an unread one moves to main too when the sketch says its key is asked
  *   for more often than the entries main has been evicting lately (a moving average of their
@@ -17,7 +18,8 @@
  *   {@link HillClimber} on the shard's hit ratio.
  *
  * Costs: the sketch is sized with the index, 2 bytes of counters plus 1 byte of doorkeeper per
- * index slot (what the `s3fifo` ghost costs), reserved and counted in the shard's bytes; a hit adds at most a sketch increment (four counters) to S3-FIFO's header update.
+ * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits, reserved and counted
+ * in the shard's bytes; a hit adds at most a buffer write to S3-FIFO's header update.
  *
  * @module
  */

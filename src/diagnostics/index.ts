@@ -45,5 +45,11 @@ export {
   sampleTypes,
   summarizeProfile,
 } from './profile-summary.ts';
+export {
+  explainLoopbackTrust,
+  type LoopbackTrust,
+  loopbackTrust,
+  PROXY_HEADERS,
+} from './request-trust.ts';
 export type { CacheInfo, StoreInfo } from './sources.ts';
 export { theilSenSlope } from './theil-sen.ts';

@@ -58,6 +58,9 @@ export interface MemoryStoreOptions {
    * again soon after (remembered by hash in a ghost queue sized with the index: 3 bytes per index
    * slot, 12 per remembered key) goes straight to the main queue. `'fifo'`:
    * the oldest entries leave first, bigcache's order; no ghost, and reads write nothing.
+   * `'adaptive'`: S3-FIFO whose small queue admits an unread entry to main by a frequency sketch
+   * (3 bytes per index slot, in place of the ghost) and whose small-queue share is tuned by hill
+   * climbing on the hit ratio (docs/memory-store.md, "The adaptive policy").
    * @default 's3fifo'
    */
   eviction?: EvictionPolicy;

@@ -43,8 +43,7 @@ test('a store-creating function holds its stores reserved bytes in /debug/pprof/
   const labelled = profile.sample.filter((sample) =>
     sample.label.some(
       (l) =>
-        strings[Number(l.key)] === 'synthetic' &&
-        strings[Number(l.str)] === 'memorystore_reserved',
+        strings[Number(l.key)] === 'synthetic' && strings[Number(l.str)] === 'memorystore_reserved',
     ),
   );
   assert.ok(labelled.length >= 1, 'the store samples are labelled synthetic');

@@ -4,6 +4,7 @@ import { createDiagnosticsHandler } from 'tiercache/diagnostics';
 import { NodeRing } from './cluster/index.ts';
 import { checkConfig, type ServiceConfig } from './config.ts';
 import { LoadControl, MetricsSampler, WarningLog } from './dashboard/index.ts';
+import { startServiceLeakWatch } from './dashboard/service-leak-watch.ts';
 import { type RoomSockets, serveHttp } from './http/index.ts';
 import { RoomService } from './room-service.ts';
 
@@ -67,6 +68,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   }
   const sockets = serveHttp(server, { service, ring, sampler, warnings, load, diagnostics });
   sampler.start();
+  const leakWatch = startServiceLeakWatch();
 
   let closing: Promise<void> | undefined;
   return {
@@ -75,6 +77,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     server,
     sampler,
     close: () => {
+      leakWatch?.stop();
       closing ??= shutdown(server, sockets, service, sampler, load, warnings);
       return closing;
     },

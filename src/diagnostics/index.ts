@@ -60,6 +60,9 @@ export {
   type RssInputs,
   type RssPart,
   type RssSlice,
+  readRssInputs,
+  readSmaps,
+  type SmapsFigures,
 } from './rss-account.ts';
 export type { CacheInfo, StoreInfo } from './sources.ts';
 export { theilSenSlope } from './theil-sen.ts';

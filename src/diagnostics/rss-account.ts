@@ -38,10 +38,16 @@ export interface RssAccount {
   detail: 'full' | 'status' | 'none';
   /** The allocator that runs and what it reports, when `tiercache/memory` can tell. */
   allocator: AllocatorFigures | undefined;
-  /** The slices, file-backed first, the derived remainder last; they sum to `rssBytes`. */
+  /** The slices, file-backed first, the derived remainder last; they sum to `rssBytes` (plus `overcountBytes`). */
   slices: RssSlice[];
   /** Sum of the named slices, at most `rssBytes`. */
   namedBytes: number;
+  /**
+   * How far the named slices exceed RSS (0 when they do not): bytes counted as allocated that are
+   * not resident, such as reserved pages never written. The slices then sum to `rssBytes` plus
+   * this.
+   */
+  overcountBytes: number;
   /** `namedBytes / rssBytes`, 0..1. */
   namedShare: number;
   /** Bytes of anonymous memory in malloc heaps (`[heap]` and glibc's thread arenas), when `detail` is `full`. */
@@ -199,10 +205,8 @@ export function accountRss(input: RssInputs): RssAccount {
       source: 'allocator',
     });
   }
-  const namedBytes = Math.min(
-    rss,
-    sum(slices, (s) => s.bytes),
-  );
+  const namedTotal = sum(slices, (s) => s.bytes);
+  const namedBytes = Math.min(rss, namedTotal);
   const rest = rss - namedBytes;
   if (rest > 0) {
     slices.push({
@@ -224,6 +228,7 @@ export function accountRss(input: RssInputs): RssAccount {
     allocator,
     slices,
     namedBytes,
+    overcountBytes: namedTotal - namedBytes,
     namedShare: rss > 0 ? namedBytes / rss : 0,
     mallocHeapBytes: smaps?.mallocHeapBytes,
   };

@@ -166,7 +166,12 @@ function renderRss(account: Memstats['rss']): string[] {
     const mark = slice.kind === 'derived' ? ' [derived]' : '';
     lines.push(`  ${row([b(slice.bytes), share], [10, 7])}  ${slice.label}${mark}`);
     for (const part of (slice.parts ?? []).slice(0, 10)) {
-      if (part.bytes > 0) lines.push(`  ${row([b(part.bytes)], [20])}    ${part.label}`);
+      if (part.bytes <= 0) continue;
+      const reserved =
+        part.reservedBytes !== undefined && part.reservedBytes !== part.bytes
+          ? ` of ${b(part.reservedBytes)} reserved`
+          : '';
+      lines.push(`  ${row([b(part.bytes)], [20])}    ${part.label}${reserved}`);
     }
   }
   if (account.mallocHeapBytes !== undefined) {

@@ -7,6 +7,8 @@ import { type AllocatorFigures, allocatorFigures } from './allocator-figures.ts'
 export interface RssPart {
   label: string;
   bytes: number;
+  /** For a creation site: what its stores reserve (`bytes` is the resident part of it). */
+  reservedBytes?: number;
 }
 
 /** One slice of the resident set, bytes. */
@@ -77,8 +79,10 @@ export interface ProcStatus {
 export interface SmapsFigures {
   /** Anonymous 256 KiB mappings at 256 KiB alignment: V8's regular heap pages. */
   v8PagesBytes: number;
-  /** `[heap]` (brk) plus anonymous mappings at 64 MiB alignment (glibc's thread arenas). */
+  /** `[heap]` (brk) plus glibc's thread arenas. */
   mallocHeapBytes: number;
+  /** Every other anonymous mapping: arena slabs, V8 large-object and code pages, stacks, mmapped blocks. */
+  otherAnonBytes: number;
 }
 
 const V8_PAGE = 256 * 1024;
@@ -152,28 +156,55 @@ export function accountRss(input: RssInputs): RssAccount {
       source: '/proc/self/smaps',
     });
   }
-  const storeBytes = sum(input.sites, (s) => s.reservedBytes);
+  const reservedBytes = sum(input.sites, (s) => s.reservedBytes);
+  const poolReserved = allocator?.poolRetainedBytes ?? 0;
+  // Store chunks live in slabs V8 maps outside the malloc heap and outside `arrayBuffers`, and
+  // a page of a slab is resident only once written: a preallocated store reserves far more than
+  // it makes resident. With smaps, stores and pool are capped by the anonymous memory outside
+  // V8's pages and the malloc heaps (less the large-object pages, which live there too), and
+  // scaled down together; without smaps they count as reserved (see `overcountBytes`).
+  // Under the `buffers` arena backend (or before slabs), chunks are malloc'd Buffers inside
+  // `arrayBuffers` and resident as reserved: no cap, and not counted twice.
+  const chunksInArrayBuffers = allocator?.chunksInArrayBuffers ?? true;
+  const otherBuffers = Math.max(
+    0,
+    memory.arrayBuffers - (chunksInArrayBuffers ? reservedBytes + poolReserved : 0),
+  );
+  const largeObjects = sum(
+    spaces.filter((s) => s.name.includes('large_object')),
+    (s) => s.physicalBytes,
+  );
+  const cap =
+    smaps === undefined || chunksInArrayBuffers
+      ? Number.POSITIVE_INFINITY
+      : Math.max(0, smaps.otherAnonBytes - largeObjects);
+  const held = reservedBytes + poolReserved;
+  const scale = held > cap ? cap / held : 1;
+  const storeBytes = Math.round(reservedBytes * scale);
   named({
     key: 'stores',
-    label: 'MemoryStores (reserved, by creation site)',
+    label:
+      scale < 1
+        ? 'MemoryStores (resident part of the reserved bytes, by creation site)'
+        : 'MemoryStores (reserved, by creation site)',
     bytes: storeBytes,
-    source: 'registry',
+    source: scale < 1 ? 'registry, capped by /proc/self/smaps' : 'registry',
     parts: input.sites.map((s) => ({
       label: `${s.site} (${s.stores} ${s.stores === 1 ? 'store' : 'stores'})`,
-      bytes: s.reservedBytes,
+      bytes: Math.round(s.reservedBytes * scale),
+      reservedBytes: s.reservedBytes,
     })),
   });
-  const poolBytes = allocator?.poolRetainedBytes ?? 0;
   named({
     key: 'chunkPool',
-    label: "tiercache's pool of free chunks",
-    bytes: poolBytes,
+    label: 'arena slab pages no store leases (kept for reuse)',
+    bytes: Math.round(poolReserved * scale),
     source: 'allocator',
   });
   named({
     key: 'otherBuffers',
-    label: 'other Buffers and typed arrays',
-    bytes: Math.max(0, memory.arrayBuffers - storeBytes - poolBytes),
+    label: 'Buffers and typed arrays',
+    bytes: otherBuffers,
     source: 'v8',
   });
   named({
@@ -264,32 +295,72 @@ export function readSmaps(): SmapsFigures | undefined {
   return parseSmaps(text);
 }
 
-/** Parses smaps text: resident bytes of V8's regular pages and of the malloc heaps. */
+/**
+ * Parses smaps text: resident bytes of V8's regular pages (anonymous 256 KiB mappings at 256 KiB
+ * alignment), of the malloc heaps (`[heap]`, and glibc's thread arenas: a 64 MiB-aligned
+ * anonymous mapping whose reservation, with the inaccessible rest that follows it, is 64 MiB),
+ * and of every other anonymous mapping (arena slabs, V8's large-object and code pages, thread
+ * stacks, malloc's mmapped blocks).
+ */
 export function parseSmaps(text: string): SmapsFigures {
-  let v8PagesBytes = 0;
-  let mallocHeapBytes = 0;
-  let kind: 'v8' | 'malloc' | 'other' = 'other';
-  const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$/;
+  const maps: {
+    start: number;
+    end: number;
+    perms: string;
+    anonymous: boolean;
+    name: string;
+    rss: number;
+  }[] = [];
+  const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/;
   for (const line of text.split('\n')) {
     const h = header.exec(line);
     if (h !== null) {
-      const start = Number.parseInt(h[1]!, 16);
-      const size = Number.parseInt(h[2]!, 16) - start;
-      const anonymous = h[3] === '0' && h[4] === '';
-      if (h[4] === '[heap]') kind = 'malloc';
-      else if (anonymous && size === V8_PAGE && start % V8_PAGE === 0) kind = 'v8';
-      else if (anonymous && start % GLIBC_ARENA_ALIGN === 0 && size <= GLIBC_ARENA_ALIGN)
-        kind = 'malloc';
-      else kind = 'other';
-      continue;
-    }
-    if (kind !== 'other' && line.startsWith('Rss:')) {
-      const bytes = Number.parseInt(line.slice(4), 10) * 1024;
-      if (kind === 'v8') v8PagesBytes += bytes;
-      else mallocHeapBytes += bytes;
+      const name = h[5]!.trim();
+      maps.push({
+        start: Number.parseInt(h[1]!, 16),
+        end: Number.parseInt(h[2]!, 16),
+        perms: h[3]!,
+        anonymous: h[4] === '0' && name === '',
+        name,
+        rss: 0,
+      });
+    } else if (line.startsWith('Rss:') && maps.length > 0) {
+      maps[maps.length - 1]!.rss = Number.parseInt(line.slice(4), 10) * 1024;
     }
   }
-  return { v8PagesBytes, mallocHeapBytes };
+  let v8PagesBytes = 0;
+  let mallocHeapBytes = 0;
+  let otherAnonBytes = 0;
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i]!;
+    const size = m.end - m.start;
+    if (m.name === '[heap]') {
+      mallocHeapBytes += m.rss;
+    } else if (!m.anonymous) {
+      // file-backed, stacks and vdso: /proc/self/status counts them
+    } else if (size === V8_PAGE && m.start % V8_PAGE === 0) {
+      v8PagesBytes += m.rss;
+    } else if (m.start % GLIBC_ARENA_ALIGN === 0 && isGlibcArena(m, maps[i + 1])) {
+      mallocHeapBytes += m.rss;
+    } else {
+      otherAnonBytes += m.rss;
+    }
+  }
+  return { v8PagesBytes, mallocHeapBytes, otherAnonBytes };
+}
+
+/** A glibc thread arena reserves 64 MiB: the part in use, then an inaccessible rest. */
+function isGlibcArena(
+  m: { start: number; end: number },
+  next: { start: number; end: number; perms: string; anonymous: boolean } | undefined,
+): boolean {
+  if (m.end - m.start === GLIBC_ARENA_ALIGN) return true;
+  return (
+    next?.anonymous === true &&
+    next.perms === '---p' &&
+    next.start === m.end &&
+    next.end - m.start === GLIBC_ARENA_ALIGN
+  );
 }
 
 /** `named 96 % of RSS (1.2 GiB of 1.3 GiB)`. */

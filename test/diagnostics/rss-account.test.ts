@@ -31,7 +31,7 @@ function inputs(overrides: Partial<RssInputs> = {}): RssInputs {
     ],
     allocator: undefined,
     status: { rss: 200 * MiB, anon: 150 * MiB, file: 50 * MiB, shmem: 0 },
-    smaps: { v8PagesBytes: 66 * MiB, mallocHeapBytes: 20 * MiB },
+    smaps: { v8PagesBytes: 66 * MiB, mallocHeapBytes: 20 * MiB, otherAnonBytes: 70 * MiB },
     ...overrides,
   };
 }
@@ -72,6 +72,7 @@ test('allocator-retained counts as named only when the allocator measures it', (
     poolRetainedBytes: 2 * MiB,
     retainedBytes: 6 * MiB,
     inUseBytes: undefined,
+    chunksInArrayBuffers: true,
   };
   const account = accountRss(inputs({ allocator }));
   assert.equal(sum(account.slices), account.rssBytes);
@@ -112,6 +113,8 @@ test('parseSmaps finds V8 pages (256 KiB, aligned) and the malloc heaps', () => 
     'Rss:                4740 kB',
     '7f7e64000000-7f7e646f7000 rw-p 00000000 00:00 0 ',
     'Rss:                5468 kB',
+    '7f7e646f7000-7f7e68000000 ---p 00000000 00:00 0 ',
+    'Rss:                   0 kB',
     'fa139600000-fa139640000 rw-p 00000000 00:00 0 ',
     'Rss:                 256 kB',
     'fa139640000-fa139680000 rw-p 00000000 00:00 0 ',
@@ -122,7 +125,47 @@ test('parseSmaps finds V8 pages (256 KiB, aligned) and the malloc heaps', () => 
   assert.deepEqual(parseSmaps(text), {
     v8PagesBytes: 384 * 1024,
     mallocHeapBytes: (4740 + 5468) * 1024,
+    otherAnonBytes: 260 * 1024,
   });
+});
+
+test('stores in slabs count as the resident part of what they reserve', () => {
+  const account = accountRss(
+    inputs({
+      memory: {
+        rss: 300 * MiB,
+        heapTotal: 60 * MiB,
+        heapUsed: 40 * MiB,
+        external: 5 * MiB,
+        arrayBuffers: 1 * MiB,
+      },
+      status: { rss: 300 * MiB, anon: 250 * MiB, file: 50 * MiB, shmem: 0 },
+      sites: [
+        {
+          site: 'createOwnCache (service/cache/profile-cache.ts:92:17)',
+          stores: 64,
+          entries: 0,
+          usedBytes: 0,
+          reservedBytes: 512 * MiB,
+        },
+      ],
+      allocator: {
+        name: 'glibc',
+        version: '2.36',
+        poolRetainedBytes: 0,
+        retainedBytes: undefined,
+        inUseBytes: undefined,
+        chunksInArrayBuffers: false,
+      },
+      // 104 MiB of other anonymous memory, 4 MiB of it large-object pages: 100 MiB of slab pages.
+      smaps: { v8PagesBytes: 60 * MiB, mallocHeapBytes: 20 * MiB, otherAnonBytes: 104 * MiB },
+    }),
+  );
+  const stores = account.slices.find((s) => s.key === 'stores')!;
+  assert.equal(stores.bytes, 100 * MiB);
+  assert.match(stores.label, /resident part/);
+  assert.equal(account.slices.find((s) => s.key === 'otherBuffers')?.bytes, 1 * MiB);
+  assert.equal(account.overcountBytes, 0);
 });
 
 function createCacheForRoom(rid: number): MemoryStore {

@@ -19,9 +19,7 @@ export const ErrorCodes = {
   LOADER_ERROR: 'TIERCACHE_LOADER_ERROR',
   INSECURE_DEBUG: 'TIERCACHE_INSECURE_DEBUG',
   PROFILE_BUSY: 'TIERCACHE_PROFILE_BUSY',
-  ROOM_BUSY: 'TIERCACHE_ROOM_BUSY',
-  ROOM_STOPPED: 'TIERCACHE_ROOM_STOPPED',
-  ROOM_LIMIT: 'TIERCACHE_ROOM_LIMIT',
+  VALUE_TOO_LARGE: 'TIERCACHE_VALUE_TOO_LARGE',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -36,11 +34,14 @@ export const WarningCodes = {
   CACHE_ERROR: 'TIERCACHE_CACHE_ERROR',
 } as const;
 
-/** The base of every tiercache error: `code` is stable, `cause` carries the underlying error. */
-export class TiercacheError extends Error {
-  readonly code: ErrorCode;
+/**
+ * The base of every tiercache error: `code` is stable, `cause` carries the underlying error.
+ * Applications may extend it with codes of their own (`C`), as the room service does.
+ */
+export class TiercacheError<C extends string = ErrorCode> extends Error {
+  readonly code: C;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
@@ -51,56 +52,30 @@ export class TiercacheError extends Error {
 }
 
 /**
- * An option passed to a constructor has the wrong type. It is a `TypeError` (as Node's own
- * argument errors are), carrying the stable `code` `TIERCACHE_INVALID_OPTION` and the option name.
+ * An option passed to a constructor is not acceptable: out of range, unknown (the message names
+ * the closest known option), or, as the {@link InvalidOptionTypeError} subclass, of the wrong
+ * type. Code `TIERCACHE_INVALID_OPTION`; `option` names the option to change.
  */
-export class InvalidOptionTypeError extends TypeError {
-  readonly code = ErrorCodes.INVALID_OPTION;
-  /** The option that must change, e.g. `shards`. */
+export class InvalidOptionError extends TiercacheError {
+  /** The option that must change, e.g. `shards` or `breaker.coolDownMs`. */
   readonly option: string;
 
   constructor(option: string, message: string) {
-    super(`Invalid option "${option}": ${message}`);
+    super(ErrorCodes.INVALID_OPTION, `Invalid option "${option}": ${message}`);
     this.option = option;
-  }
-
-  override get name(): string {
-    return 'InvalidOptionTypeError';
   }
 }
 
-/**
- * An option passed to a constructor is out of range (not a power of two, negative, too large).
- * A `RangeError` with the stable `code` `TIERCACHE_INVALID_OPTION` and the option name.
- */
-export class InvalidOptionError extends RangeError {
-  readonly code = ErrorCodes.INVALID_OPTION;
-  /** The option that must change, e.g. `shards`. */
-  readonly option: string;
-
-  constructor(option: string, message: string) {
-    super(`Invalid option "${option}": ${message}`);
-    this.option = option;
-  }
-
-  override get name(): string {
-    return 'InvalidOptionError';
-  }
-}
+/** An option passed to a constructor has the wrong type (a string where a number goes). */
+export class InvalidOptionTypeError extends InvalidOptionError {}
 
 /**
  * An argument passed to a method (a key, a value, a TTL) is not acceptable; nothing was changed.
- * A `TypeError` with the stable `code` `TIERCACHE_INVALID_ARGUMENT`.
+ * Code `TIERCACHE_INVALID_ARGUMENT`.
  */
-export class InvalidArgumentError extends TypeError {
-  readonly code = ErrorCodes.INVALID_ARGUMENT;
-
+export class InvalidArgumentError extends TiercacheError {
   constructor(message: string) {
-    super(message);
-  }
-
-  override get name(): string {
-    return 'InvalidArgumentError';
+    super(ErrorCodes.INVALID_ARGUMENT, message);
   }
 }
 
@@ -191,38 +166,29 @@ export class ProfileBusyError extends TiercacheError {
   }
 }
 
-/** A room's mailbox is full; the message was not queued. */
-export class RoomBusyError extends TiercacheError {
-  readonly rid: string;
+/**
+ * A value is larger than a limit of the tier that would store it: `maxValueBytes` for Redis, or
+ * the memory tier's `maxEntryBytes`. Thrown by writes of a `strict` cache (nothing is written),
+ * otherwise reported as an `error` event while the tiers that can hold the value still do.
+ */
+export class ValueTooLargeError extends TiercacheError {
+  /** The key whose value was too large. */
+  readonly key: string;
+  /** Bytes of the encoded value (memory: of the whole entry, header and key included). */
+  readonly bytes: number;
+  /** The limit it exceeded, in bytes. */
+  readonly limit: number;
+  /** The option that sets the limit: `maxValueBytes` or `memory.maxEntryBytes`. */
+  readonly option: string;
 
-  constructor(rid: string, capacity: number) {
+  constructor(key: string, bytes: number, limit: number, option: string, tier: string) {
     super(
-      ErrorCodes.ROOM_BUSY,
-      `Room "${rid}" has ${capacity} messages waiting (its mailbox is full); retry later`,
+      ErrorCodes.VALUE_TOO_LARGE,
+      `Value of "${key}" is ${bytes} bytes, over ${option} (${limit}) of the ${tier} tier; raise ${option} or store a smaller value`,
     );
-    this.rid = rid;
-  }
-}
-
-/** A message was sent to a room worker that has stopped (idle, or the router is shutting down). */
-export class RoomStoppedError extends TiercacheError {
-  readonly rid: string;
-
-  constructor(rid: string) {
-    super(ErrorCodes.ROOM_STOPPED, `Room "${rid}" has stopped and takes no more messages; resend`);
-    this.rid = rid;
-  }
-}
-
-/** The router already runs its maximum number of live rooms and none of them is idle. */
-export class RoomLimitError extends TiercacheError {
-  readonly maxRooms: number;
-
-  constructor(maxRooms: number) {
-    super(
-      ErrorCodes.ROOM_LIMIT,
-      `This node already runs ${maxRooms} live rooms (maxRooms) and none is idle; retry later or raise maxRooms`,
-    );
-    this.maxRooms = maxRooms;
+    this.key = key;
+    this.bytes = bytes;
+    this.limit = limit;
+    this.option = option;
   }
 }

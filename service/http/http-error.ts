@@ -1,5 +1,6 @@
 import { ErrorCodes } from 'tiercache/errors';
 import { NodeUnreachableError } from '../cluster/index.ts';
+import { RoomErrorCodes } from '../rooms/index.ts';
 
 /** Codes of failures that exist only at the HTTP edge of the service. */
 export const HttpErrorCodes = {
@@ -48,9 +49,9 @@ export class HttpError extends Error {
 const STATUS_BY_CODE: Record<string, number> = {
   [ErrorCodes.INVALID_ARGUMENT]: 400,
   [ErrorCodes.INVALID_OPTION]: 400,
-  [ErrorCodes.ROOM_BUSY]: 503,
-  [ErrorCodes.ROOM_STOPPED]: 503,
-  [ErrorCodes.ROOM_LIMIT]: 503,
+  [RoomErrorCodes.ROOM_BUSY]: 503,
+  [RoomErrorCodes.ROOM_STOPPED]: 503,
+  [RoomErrorCodes.ROOM_LIMIT]: 503,
 };
 
 /** The status and JSON body that report `error` to the client. */

@@ -8,6 +8,13 @@
  */
 export { Mailbox } from './mailbox.ts';
 export {
+  RoomBusyError,
+  type RoomErrorCode,
+  RoomErrorCodes,
+  RoomLimitError,
+  RoomStoppedError,
+} from './room-errors.ts';
+export {
   type RoomFactory,
   RoomRouter,
   type RoomRouterOptions,

@@ -1,4 +1,5 @@
-import { InvalidOptionError, RoomLimitError, RoomStoppedError } from 'tiercache/errors';
+import { InvalidOptionError } from 'tiercache/errors';
+import { RoomLimitError, RoomStoppedError } from './room-errors.ts';
 import type { RoomWorker } from './room-worker.ts';
 
 /** Why a room stopped. */

@@ -1,10 +1,6 @@
-import {
-  InvalidArgumentError,
-  InvalidOptionError,
-  RoomBusyError,
-  RoomStoppedError,
-} from 'tiercache/errors';
+import { InvalidArgumentError, InvalidOptionError } from 'tiercache/errors';
 import { Mailbox } from './mailbox.ts';
+import { RoomBusyError, RoomStoppedError } from './room-errors.ts';
 
 /** Handles a request and returns its reply; the sender awaits the reply. */
 export type RequestHandler<P = unknown, R = unknown> = (

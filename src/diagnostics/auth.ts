@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
+import { InvalidOptionError } from '../errors.ts';
+import { stringOption } from '../options-check.ts';
 
 /** Shortest token accepted: 16 characters keep guessing out of reach over HTTP. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -9,9 +10,8 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Validates the `token` option: undefined, or a string of at least 16 characters. */
 export function validateToken(token: unknown): string | undefined {
   if (token === undefined) return undefined;
-  if (typeof token !== 'string') {
-    throw new InvalidOptionTypeError('token', `expected a string, got ${typeof token}`);
-  }
+  stringOption('token', token, '');
+  if (typeof token !== 'string') return undefined;
   if (token.length < MIN_TOKEN_LENGTH) {
     throw new InvalidOptionError(
       'token',

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InsecureDebugError, InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
+import { InsecureDebugError } from '../errors.ts';
+import { integerOption, stringOption } from '../options-check.ts';
 import { isLoopback, validateToken } from './auth.ts';
 import { createDiagnosticsRoutes, type DiagnosticsHandlerOptions } from './handler.ts';
 
@@ -40,14 +41,8 @@ export interface DebugServer {
  * `InsecureDebugError` (`TIERCACHE_INSECURE_DEBUG`) before anything listens.
  */
 export async function startDebugServer(options: DebugServerOptions = {}): Promise<DebugServer> {
-  const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') {
-    throw new InvalidOptionTypeError('host', `expected an address string, got ${String(host)}`);
-  }
-  const port = options.port ?? 6060;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidOptionError('port', `expected an integer from 0 to 65535, got ${port}`);
-  }
+  const host = stringOption('host', options.host, '127.0.0.1', true);
+  const port = integerOption('port', options.port, 6060, 0, 65535);
   const token = validateToken(options.token);
   if (token === undefined && !isLoopback(host)) {
     throw new InsecureDebugError(

@@ -1,6 +1,6 @@
 import type { Profile } from 'pprof-format';
-import { InvalidOptionError } from '../errors.ts';
 import { storeStacks } from '../memory/registry.ts';
+import { integerOption } from '../options-check.ts';
 import { inspectorSession } from './inspector-session.ts';
 import { PprofBuilder } from './pprof-builder.ts';
 import { profileLock } from './profile-lock.ts';
@@ -51,13 +51,7 @@ export function startHeapSampler(samplingIntervalBytes?: number): Promise<void> 
 
 /** Throws `InvalidOptionError` unless `bytes` is undefined or a positive integer. */
 export function validateSamplingInterval(bytes: unknown): void {
-  if (bytes === undefined) return;
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1) {
-    throw new InvalidOptionError(
-      'heapSamplingIntervalBytes',
-      `expected a positive integer number of bytes, got ${String(bytes)}`,
-    );
-  }
+  integerOption('heapSamplingIntervalBytes', bytes, 1, 1, Number.MAX_SAFE_INTEGER, 'bytes');
 }
 
 /** Stops the in-use heap sampler and drops what it had sampled (idempotent). */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { InvalidOptionError, InvalidOptionTypeError, WarningCodes } from '../errors.ts';
+import { InvalidOptionError, WarningCodes } from '../errors.ts';
+import { integerOption } from '../options-check.ts';
 import { type DiagnosticsUse, useDiagnostics } from './enable.ts';
 import { heapSamplerState, takeHeapProfile } from './heap-profiler.ts';
 import { recordAlarm, watchStarted, watchStopped } from './leak-watch-state.ts';
@@ -546,10 +547,5 @@ function mib(bytes: number): string {
 }
 
 function positiveInteger(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number')
-    throw new InvalidOptionTypeError(option, `expected a number, got ${typeof value}`);
-  if (!Number.isInteger(value) || value < 1)
-    throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
-  return value;
+  return integerOption(option, value, fallback, 1);
 }

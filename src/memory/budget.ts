@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
+import { checkOptionsObject, integerOption, stringOption } from '../options-check.ts';
 import { parseBytes } from './parse-bytes.ts';
+
+const BUDGET_OPTIONS: ReadonlySet<string> = new Set(['maxBytes', 'name']);
 
 /** Share of the machine's (or the cgroup's) memory the default process budget may hold. */
 export const DEFAULT_MEMORY_FRACTION = 0.25;
@@ -40,22 +43,18 @@ export class MemoryBudget {
   #stores = 0;
 
   constructor(options: MemoryBudgetOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionTypeError('options', 'MemoryBudget needs an object { maxBytes }');
+    if (options === undefined) {
+      throw new InvalidOptionTypeError('options', 'expected an object { maxBytes }, got undefined');
     }
-    const { maxBytes, name = 'budget' } = options;
-    if (typeof maxBytes !== 'number') {
+    const o = checkOptionsObject('MemoryBudget', options, BUDGET_OPTIONS);
+    if (o.maxBytes === undefined) {
       throw new InvalidOptionTypeError(
         'maxBytes',
-        `expected a number of bytes, got ${typeof maxBytes}`,
+        'expected a whole number of bytes, got undefined',
       );
     }
-    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-      throw new InvalidOptionError('maxBytes', `expected a positive integer, got ${maxBytes}`);
-    }
-    if (typeof name !== 'string') {
-      throw new InvalidOptionTypeError('name', `expected a string, got ${typeof name}`);
-    }
+    const maxBytes = integerOption('maxBytes', o.maxBytes, 0, 1, Number.MAX_SAFE_INTEGER, 'bytes');
+    const name = stringOption('name', o.name, 'budget');
     this.#maxBytes = maxBytes;
     this.name = name;
   }

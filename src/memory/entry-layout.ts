@@ -10,7 +10,7 @@
  * | 4    | 4    | slot bytes: the whole slot, header included, 8-aligned (i32)     |
  * | 8    | 8    | expiry, absolute ms on the store's clock, 0 = never (f64)        |
  * | 16   | 4    | value length in bytes (i32)                                      |
- * | 20   | 4    | key length in UTF-16 code units << 8, flags + read count in the low byte |
+ * | 20   | 4    | key length in UTF-16 code units << 8, flags + policy bits in the low byte |
  * | 24   | k    | key: 1 byte per code unit (latin1) or 2 (UTF-16, `FLAG_WIDE_KEY`) |
  * | 24+k | v    | value bytes                                                      |
  *
@@ -47,7 +47,12 @@ export const FLAG_WIDE_KEY = 0x01;
 /** Flag: the value bytes are ASCII, so `getString` can use the (faster) latin1 decoder. */
 export const FLAG_ASCII_VALUE = 0x02;
 /**
- * Two bits counting reads since the entry entered its queue, 0..3 (S3-FIFO's frequency). A read
+ * The bits of the key-info word an eviction policy owns (see `policy.ts`): the shard never reads
+ * them, carries them over when a key is written again, and a new entry starts with them at 0.
+ */
+export const POLICY_MASK = 0xf0;
+/**
+ * Two bits (of {@link POLICY_MASK}) the `s3fifo` policy uses to count reads since the entry entered its queue, 0..3 (S3-FIFO's frequency). A read
  * adds {@link FREQ_ONE} unless the count is already 3, so the hit path is one compare and at
  * most one store into the header; eviction reads and resets it.
  */

@@ -27,12 +27,22 @@ export const MIN_CAPACITY = 8;
 
 const PHI32 = 0x9e3779b1;
 
+/** Told when occupied slots change position (an eviction policy keeping per-entry state). */
+export interface PositionObserver {
+  /** The slot at position `from` moved to the empty position `to`. */
+  moved(from: number, to: number): void;
+  /** After a rebuild: the slot at old position `2 * i` is now at `map[i]` (-1: none was there). */
+  rehashed(map: Int32Array): void;
+}
+
 /** The typed-array hash table of one shard. */
 export class IndexTable {
   #slots: Int32Array;
   #mask: number;
   #shift: number;
   #count = 0;
+  /** Told about slots that move, when set. */
+  #observer: PositionObserver | undefined;
 
   /** Bytes a table with `capacity` slots holds. */
   static bytesFor(capacity: number): number {
@@ -43,6 +53,11 @@ export class IndexTable {
     this.#slots = new Int32Array(capacity * 2);
     this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity);
+  }
+
+  /** From now on, tells `observer` about every occupied slot that changes position. */
+  observe(observer: PositionObserver): void {
+    this.#observer = observer;
   }
 
   /** The slot pairs `[hash, location]` (read, and locations updated, by the shard). */
@@ -86,8 +101,11 @@ export class IndexTable {
     }
   }
 
-  /** Adds a slot; the caller has checked the key is absent and {@link needsGrowth} is false. */
-  insert(hash: number, location: number): void {
+  /**
+   * Adds a slot and returns its position; the caller has checked the key is absent and {@link
+   * needsGrowth} is false.
+   */
+  insert(hash: number, location: number): number {
     const slots = this.#slots;
     const mask = this.#mask;
     let p = this.home(hash);
@@ -95,6 +113,7 @@ export class IndexTable {
     slots[p] = hash;
     slots[p + 1] = location;
     this.#count++;
+    return p;
   }
 
   /** Empties the slot at position `p`, shifting later members of its probe run into the hole. */
@@ -110,6 +129,7 @@ export class IndexTable {
       if (!homeAfterHole) {
         slots[hole] = slots[q]!;
         slots[hole + 1] = slots[q + 1]!;
+        this.#observer?.moved(q, hole);
         hole = q;
       }
     }
@@ -138,9 +158,14 @@ export class IndexTable {
     this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity);
     this.#count = 0;
+    const observer = this.#observer;
+    const map = observer === undefined ? undefined : new Int32Array(old.length >>> 1).fill(-1);
     for (let p = 0; p < old.length; p += 2) {
       const location = old[p + 1]!;
-      if (location !== 0) this.insert(old[p]!, location);
+      if (location === 0) continue;
+      const to = this.insert(old[p]!, location);
+      if (map !== undefined) map[p >>> 1] = to;
     }
+    if (map !== undefined) observer!.rehashed(map);
   }
 }

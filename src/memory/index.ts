@@ -23,6 +23,7 @@ export { MemoryStore } from './memory-store.ts';
 export type { MemoryStoreOptions } from './options.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_SHARDS, DEFAULT_SWEEP_INTERVAL_MS } from './options.ts';
 export { parseBytes } from './parse-bytes.ts';
+export type { EvictionPolicy } from './policies.ts';
 export type { MemoryStoreInfo } from './registry.ts';
 export {
   DEFAULT_MANY_STORES_THRESHOLD,
@@ -30,6 +31,6 @@ export {
   memoryStores,
   setManyStoresThreshold,
 } from './registry.ts';
-export type { EvictionPolicy, RemovalReason } from './shard.ts';
+export type { RemovalReason } from './shard.ts';
 export type { ArenaBackend, SlabPoolSnapshot } from './slab-pool.ts';
 export { ARENA_BACKEND_ENV, SLAB_BYTES } from './slab-pool.ts';

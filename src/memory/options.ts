@@ -5,12 +5,23 @@
  * @module
  */
 import { InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
+import {
+  checkOptionsObject,
+  describeValue as describe,
+  functionOption,
+  integerOption,
+  MAX_TIMER_MS,
+  numberOption,
+  oneOfOption,
+  stringOption,
+} from '../options-check.ts';
 import { MIN_CHUNK_BYTES } from './arena.ts';
 import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
 import { hashString } from './hash.ts';
-import type { EvictionPolicy, RemovalReason } from './shard.ts';
+import { DEFAULT_EVICTION, EVICTION_POLICIES, type EvictionPolicy } from './policies.ts';
+import type { RemovalReason } from './shard.ts';
 import { SHARD_BASE_BYTES } from './shard.ts';
 import { HASH_FUNCTION } from './test-hooks.ts';
 
@@ -129,19 +140,7 @@ const KNOWN = new Set([
 
 /** Validates `options` and fills in defaults; throws `InvalidOptionError` / `InvalidOptionTypeError`. */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidOptionTypeError('options', `expected an object, got ${describe(options)}`);
-  }
-  const o = options as Record<string | symbol, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) {
-      throw new InvalidOptionTypeError(
-        key,
-        `unknown MemoryStore option (known: ${[...KNOWN].join(', ')})`,
-      );
-    }
-  }
+  const o = checkOptionsObject('MemoryStore', options, KNOWN) as Record<string | symbol, unknown>;
   const name = optionalString(o, 'name') ?? 'memory-store';
   const maxBytes = optionalInteger(o, 'maxBytes', 1) ?? DEFAULT_MAX_BYTES;
   const shards = optionalInteger(o, 'shards', 1) ?? defaultShards(maxBytes);
@@ -184,20 +183,23 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       `${maxEntryBytes} bytes does not fit a shard (${shardLimit} bytes = maxBytes / shards, minus a ${SHARD_BASE_BYTES}-byte index): lower maxEntryBytes, raise maxBytes or lower shards`,
     );
   }
-  const eviction = o.eviction === undefined ? 's3fifo' : o.eviction;
-  if (eviction !== 's3fifo' && eviction !== 'fifo') {
-    const message = `expected 's3fifo' or 'fifo', got ${describe(eviction)}`;
-    if (typeof eviction === 'string') throw new InvalidOptionError('eviction', message);
-    throw new InvalidOptionTypeError('eviction', message);
-  }
-  const ttlMs = optionalNumber(o, 'ttlMs') ?? 0;
-  const sweepIntervalMs = optionalNumber(o, 'sweepIntervalMs') ?? DEFAULT_SWEEP_INTERVAL_MS;
-  if (sweepIntervalMs > 2 ** 31 - 1) {
-    throw new InvalidOptionError(
-      'sweepIntervalMs',
-      `at most ${2 ** 31 - 1} ms, got ${sweepIntervalMs}`,
-    );
-  }
+  const eviction = oneOfOption<EvictionPolicy>(
+    'eviction',
+    o.eviction,
+    EVICTION_POLICIES,
+    DEFAULT_EVICTION,
+  );
+  const ttlMs = numberOption('ttlMs', o.ttlMs, 0, { min: 0, unit: 'ms' });
+  const sweepIntervalMs = numberOption(
+    'sweepIntervalMs',
+    o.sweepIntervalMs,
+    DEFAULT_SWEEP_INTERVAL_MS,
+    {
+      min: 0,
+      max: MAX_TIMER_MS,
+      unit: 'ms',
+    },
+  );
   const initialBytes = optionalInteger(o, 'initialBytes', 0) ?? 0;
   if (initialBytes > maxBytes) {
     throw new InvalidOptionError('initialBytes', `${initialBytes} exceeds maxBytes (${maxBytes})`);
@@ -263,58 +265,23 @@ function chunkSizesFor(
   return { chunkBytes, maxChunkBytes };
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
-}
-
 function optionalString(o: Record<string, unknown>, key: string): string | undefined {
-  const value = o[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    throw new InvalidOptionTypeError(key, `expected a string, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function optionalNumber(o: Record<string, unknown>, key: string): number | undefined {
-  const value = o[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number') {
-    throw new InvalidOptionTypeError(key, `expected a number, got ${describe(value)}`);
-  }
-  if (!Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(key, `expected a finite number >= 0, got ${value}`);
-  }
-  return value;
+  return o[key] === undefined ? undefined : stringOption(key, o[key], '');
 }
 
 function optionalInteger(o: Record<string, unknown>, key: string, min: number): number | undefined {
-  const value = optionalNumberOfAnySign(o, key);
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new InvalidOptionError(
-      key,
-      `expected an integer >= ${min}${key.endsWith('Bytes') ? ' (bytes)' : ''}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-function optionalNumberOfAnySign(o: Record<string, unknown>, key: string): number | undefined {
   const value = o[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number') {
-    throw new InvalidOptionTypeError(key, `expected a number, got ${describe(value)}`);
-  }
-  return value;
+  return integerOption(
+    key,
+    value,
+    0,
+    min,
+    Number.MAX_SAFE_INTEGER,
+    key.endsWith('Bytes') ? 'bytes' : undefined,
+  );
 }
 
 function optionalFunction(o: Record<string, unknown>, key: string): unknown {
-  const value = o[key];
-  if (value !== undefined && typeof value !== 'function') {
-    throw new InvalidOptionTypeError(key, `expected a function, got ${describe(value)}`);
-  }
-  return value;
+  return functionOption(key, o[key]);
 }

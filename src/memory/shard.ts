@@ -1,64 +1,51 @@
 /**
- * One shard of a MemoryStore: an {@link IndexTable} over an {@link Arena} of chunks kept in
- * {@link ChunkQueue}s, with expiry, reclaim and eviction (`s3fifo` or `fifo`), under a byte limit
- * that covers its chunks, its index and its ghost queue.
+ * One shard of a MemoryStore: an {@link IndexTable} over an {@link Arena} of chunks, with expiry
+ * and reclaim, under a byte limit that covers its chunks, its index and its policy's arrays.
+ * Which entries leave when it is full is its eviction {@link Policy}'s decision (`policy.ts`
+ * states the contract; `fifo-policy.ts`, `s3fifo-policy.ts`); how entries are laid out in a
+ * chunk is `entry-codec.ts`'s.
  *
- * Reclaim (see docs/memory-store.md): when a queue's head chunk is full and a third of the arena
- * is free, or no chunk can be added, the shard cleans the oldest chunk of a queue. Dead and
- * expired slots are dropped; live entries are relocated, first into the free tail of the queue's
- * head chunk, the rest compacted to the front of the cleaned chunk, which then becomes the head.
- * Only when the shard is truly full (free bytes below the entry plus 1/16 of the arena) are live
- * entries evicted, a chunk at a time:
- *
- * - `fifo`: one queue; every live entry of its oldest chunk is evicted (bigcache's order).
- * - `s3fifo` (Yang et al., SOSP 2023): new entries enter a small queue (about 10 % of the
- *   chunks); when it is over that share its oldest chunk is cleaned: entries read since they
- *   entered move to the main queue, the others are evicted and their hashes remembered by a
- *   {@link GhostQueue}. Otherwise the main queue's oldest chunk is cleaned: entries read since
- *   their last pass are reinserted (their 2-bit read count decremented), the others evicted. A
- *   key stored again while its hash is a ghost goes straight to main.
+ * Entries are appended to the head chunk of one of the policy's chunk queues. Reclaim (see
+ * docs/memory-store.md): when a queue's head chunk is full and a third of the arena is free, or
+ * no chunk can be added, the shard cleans the oldest chunk of a queue. Dead and expired slots are
+ * dropped; live entries are relocated, first into the free tail of the queue's head chunk, the
+ * rest compacted to the front of the cleaned chunk, which then becomes the head. Only when the
+ * shard is truly full (free bytes below the entry plus 1/16 of the arena) does it ask the policy
+ * to evict.
  *
  * @module
  */
 import { Arena, type Chunk, MIN_CHUNK_BYTES } from './arena.ts';
-import { ChunkQueue } from './chunk-queue.ts';
+import type { ChunkQueue } from './chunk-queue.ts';
+import type { Counters } from './counters.ts';
+import {
+  copyValue,
+  keyEquals,
+  keyInfo,
+  readKey,
+  readValueString,
+  rewriteValue,
+  writeEntry,
+} from './entry-codec.ts';
 import {
   ENTRY_ALIGN,
   EXPIRES_DOUBLE,
-  FLAG_ASCII_VALUE,
   FLAG_DEAD,
-  FLAG_WIDE_KEY,
-  FREQ_MASK,
-  FREQ_ONE,
   HASH_WORD,
-  HEADER_BYTES,
   KEY_INFO_WORD,
-  KEY_LENGTH_SHIFT,
+  POLICY_MASK,
   SLOT_WORD,
   slotBytes,
-  VALUE_LENGTH_WORD,
 } from './entry-layout.ts';
-import { GhostQueue } from './ghost-queue.ts';
 import { IndexTable, MIN_CAPACITY } from './index-table.ts';
+import { type EvictionPolicy, POLICIES } from './policies.ts';
+import { type CleanMode, EVICT, type Policy, type PolicyHost, RELOCATE } from './policy.ts';
+
+export type { Counters } from './counters.ts';
+export type { EvictionPolicy } from './policies.ts';
 
 /** Why an entry left the store, as passed to `onRemove`. */
 export type RemovalReason = 'expired' | 'evicted' | 'deleted';
-
-/** Which entries leave when a full store needs room: see the module comment. */
-export type EvictionPolicy = 's3fifo' | 'fifo';
-
-/** The store's counters, incremented in place by its shards. */
-export interface Counters {
-  hits: number;
-  misses: number;
-  sets: number;
-  deletes: number;
-  evictions: number;
-  expirations: number;
-  collisions: number;
-  reinserted: number;
-  ghostHits: number;
-}
 
 /** What a shard needs from its store. */
 export interface ShardHost {
@@ -80,44 +67,20 @@ export interface ShardHost {
   reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
 
-// Keys up to this length are copied by a JS loop: cheaper than a native call for short strings.
-const SHORT_KEY_UNITS = 32;
-
-// S3-FIFO's small queue: new entries spend their first pass in about this share of the chunks.
-const SMALL_QUEUE_SHARE = 0.1;
-
-// S3-FIFO's ghost queue remembers one hash per this many index slots: 35-70 % as many keys as
-// the shard holds, for 3 bytes per slot. (In bench/hit-ratio a ghost twice as large measured
-// the same miss ratios or slightly worse, since the entries its bytes displace cost more; one
-// half as large forgot a loop's keys before they came back.)
-const GHOST_PER_SLOT = 4;
-
-// How #clean treats the live entries of the chunk it cleans.
-/** Keep every one (reclaim of dead space). */
-const RELOCATE = 0;
-/** Evict by the policy: `fifo` evicts all; `s3fifo` keeps those read since their last pass. */
-const EVICT = 1;
-/** Evict all, whatever the policy (a budget short of bytes, or policy passes made no room). */
-const EVICT_ALL = 2;
-type CleanMode = typeof RELOCATE | typeof EVICT | typeof EVICT_ALL;
-
 /** Bytes a new shard reserves up front: its smallest index table. */
 export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
 
-/** One shard: index, arena, expiry, reclaim and eviction. */
-export class Shard {
+/**
+ * One shard: index, arena, expiry and reclaim, with an eviction policy. Its {@link PolicyHost}
+ * members (`clean`, `evictAt`, `tryReserve`, ...) are for that policy only.
+ */
+export class Shard implements PolicyHost {
   readonly #host: ShardHost;
   readonly #limit: number;
   readonly #arena: Arena;
-  readonly #s3fifo: boolean;
-  /** Under `fifo` the only queue; under `s3fifo`, entries read during their first pass. */
-  readonly #main = new ChunkQueue();
-  /** Under `s3fifo`, where new entries spend their first pass; unused under `fifo`. */
-  readonly #small = new ChunkQueue();
+  readonly #policy: Policy;
   /** Empty chunks in no queue (preallocated, or emptied while making room), used before growing. */
   readonly #spares: Chunk[] = [];
-  /** Under `s3fifo`, hashes the small queue evicted; sized with the index, absent while it is minimal. */
-  #ghost: GhostQueue | undefined;
   #table = new IndexTable(MIN_CAPACITY);
   #reserved = SHARD_BASE_BYTES;
   #liveBytes = 0;
@@ -128,8 +91,8 @@ export class Shard {
   #foundOffset = 0;
 
   /**
-   * `limit` caps the shard's chunks plus index (and ghost), in bytes. The caller has already
-   * reserved {@link SHARD_BASE_BYTES} for it.
+   * `limit` caps the shard's chunks plus index (and policy arrays), in bytes. The caller has
+   * already reserved {@link SHARD_BASE_BYTES} for it.
    */
   constructor(
     host: ShardHost,
@@ -141,7 +104,8 @@ export class Shard {
     this.#host = host;
     this.#limit = limit;
     this.#arena = new Arena(chunkBytes, maxChunkBytes);
-    this.#s3fifo = policy === 's3fifo';
+    this.#policy = POLICIES[policy](this);
+    if (this.#policy.tracksPositions) this.#table.observe(this.#policy);
   }
 
   /** Live entries. */
@@ -159,7 +123,7 @@ export class Shard {
     return this.#arena.bytes;
   }
 
-  /** Bytes held: chunks plus index and ghost arrays. */
+  /** Bytes held: chunks plus index and policy arrays. */
   get reservedBytes(): number {
     return this.#reserved;
   }
@@ -171,33 +135,31 @@ export class Shard {
 
   /** The value under `key` decoded as UTF-8 (latin1 when stored as ASCII), counting a hit or a miss. */
   getString(key: string, hash: number): string | undefined {
-    if (!this.#read(key, hash)) return undefined;
-    const chunk = this.#foundChunk!;
-    const offset = this.#foundOffset;
-    const words = chunk.words;
-    const start = valueStart(chunk, offset);
-    const end = start + words[(offset >>> 2) + VALUE_LENGTH_WORD]!;
-    // ASCII bytes decode identically as latin1, and latin1 decoding is a plain widening copy.
-    return (words[(offset >>> 2) + KEY_INFO_WORD]! & FLAG_ASCII_VALUE) !== 0
-      ? chunk.bytes.latin1Slice(start, end)
-      : chunk.bytes.utf8Slice(start, end);
+    return this.#read(key, hash)
+      ? readValueString(this.#foundChunk!, this.#foundOffset)
+      : undefined;
   }
 
   /**
    * The read both `get` and `getString` make: finds the live entry (into #foundChunk and
-   * #foundOffset), counts the hit or miss and, under S3-FIFO, marks the entry read.
+   * #foundOffset), counts the hit or miss and tells the policy of the hit.
    */
   #read(key: string, hash: number): boolean {
-    if (this.#findLive(key, hash) < 0) {
+    const position = this.#findLive(key, hash);
+    if (position < 0) {
       this.#host.counters.misses++;
       return false;
     }
     this.#host.counters.hits++;
-    if (this.#s3fifo) countRead(this.#foundChunk!.words, (this.#foundOffset >>> 2) + KEY_INFO_WORD);
+    this.#policy.onHit(
+      this.#foundChunk!.words,
+      (this.#foundOffset >>> 2) + KEY_INFO_WORD,
+      position,
+    );
     return true;
   }
 
-  /** The value under `key` as a new Buffer, counting nothing and not marking it read. */
+  /** The value under `key` as a new Buffer, counting nothing and not telling the policy. */
   peek(key: string, hash: number): Buffer | undefined {
     if (this.#findLive(key, hash) < 0) return undefined;
     return copyValue(this.#foundChunk!, this.#foundOffset);
@@ -224,67 +186,56 @@ export class Shard {
   ): boolean {
     const keyBytes = keyWide ? key.length * 2 : key.length;
     const size = slotBytes(keyBytes, valueBytes);
-    let info =
-      (key.length << KEY_LENGTH_SHIFT) |
-      (keyWide ? FLAG_WIDE_KEY : 0) |
-      (valueAscii ? FLAG_ASCII_VALUE : 0);
-    let queue = this.#s3fifo ? this.#small : this.#main;
+    let info = keyInfo(key, keyWide, valueAscii);
+    const policy = this.#policy;
+    let queue: ChunkQueue;
+    let rewrite = false;
     const position = this.#find(key, hash);
     if (position >= 0) {
       const chunk = this.#foundChunk!;
       const offset = this.#foundOffset;
       const word = offset >>> 2;
       const capacity = chunk.words[word + SLOT_WORD]!;
-      if (this.#s3fifo) {
-        // Writing a key again is a use of it, like a read: the count carries over, plus one.
-        const reads = chunk.words[word + KEY_INFO_WORD]! & FREQ_MASK;
-        info |= reads === FREQ_MASK ? reads : reads + FREQ_ONE;
-      }
+      // The policy's bits carry over to the new value.
+      info |= chunk.words[word + KEY_INFO_WORD]! & POLICY_MASK;
       if (size <= capacity) {
         // Overwrite in place: same key, same slot, no new bytes.
-        chunk.words[word + VALUE_LENGTH_WORD] = valueBytes;
-        chunk.words[word + KEY_INFO_WORD] = info;
-        chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+        rewriteValue(chunk, offset, info, expiresAt, keyBytes, value, valueBytes, valueAscii);
         if (expiresAt !== 0) this.#mayExpire = true;
-        writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii);
+        policy.onHit(chunk.words, word + KEY_INFO_WORD, position);
         return true;
       }
       // The new slot joins the queue the old one was in.
       queue = chunk.queue!;
+      rewrite = true;
       this.#kill(position, chunk, offset, capacity);
-    } else if (this.#ghost?.take(hash) === true) {
-      // Evicted from the small queue not long ago and wanted again: straight to main.
-      this.#host.counters.ghostHits++;
-      queue = this.#main;
+    } else {
+      queue = policy.queueFor(hash);
     }
     if (this.#table.needsGrowth() && !this.#growIndex()) return false;
     const location = this.#allocate(size, queue);
     if (location === 0) return false;
     const chunk = this.#arena.chunkAt(location);
     const offset = this.#arena.offsetAt(location);
-    const word = offset >>> 2;
-    const words = chunk.words;
-    words[word + HASH_WORD] = hash;
-    words[word + SLOT_WORD] = size;
-    words[word + VALUE_LENGTH_WORD] = valueBytes;
-    words[word + KEY_INFO_WORD] = info;
-    chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
+    writeEntry(
+      chunk,
+      offset,
+      size,
+      hash,
+      info,
+      expiresAt,
+      key,
+      keyWide,
+      value,
+      valueBytes,
+      valueAscii,
+    );
     if (expiresAt !== 0) this.#mayExpire = true;
-    const keyStart = offset + HEADER_BYTES;
-    if (keyWide) {
-      const units = chunk.units;
-      const base = keyStart >>> 1;
-      for (let i = 0; i < key.length; i++) units[base + i] = key.charCodeAt(i);
-    } else if (key.length <= SHORT_KEY_UNITS) {
-      const bytes = chunk.bytes;
-      for (let i = 0; i < key.length; i++) bytes[keyStart + i] = key.charCodeAt(i);
-    } else {
-      chunk.bytes.latin1Write(key, keyStart, key.length);
-    }
-    writeValue(chunk, keyStart + keyBytes, value, valueBytes, valueAscii);
     chunk.live += size;
     this.#liveBytes += size;
-    this.#table.insert(hash, location);
+    const at = this.#table.insert(hash, location);
+    policy.onInsert(hash, at, chunk.queue!);
+    if (rewrite) policy.onHit(chunk.words, (offset >>> 2) + KEY_INFO_WORD, at);
     return true;
   }
 
@@ -331,7 +282,7 @@ export class Shard {
     if (removed) this.#afterRemovals();
   }
 
-  /** The live, unexpired keys: the main queue's, then the small queue's, oldest first in each. */
+  /** The live, unexpired keys, queue by queue (in the policy's order), oldest first in each. */
   keys(): string[] {
     const keys: string[] = [];
     const now = this.#host.now();
@@ -367,7 +318,7 @@ export class Shard {
     this.#reserved = 0;
     this.#liveBytes = 0;
     this.#table = new IndexTable(MIN_CAPACITY);
-    this.#ghost = undefined;
+    this.#policy.dispose();
   }
 
   /**
@@ -378,8 +329,8 @@ export class Shard {
     const before = this.#reserved;
     const spare = this.#spares.pop();
     if (spare !== undefined) this.#releaseChunk(spare);
-    else this.#evict(0, true);
-    // A shard emptied this way should not keep a large index (and ghost) either.
+    else this.#policy.evict(0, true);
+    // A shard emptied this way should not keep a large index (and policy arrays) either.
     const target = this.#table.shrinkTarget();
     if (target > 0) this.#resizeIndex(target);
     return before - this.#reserved;
@@ -390,10 +341,142 @@ export class Shard {
     let remaining = Math.min(bytes, this.#limit - this.#reserved);
     while (remaining >= ENTRY_ALIGN * 8) {
       const size = Math.min(chunkBytes, Math.floor(remaining / ENTRY_ALIGN) * ENTRY_ALIGN);
-      if (!this.#tryReserve(size)) return;
+      if (!this.tryReserve(size)) return;
       // Kept as spares: every queue takes them before it grows.
       this.#spares.push(this.#arena.add(size));
       remaining -= size;
+    }
+  }
+
+  // --- the policy's host ---
+
+  /** The store's counters. */
+  get counters(): Counters {
+    return this.#host.counters;
+  }
+
+  /** Bytes of arena chunks (for the policy). */
+  get arenaBytes(): number {
+    return this.#arena.bytes;
+  }
+
+  /** Bytes of chunks not held by live entries. */
+  get freeBytes(): number {
+    return this.#arena.bytes - this.#liveBytes;
+  }
+
+  /** The index (for the policy, read-only). */
+  get table(): IndexTable {
+    return this.#table;
+  }
+
+  /** Reserves `bytes` under the shard's limit and the store's budget. */
+  tryReserve(bytes: number): boolean {
+    if (this.#reserved + bytes > this.#limit || !this.#host.reserve(bytes)) return false;
+    this.#reserved += bytes;
+    return true;
+  }
+
+  /** Gives back bytes reserved with {@link tryReserve}. */
+  release(bytes: number): void {
+    this.#reserved -= bytes;
+    this.#host.release(bytes);
+  }
+
+  /** The chunk of the entry at index position `position`. */
+  chunkAt(position: number): Chunk {
+    return this.#arena.chunkAt(this.#table.slots[position + 1]!);
+  }
+
+  /** The byte offset of the entry at index position `position`. */
+  offsetAt(position: number): number {
+    return this.#arena.offsetAt(this.#table.slots[position + 1]!);
+  }
+
+  /** Evicts the live entry at index position `position`. */
+  evictAt(position: number): void {
+    const location = this.#table.slots[position + 1]!;
+    const chunk = this.#arena.chunkAt(location);
+    const offset = this.#arena.offsetAt(location);
+    this.#queueRemoval(chunk, offset, 'evicted');
+    this.#host.counters.evictions++;
+    this.#kill(position, chunk, offset, chunk.words[(offset >>> 2) + SLOT_WORD]!, true);
+  }
+
+  /**
+   * Cleans the oldest chunk of `queue` so that `need` bytes become free. Dead slots are dropped
+   * and expired entries removed; live entries are kept or evicted as `mode` says (under {@link
+   * EVICT} the policy's `keeps` decides). Kept entries are relocated, first into the free tail of
+   * `destination`'s head, the rest compacted to the front of this chunk, which becomes
+   * `destination`'s head (so FIFO order is kept). An emptied chunk becomes a spare when it can
+   * hold `need`, otherwise it is released (always when `need` is 0).
+   */
+  clean(queue: ChunkQueue, need: number, mode: CleanMode, destination: ChunkQueue): void {
+    const arena = this.#arena;
+    const policy = this.#policy;
+    const chunk = queue.oldest!;
+    const destinationHead = destination.head;
+    let spill = destinationHead !== chunk ? destinationHead : undefined;
+    const counters = this.#host.counters;
+    const now = this.#host.now();
+    const { bytes, words, doubles } = chunk;
+    const used = chunk.used;
+    let write = 0;
+    for (let offset = 0; offset < used; ) {
+      const word = offset >>> 2;
+      const capacity = words[word + SLOT_WORD]!;
+      const next = offset + capacity;
+      const info = words[word + KEY_INFO_WORD]!;
+      if ((info & FLAG_DEAD) !== 0) {
+        offset = next;
+        continue;
+      }
+      const expiresAt = doubles[(offset >>> 3) + EXPIRES_DOUBLE]!;
+      const expired = expiresAt !== 0 && expiresAt <= now;
+      let keep = !expired && mode === RELOCATE;
+      if (!expired && mode === EVICT && policy.keeps(words, word + KEY_INFO_WORD, queue)) {
+        keep = true;
+        counters.reinserted++;
+      }
+      const position = this.#positionAt(chunk, offset);
+      if (!keep) {
+        this.#queueRemoval(chunk, offset, expired ? 'expired' : 'evicted');
+        if (expired) counters.expirations++;
+        else counters.evictions++;
+        policy.onRemove(words[word + HASH_WORD]!, position, queue, !expired);
+        this.#table.removeAt(position);
+        chunk.live -= capacity;
+        this.#liveBytes -= capacity;
+        offset = next;
+        continue;
+      }
+      if (spill !== undefined && spill.size - spill.used >= capacity) {
+        bytes.copy(spill.bytes, spill.used, offset, next);
+        this.#table.slots[position + 1] = arena.location(spill, spill.used);
+        spill.used += capacity;
+        spill.live += capacity;
+        chunk.live -= capacity;
+      } else {
+        // Once one entry does not fit the head, the rest stay here, so FIFO order is kept.
+        spill = undefined;
+        if (write !== offset) {
+          bytes.copyWithin(write, offset, next);
+          this.#table.slots[position + 1] = arena.location(chunk, write);
+        }
+        write += capacity;
+      }
+      offset = next;
+    }
+    chunk.used = write;
+    if (chunk.live === 0) {
+      queue.remove(chunk);
+      if (need > 0 && chunk.size >= need) this.#spares.push(chunk);
+      else this.#releaseChunk(chunk);
+    } else if (destination !== queue) {
+      queue.remove(chunk);
+      destination.push(chunk);
+    } else {
+      queue.moveToHead(chunk);
     }
   }
 
@@ -408,7 +491,14 @@ export class Shard {
       const location = slots[p + 1]!;
       if (location === 0) return -1;
       if (slots[p] === hash) {
-        if (this.#keyAt(location, key)) return p;
+        const chunk = this.#arena.chunkAt(location);
+        const offset = this.#arena.offsetAt(location);
+        // Compare code units straight from the string: no encoding, no allocation.
+        if (keyEquals(chunk, offset, key)) {
+          this.#foundChunk = chunk;
+          this.#foundOffset = offset;
+          return p;
+        }
         this.#host.counters.collisions++;
       }
     }
@@ -429,39 +519,24 @@ export class Shard {
     return position;
   }
 
-  /** Whether the entry at `location` has key `key`; on a match sets the found registers. */
-  #keyAt(location: number, key: string): boolean {
-    const chunk = this.#arena.chunkAt(location);
-    const offset = this.#arena.offsetAt(location);
-    const info = chunk.words[(offset >>> 2) + KEY_INFO_WORD]!;
-    const length = key.length;
-    if (info >>> KEY_LENGTH_SHIFT !== length) return false;
-    // Compare code units straight from the string: no encoding, no allocation.
-    if ((info & FLAG_WIDE_KEY) !== 0) {
-      const units = chunk.units;
-      const base = (offset + HEADER_BYTES) >>> 1;
-      for (let i = 0; i < length; i++) if (units[base + i] !== key.charCodeAt(i)) return false;
-    } else {
-      const bytes = chunk.bytes;
-      const base = offset + HEADER_BYTES;
-      for (let i = 0; i < length; i++) if (bytes[base + i] !== key.charCodeAt(i)) return false;
-    }
-    this.#foundChunk = chunk;
-    this.#foundOffset = offset;
-    return true;
-  }
-
-  /** Every chunk that may hold entries: main's, then small's, oldest first in each. */
+  /** Every chunk that may hold entries: queue by queue in the policy's order, oldest first. */
   #queuedChunks(): Chunk[] {
-    return [...this.#main.chunks, ...this.#small.chunks];
+    const chunks: Chunk[] = [];
+    for (const queue of this.#policy.queues) chunks.push(...queue.chunks);
+    return chunks;
   }
 
   // --- removal ---
 
-  /** Removes index position `position` (the entry at chunk/offset) and frees its slot. */
-  #kill(position: number, chunk: Chunk, offset: number, capacity: number): void {
+  /**
+   * Removes index position `position` (the entry at chunk/offset) and frees its slot, telling
+   * the policy first (`evicted`: to make room).
+   */
+  #kill(position: number, chunk: Chunk, offset: number, capacity: number, evicted = false): void {
+    const word = offset >>> 2;
+    this.#policy.onRemove(chunk.words[word + HASH_WORD]!, position, chunk.queue!, evicted);
     this.#table.removeAt(position);
-    chunk.words[(offset >>> 2) + KEY_INFO_WORD]! |= FLAG_DEAD;
+    chunk.words[word + KEY_INFO_WORD]! |= FLAG_DEAD;
     chunk.live -= capacity;
     this.#liveBytes -= capacity;
     if (chunk.live === 0) this.#chunkEmptied(chunk);
@@ -487,7 +562,7 @@ export class Shard {
       if (at >= 0) this.#spares.splice(at, 1);
     }
     this.#arena.remove(chunk);
-    this.#release(chunk.size);
+    this.release(chunk.size);
   }
 
   #releaseAllChunks(): void {
@@ -509,7 +584,7 @@ export class Shard {
       // smaller one.
       const queue = this.#sparsestQueue();
       if (queue !== undefined) {
-        if (queue.chunkCount > 1) this.#clean(queue, 0, RELOCATE);
+        if (queue.chunkCount > 1) this.clean(queue, 0, RELOCATE, queue);
         else this.#shrinkLone(queue);
       }
     }
@@ -519,13 +594,19 @@ export class Shard {
     if (target > 0) this.#resizeIndex(target);
   }
 
-  /** The queue (with chunks) holding the most free bytes. */
+  /** The queue (with chunks) holding the most free bytes; the earlier queue on a tie. */
   #sparsestQueue(): ChunkQueue | undefined {
-    const main = this.#main;
-    const small = this.#small;
-    if (small.chunkCount === 0) return main.chunkCount === 0 ? undefined : main;
-    if (main.chunkCount === 0) return small;
-    return small.bytes - small.liveBytes() > main.bytes - main.liveBytes() ? small : main;
+    let best: ChunkQueue | undefined;
+    let bestFree = 0;
+    for (const queue of this.#policy.queues) {
+      if (queue.chunkCount === 0) continue;
+      const free = queue.bytes - queue.liveBytes();
+      if (best === undefined || free > bestFree) {
+        best = queue;
+        bestFree = free;
+      }
+    }
+    return best;
   }
 
   /** Replaces the single chunk of `queue` by a smaller one when it is mostly empty. */
@@ -533,23 +614,12 @@ export class Shard {
     const head = queue.head!;
     let size = MIN_CHUNK_BYTES;
     while (size < head.live * 2) size *= 2;
-    if (size >= head.size || !this.#tryReserve(size)) return;
+    if (size >= head.size || !this.tryReserve(size)) return;
     queue.push(this.#arena.add(size));
-    this.#clean(queue, 0, RELOCATE);
+    this.clean(queue, 0, RELOCATE, queue);
   }
 
   // --- space ---
-
-  #tryReserve(bytes: number): boolean {
-    if (this.#reserved + bytes > this.#limit || !this.#host.reserve(bytes)) return false;
-    this.#reserved += bytes;
-    return true;
-  }
-
-  #release(bytes: number): void {
-    this.#reserved -= bytes;
-    this.#host.release(bytes);
-  }
 
   /**
    * Doubles the index, giving up spares or evicting while its bytes are not available. Eviction
@@ -565,7 +635,7 @@ export class Shard {
       const spare = this.#spares.pop();
       if (spare !== undefined) this.#releaseChunk(spare);
       else if (
-        !this.#evict(ENTRY_ALIGN, round > 4 * this.#arena.chunkCount + 4) &&
+        !this.#policy.evict(ENTRY_ALIGN, round > 4 * this.#arena.chunkCount + 4) &&
         !this.#host.reclaim(this.#table.bytes * 2, this)
       ) {
         return false;
@@ -577,33 +647,11 @@ export class Shard {
   /** Rebuilds the index at `capacity`, reserving the new array before allocating it. */
   #resizeIndex(capacity: number): boolean {
     const oldBytes = this.#table.bytes;
-    if (!this.#tryReserve(IndexTable.bytesFor(capacity))) return false;
+    if (!this.tryReserve(IndexTable.bytesFor(capacity))) return false;
     this.#table.resize(capacity);
-    this.#release(oldBytes);
-    if (this.#s3fifo) this.#resizeGhost(capacity > MIN_CAPACITY ? capacity / GHOST_PER_SLOT : 0);
+    this.release(oldBytes);
+    this.#policy.resized(capacity);
     return true;
-  }
-
-  /**
-   * Rebuilds the ghost queue for `capacity` hashes. The ghost only advises, so nothing is
-   * evicted for it: when its new arrays do not fit, it keeps its current size.
-   */
-  #resizeGhost(capacity: number): void {
-    const ghost = this.#ghost;
-    const current = ghost?.capacity ?? 0;
-    if (capacity === current) return;
-    if (capacity < current) {
-      // Shrinking: the bytes go back first, so this never fails; the remembered hashes go too.
-      this.#release(ghost!.bytes);
-      this.#ghost = undefined;
-      if (capacity > 0 && this.#tryReserve(GhostQueue.bytesFor(capacity))) {
-        this.#ghost = new GhostQueue(capacity);
-      }
-      return;
-    }
-    if (!this.#tryReserve(GhostQueue.bytesFor(capacity))) return;
-    this.#ghost = ghost?.resized(capacity) ?? new GhostQueue(capacity);
-    if (ghost !== undefined) this.#release(ghost.bytes);
   }
 
   /** An empty spare chunk of at least `size` bytes, taken from the spares; undefined if none. */
@@ -644,23 +692,23 @@ export class Shard {
       }
       const chunkSize = arena.nextChunkSize(size, this.#limit - this.#reserved);
       if (chunkSize > 0) {
-        if (this.#tryReserve(chunkSize)) {
+        if (this.tryReserve(chunkSize)) {
           queue.push(arena.add(chunkSize));
           continue;
         }
         // The budget refused the geometric size; a chunk just big enough may still fit.
         const small = Math.max(size, Math.min(chunkSize, MIN_CHUNK_BYTES));
-        if (small < chunkSize && this.#tryReserve(small)) {
+        if (small < chunkSize && this.tryReserve(small)) {
           queue.push(arena.add(small));
           continue;
         }
       }
       // Full. Relocate while there is slack (free bytes above the entry plus 1/16 of the arena)
-      // and relocation has not yet gone once round every chunk; then evict. S3-FIFO eviction
-      // may keep every entry of a chunk (all were read), but each pass spends a read, so a few
-      // passes always free room; past them, evict regardless.
+      // and relocation has not yet gone once round every chunk; then evict. A policy may keep
+      // every entry of a chunk (all were read), but each pass spends a read, so a few passes
+      // always free room; past them, evict regardless.
       if (round <= passes && free >= size + arena.bytes / 16 && this.#compact(size)) continue;
-      if (this.#evict(size, round > 4 * passes + 4)) continue;
+      if (this.#policy.evict(size, round > 4 * passes + 4)) continue;
       if (!this.#host.reclaim(size, this)) return 0;
     }
   }
@@ -669,114 +717,8 @@ export class Shard {
   #compact(need: number): boolean {
     const queue = this.#sparsestQueue();
     if (queue === undefined) return false;
-    this.#clean(queue, need, RELOCATE);
+    this.clean(queue, need, RELOCATE, queue);
     return true;
-  }
-
-  /**
-   * Evicts from the oldest chunk of the queue the policy takes from: under `s3fifo` the small
-   * queue while it holds at least its share of the chunks (or main is empty), else main. `force`
-   * evicts every entry of the chunk. Returns false when the shard has no chunk.
-   */
-  #evict(need: number, force: boolean): boolean {
-    const small = this.#small;
-    const main = this.#main;
-    const fromSmall =
-      small.chunkCount > 0 &&
-      (main.chunkCount === 0 || small.bytes >= this.#arena.bytes * SMALL_QUEUE_SHARE);
-    const queue = fromSmall ? small : main;
-    if (queue.chunkCount === 0) return false;
-    this.#clean(queue, need, force ? EVICT_ALL : EVICT);
-    return true;
-  }
-
-  /**
-   * Cleans the oldest chunk of `queue` so that `need` bytes become free. Dead slots are dropped
-   * and expired entries removed; live entries are kept or evicted as `mode` says. Kept entries
-   * are relocated, first into the free tail of their destination queue's head, the rest
-   * compacted to the front of this chunk, which becomes that queue's head (so FIFO order is
-   * kept). Under `s3fifo` with {@link EVICT}, the kept entries of the small queue move to main
-   * with their read count reset, main's are reinserted with one read spent, and the small
-   * queue's evicted hashes become ghosts. An emptied chunk becomes a spare when it can hold
-   * `need`, otherwise it is released (always when `need` is 0).
-   */
-  #clean(queue: ChunkQueue, need: number, mode: CleanMode): void {
-    const arena = this.#arena;
-    const chunk = queue.oldest!;
-    const fromSmall = queue === this.#small;
-    const destination = fromSmall && mode === EVICT ? this.#main : queue;
-    const destinationHead = destination.head;
-    let spill = destinationHead !== chunk ? destinationHead : undefined;
-    const policyKeeps = mode === EVICT && this.#s3fifo;
-    const counters = this.#host.counters;
-    const ghost = fromSmall ? this.#ghost : undefined;
-    const now = this.#host.now();
-    const { bytes, words, doubles } = chunk;
-    const used = chunk.used;
-    let write = 0;
-    for (let offset = 0; offset < used; ) {
-      const word = offset >>> 2;
-      const capacity = words[word + SLOT_WORD]!;
-      const next = offset + capacity;
-      const info = words[word + KEY_INFO_WORD]!;
-      if ((info & FLAG_DEAD) !== 0) {
-        offset = next;
-        continue;
-      }
-      const expiresAt = doubles[(offset >>> 3) + EXPIRES_DOUBLE]!;
-      const expired = expiresAt !== 0 && expiresAt <= now;
-      let keep = !expired && mode === RELOCATE;
-      if (!expired && policyKeeps) {
-        const reads = info & FREQ_MASK;
-        if (reads !== 0) {
-          keep = true;
-          // Into main with a fresh count, or back into main with one read spent.
-          words[word + KEY_INFO_WORD] = info - (fromSmall ? reads : FREQ_ONE);
-          counters.reinserted++;
-        }
-      }
-      if (!keep) {
-        this.#queueRemoval(chunk, offset, expired ? 'expired' : 'evicted');
-        if (expired) counters.expirations++;
-        else {
-          counters.evictions++;
-          ghost?.add(words[word + HASH_WORD]!);
-        }
-        this.#table.removeAt(this.#positionAt(chunk, offset));
-        chunk.live -= capacity;
-        this.#liveBytes -= capacity;
-        offset = next;
-        continue;
-      }
-      const position = this.#positionAt(chunk, offset);
-      if (spill !== undefined && spill.size - spill.used >= capacity) {
-        bytes.copy(spill.bytes, spill.used, offset, next);
-        this.#table.slots[position + 1] = arena.location(spill, spill.used);
-        spill.used += capacity;
-        spill.live += capacity;
-        chunk.live -= capacity;
-      } else {
-        // Once one entry does not fit the head, the rest stay here, so FIFO order is kept.
-        spill = undefined;
-        if (write !== offset) {
-          bytes.copyWithin(write, offset, next);
-          this.#table.slots[position + 1] = arena.location(chunk, write);
-        }
-        write += capacity;
-      }
-      offset = next;
-    }
-    chunk.used = write;
-    if (chunk.live === 0) {
-      queue.remove(chunk);
-      if (need > 0 && chunk.size >= need) this.#spares.push(chunk);
-      else this.#releaseChunk(chunk);
-    } else if (destination !== queue) {
-      queue.remove(chunk);
-      destination.push(chunk);
-    } else {
-      queue.moveToHead(chunk);
-    }
   }
 
   /** The index position of the live entry at chunk/offset. */
@@ -785,53 +727,5 @@ export class Shard {
       chunk.words[(offset >>> 2) + HASH_WORD]!,
       this.#arena.location(chunk, offset),
     );
-  }
-}
-
-/** Counts one read of the entry whose key-info word is `words[at]`, saturating at 3. */
-function countRead(words: Int32Array, at: number): void {
-  const info = words[at]!;
-  // Allocation-free, and a store only while the count is below 3: hot entries saturate.
-  if ((info & FREQ_MASK) !== FREQ_MASK) words[at] = info + FREQ_ONE;
-}
-
-/** A copy of the value of the entry at `offset`, in a new Buffer. */
-function copyValue(chunk: Chunk, offset: number): Buffer {
-  const start = valueStart(chunk, offset);
-  const length = chunk.words[(offset >>> 2) + VALUE_LENGTH_WORD]!;
-  const out = Buffer.allocUnsafe(length);
-  chunk.bytes.copy(out, 0, start, start + length);
-  return out;
-}
-
-/** Byte offset of the value of the entry at `offset`. */
-function valueStart(chunk: Chunk, offset: number): number {
-  const info = chunk.words[(offset >>> 2) + KEY_INFO_WORD]!;
-  const keyUnits = info >>> KEY_LENGTH_SHIFT;
-  return offset + HEADER_BYTES + ((info & FLAG_WIDE_KEY) !== 0 ? keyUnits * 2 : keyUnits);
-}
-
-/** Decodes the key of the entry at `offset`. */
-function readKey(chunk: Chunk, offset: number): string {
-  const info = chunk.words[(offset >>> 2) + KEY_INFO_WORD]!;
-  const units = info >>> KEY_LENGTH_SHIFT;
-  const start = offset + HEADER_BYTES;
-  return (info & FLAG_WIDE_KEY) !== 0
-    ? chunk.bytes.ucs2Slice(start, start + units * 2)
-    : chunk.bytes.latin1Slice(start, start + units);
-}
-
-function writeValue(
-  chunk: Chunk,
-  start: number,
-  value: string | Uint8Array,
-  length: number,
-  ascii: boolean,
-): void {
-  if (typeof value === 'string') {
-    if (ascii) chunk.bytes.latin1Write(value, start, length);
-    else chunk.bytes.utf8Write(value, start, length);
-  } else {
-    chunk.bytes.set(value, start);
   }
 }

@@ -9,7 +9,6 @@
 export type { BreakerOptions, BreakerState } from './breaker.ts';
 export { TieredChannels } from './channels.ts';
 export { bytesCodec, type Codec, jsonCodec, msgpackCodec, stringCodec } from './codecs.ts';
-export { keySlot } from './key-slot.ts';
 export type { Loader, LoaderResult } from './loader.ts';
 export type { TieredCacheOptions } from './options.ts';
 export type { RedisClient } from './redis-tier.ts';

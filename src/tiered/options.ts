@@ -1,12 +1,22 @@
 /**
- * The options of a TieredCache, documented once here, and their validation: a bad option fails
- * at construction with an `InvalidOptionError` (out of range) or `InvalidOptionTypeError` (wrong
- * type) naming it, never on first use.
+ * The options of a TieredCache, documented once here, and their validation (by the shared
+ * checks of `options-check.ts`): a bad or unknown option fails at construction with an
+ * `InvalidOptionError` naming it (and, when unknown, the closest known name), never on first use.
  *
  * @module
  */
 import { InvalidOptionError, InvalidOptionTypeError } from '../errors.ts';
 import { MemoryStore, type MemoryStoreOptions } from '../memory/index.ts';
+import {
+  booleanOption,
+  checkOptionsObject,
+  describeValue,
+  durationOption,
+  fractionOption,
+  functionOption,
+  integerOption,
+  stringOption,
+} from '../options-check.ts';
 import type { BreakerOptions } from './breaker.ts';
 import { type Codec, jsonCodec } from './codecs.ts';
 import type { Loader } from './loader.ts';
@@ -89,74 +99,105 @@ export interface ResolvedOptions<V> {
 // Braces are allowed so that a name can be a cluster hash tag (`{room-7}`): one slot for all its keys.
 // No ':': it separates the name from the key, so no two caches' keys or prefixes can overlap.
 const NAME = /^[A-Za-z0-9._{}-]+$/;
-const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Every option a TieredCache accepts: anything else is refused with the closest of these. */
+const KNOWN: ReadonlySet<keyof TieredCacheOptions<unknown>> = new Set([
+  'name',
+  'codec',
+  'memory',
+  'redis',
+  'load',
+  'ttlMs',
+  'memoryTtlMs',
+  'negativeTtlMs',
+  'ttlJitter',
+  'redisTimeoutMs',
+  'redisBatchSize',
+  'breaker',
+  'bus',
+  'strict',
+  'now',
+]);
+const KNOWN_BREAKER: ReadonlySet<keyof BreakerOptions> = new Set([
+  'failureThreshold',
+  'coolDownMs',
+]);
 
 /** Validates `options` and applies defaults; throws naming the first bad option. */
-export function resolveOptions<V>(options: TieredCacheOptions<V>): ResolvedOptions<V> {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionTypeError('options', 'pass an object with at least a name');
+export function resolveOptions<V>(input: TieredCacheOptions<V>): ResolvedOptions<V> {
+  if (input === undefined) {
+    throw new InvalidOptionTypeError(
+      'options',
+      'expected an object with at least a name, got undefined',
+    );
   }
-  const { name } = options;
-  if (typeof name !== 'string') throw new InvalidOptionTypeError('name', 'must be a string');
+  const options = checkOptionsObject(
+    'TieredCache',
+    input,
+    KNOWN,
+  ) as unknown as TieredCacheOptions<V>;
+  const name = stringOption('name', options.name, '', true);
   if (!NAME.test(name)) {
     throw new InvalidOptionError(
       'name',
-      `"${name}" must be non-empty and use only A-Z a-z 0-9 . _ - { } (":" separates the name from keys)`,
+      `expected only A-Z a-z 0-9 . _ - { } (":" separates the name from keys), got ${describeValue(name)}`,
     );
   }
   const codec = options.codec ?? jsonCodec<V>();
   if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
     throw new InvalidOptionTypeError(
       'codec',
-      'must have encode(value) and decode(bytes) functions',
+      `expected a codec with encode(value) and decode(bytes) functions, got ${describeValue(codec)}`,
     );
   }
   const redis = options.redis ?? false;
   if (redis !== false && (typeof redis !== 'object' || typeof redis.mgetBuffer !== 'function')) {
     throw new InvalidOptionTypeError(
       'redis',
-      'must be an ioredis Redis or Cluster client, or false',
+      `expected an ioredis Redis or Cluster client, or false, got ${describeValue(redis)}`,
     );
   }
-  const load = options.load ?? null;
-  if (load !== null && typeof load !== 'function') {
-    throw new InvalidOptionTypeError('load', 'must be a function (keys) => Map | object | array');
-  }
+  const load = functionOption<Loader<V>>('load', options.load) ?? null;
   const memoryOption = options.memory ?? {};
   let memory: MemoryStore | null = null;
   let ownsMemory = false;
   if (memoryOption instanceof MemoryStore) {
     memory = memoryOption;
   } else if (memoryOption !== false) {
-    if (typeof memoryOption !== 'object' || memoryOption === null) {
+    if (typeof memoryOption !== 'object' || memoryOption === null || Array.isArray(memoryOption)) {
       throw new InvalidOptionTypeError(
         'memory',
-        'must be a MemoryStore, MemoryStore options or false',
+        `expected a MemoryStore, MemoryStore options or false, got ${describeValue(memoryOption)}`,
       );
     }
     memory = null; // created last, once every other option is known to be valid
     ownsMemory = true;
   }
   const breakerOption = options.breaker ?? {};
-  if (breakerOption !== false && (typeof breakerOption !== 'object' || breakerOption === null)) {
-    throw new InvalidOptionTypeError(
-      'breaker',
-      'must be { failureThreshold, coolDownMs } or false',
-    );
+  let breaker: Required<BreakerOptions> | null = null;
+  if (breakerOption !== false) {
+    if (
+      typeof breakerOption !== 'object' ||
+      breakerOption === null ||
+      Array.isArray(breakerOption)
+    ) {
+      throw new InvalidOptionTypeError(
+        'breaker',
+        `expected { failureThreshold, coolDownMs } or false, got ${describeValue(breakerOption)}`,
+      );
+    }
+    const b = checkOptionsObject('breaker', breakerOption, KNOWN_BREAKER) as BreakerOptions;
+    breaker = {
+      failureThreshold: integerOption(
+        'breaker.failureThreshold',
+        b.failureThreshold,
+        5,
+        1,
+        2 ** 31,
+      ),
+      coolDownMs: durationOption('breaker.coolDownMs', b.coolDownMs, 5000, 1),
+    };
   }
-  const breaker =
-    breakerOption === false
-      ? null
-      : {
-          failureThreshold: integer(
-            'breaker.failureThreshold',
-            breakerOption.failureThreshold,
-            5,
-            1,
-          ),
-          coolDownMs: duration('breaker.coolDownMs', breakerOption.coolDownMs, 5000, 1),
-        };
-  const ttlMs = duration('ttlMs', options.ttlMs, 600_000, 0);
   const resolved: ResolvedOptions<V> = {
     name,
     codec,
@@ -164,19 +205,17 @@ export function resolveOptions<V>(options: TieredCacheOptions<V>): ResolvedOptio
     ownsMemory,
     redis: redis === false ? null : redis,
     load,
-    ttlMs,
-    memoryTtlMs: duration('memoryTtlMs', options.memoryTtlMs, 60_000, 0),
-    negativeTtlMs: duration('negativeTtlMs', options.negativeTtlMs, 0, 0),
-    ttlJitter: fraction('ttlJitter', options.ttlJitter, 0.1),
-    redisTimeoutMs: duration('redisTimeoutMs', options.redisTimeoutMs, 500, 1),
-    redisBatchSize: integer('redisBatchSize', options.redisBatchSize, 10_000, 1, 100_000),
+    ttlMs: durationOption('ttlMs', options.ttlMs, 600_000),
+    memoryTtlMs: durationOption('memoryTtlMs', options.memoryTtlMs, 60_000),
+    negativeTtlMs: durationOption('negativeTtlMs', options.negativeTtlMs, 0),
+    ttlJitter: fractionOption('ttlJitter', options.ttlJitter, 0.1),
+    redisTimeoutMs: durationOption('redisTimeoutMs', options.redisTimeoutMs, 500, 1),
+    redisBatchSize: integerOption('redisBatchSize', options.redisBatchSize, 10_000, 1, 100_000),
     breaker,
-    bus: flag('bus', options.bus, true),
-    strict: flag('strict', options.strict, false),
-    now: options.now ?? Date.now,
+    bus: booleanOption('bus', options.bus, true),
+    strict: booleanOption('strict', options.strict, false),
+    now: functionOption<() => number>('now', options.now) ?? Date.now,
   };
-  if (typeof resolved.now !== 'function')
-    throw new InvalidOptionTypeError('now', 'must be a function');
   if (ownsMemory) {
     resolved.memory = new MemoryStore({
       name: `tiered:${name}`,
@@ -184,49 +223,4 @@ export function resolveOptions<V>(options: TieredCacheOptions<V>): ResolvedOptio
     });
   }
   return resolved;
-}
-
-function number(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw new InvalidOptionTypeError(option, 'must be a number');
-  if (!Number.isFinite(value)) throw new InvalidOptionError(option, `must be finite, got ${value}`);
-  return value;
-}
-
-/** Whole milliseconds: Redis refuses a fractional `PX`, so a fraction would fail every write. */
-function duration(option: string, value: unknown, fallback: number, min: number): number {
-  const ms = number(option, value, fallback);
-  if (!Number.isInteger(ms) || ms < min || ms > MAX_TIMER_MS) {
-    throw new InvalidOptionError(
-      option,
-      `must be a whole number of ms between ${min} and ${MAX_TIMER_MS}, got ${ms}`,
-    );
-  }
-  return ms;
-}
-
-function integer(
-  option: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max = 2 ** 31,
-): number {
-  const n = number(option, value, fallback);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new InvalidOptionError(option, `must be an integer between ${min} and ${max}, got ${n}`);
-  }
-  return n;
-}
-
-function fraction(option: string, value: unknown, fallback: number): number {
-  const n = number(option, value, fallback);
-  if (n < 0 || n > 1) throw new InvalidOptionError(option, `must be between 0 and 1, got ${n}`);
-  return n;
-}
-
-function flag(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidOptionTypeError(option, 'must be true or false');
-  return value;
 }

@@ -7,10 +7,10 @@
  *
  * @module
  */
+import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { CacheClosedError, CircuitOpenError, RedisError, RedisTimeoutError } from '../errors.ts';
 import type { Breaker } from './breaker.ts';
-import { keySlot } from './key-slot.ts';
 
 /** An ioredis client: a standalone `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
@@ -180,7 +180,7 @@ export class RedisTier {
       const keyPrefix = client.options.keyPrefix ?? '';
       const slots = (client as Cluster).slots;
       for (let i = 0; i < keys.length; i++) {
-        const slot = keySlot(keyPrefix + keys[i]!);
+        const slot = calculateSlot(keyPrefix + keys[i]!);
         // Before ioredis has the slot map, fall back to per-slot groups (always valid).
         const id = by === 'node' ? (slots[slot]?.[0] ?? slot) : slot;
         const group = groups.get(id);

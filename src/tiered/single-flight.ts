@@ -18,7 +18,7 @@ export interface FlightBatch<V> {
   keys: readonly string[];
   /** Resolves (never rejects) once `values` and `failed` are final. */
   readonly done: Promise<void>;
-  /** Values aligned with `keys`; `undefined` = no tier and no loader has the key. */
+  /** Values aligned with `keys` once `done`; `undefined` = no tier and no loader has the key. */
   values: Array<V | undefined>;
   /** Positions whose fetch failed with `error` (a loader error), or null when none did. */
   failed: Uint8Array | null;
@@ -34,16 +34,27 @@ export interface Flight<V> {
 }
 
 /**
- * Fetches `batch.keys` (keys no one else is fetching; `flights` aligned with them): fills
- * `batch.values` (and `failed`/`error` for keys that failed), and returns the back-fill in
- * progress (`settled`), during which the flights stay joinable. Throwing fails every key of the
- * batch. (The back-fill is wrapped in an object: an async function returning a bare promise
- * would adopt it, and the values would wait for the back-fill.)
+ * What a fetch of a batch found: values aligned with its keys, the positions that failed (with
+ * their error), and the back-fill still in progress (`settled`), during which the flights stay
+ * joinable. (The back-fill is a field: an async function returning a bare promise would adopt
+ * it, and the values would wait for the back-fill.)
+ */
+export interface FetchResult<V> {
+  values: Array<V | undefined>;
+  /** Positions whose fetch failed with `error`, or null when none did. */
+  failed: Uint8Array | null;
+  error: unknown;
+  settled: Promise<void> | null;
+}
+
+/**
+ * Fetches `keys` (keys no one else is fetching; `flights` aligned with them) and returns what it
+ * found, which the table then hands to every caller of the batch. Throwing fails every key.
  */
 export type FlightWork<V> = (
-  batch: FlightBatch<V>,
+  keys: readonly string[],
   flights: ReadonlyArray<Flight<V>>,
-) => Promise<{ settled: Promise<void> } | undefined>;
+) => Promise<FetchResult<V>>;
 
 /** The value a settled flight carries; throws the batch's error for a key that failed. */
 export function flightValue<V>(flight: Flight<V>): V | undefined {
@@ -95,7 +106,6 @@ export class SingleFlight<V> {
       out[i] = flight;
     }
     if (batch === null) return out;
-    batch.values = new Array<V | undefined>(started.length);
     // When every key is new (and distinct), the batch holds the caller's own array: the caller can
     // then tell, by identity, that the batch's values are aligned with its keys.
     if (started.length === keys.length) batch.keys = keys;
@@ -123,9 +133,13 @@ export class SingleFlight<V> {
     work: FlightWork<V>,
     finish: () => void,
   ): Promise<void> {
-    let backfill: { settled: Promise<void> } | undefined;
+    let settled: Promise<void> | null = null;
     try {
-      backfill = await work(batch, flights);
+      const result = await work(batch.keys, flights);
+      batch.values = result.values;
+      batch.failed = result.failed;
+      batch.error = result.error;
+      settled = result.settled;
     } catch (error) {
       // A failed batch reaches this batch's callers only and leaves nothing behind.
       batch.error = error;
@@ -133,7 +147,7 @@ export class SingleFlight<V> {
     }
     finish();
     try {
-      await backfill?.settled;
+      await settled;
     } catch {
       // The back-fill reports its own failures; the flights end either way.
     }

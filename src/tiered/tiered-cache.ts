@@ -9,15 +9,11 @@ import { EventEmitter } from 'node:events';
 import {
   CacheClosedError,
   CircuitOpenError,
-  EntryTooLargeError,
   InvalidArgumentError,
   type TiercacheError,
-  WarningCodes,
 } from '../errors.ts';
-import type { MemoryStore } from '../memory/index.ts';
-import { Breaker, type BreakerState } from './breaker.ts';
+import { Breaker } from './breaker.ts';
 import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
-import { channels } from './channels.ts';
 import {
   decodeEntry,
   decodeEntryText,
@@ -30,11 +26,13 @@ import {
   withoutExpiry,
   wrap,
 } from './envelope.ts';
+import { ErrorReporter, type FaultTier } from './error-reporter.ts';
 import { runLoader } from './loader.ts';
+import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type Flight, type FlightBatch, flightValue, SingleFlight } from './single-flight.ts';
+import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /**
@@ -69,29 +67,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly name: string;
   readonly #options: ResolvedOptions<V>;
   readonly #prefix: string;
-  /**
-   * Prefix of keys in the memory tier: the cache's prefix in a shared store, none in a store it
-   * owns. Why: a prefixed key is a fresh concatenated string, and hashing and comparing it costs
-   * the store more than the rest of a hit (measured ≈ 1.0 µs vs 0.37 µs per getString).
-   */
-  readonly #memoryPrefix: string;
-  readonly #memory: MemoryStore | null;
+  readonly #memory: MemoryTier<V> | null;
   readonly #redis: RedisTier | null;
   readonly #breaker: Breaker | null;
   readonly #bus: Bus | null;
   readonly #flights = new SingleFlight<V>();
   readonly #stats = new StatsCounters();
+  readonly #report: ErrorReporter;
   readonly #unregister: () => void;
   readonly #decodeText: ((text: string) => V) | null;
-  /**
-   * Bumped whenever memory is cleared because invalidations may have been missed: a fetch that
-   * started before then still back-fills Redis (with NX, which is safe), but not memory.
-   */
-  #memoryEpoch = 0;
-  /** Where a corrupt entry's error lands (see decodeEntry): one per cache, not one per read. */
+  /** Where a corrupt Redis entry's error lands (see decodeEntry): one per cache, not per read. */
   readonly #fault: EntryFault = { error: undefined };
   #closed = false;
-  #warnedUnhandled = false;
 
   constructor(options: TieredCacheOptions<V>) {
     super();
@@ -99,11 +86,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#options = resolved;
     this.name = resolved.name;
     this.#prefix = `${resolved.name}:`;
-    this.#memoryPrefix = resolved.ownsMemory ? '' : this.#prefix;
-    this.#memory = resolved.memory;
+    this.#report = new ErrorReporter(resolved.name, this, this.#stats);
+    this.#memory = resolved.memory
+      ? new MemoryTier({
+          store: resolved.memory,
+          owned: resolved.ownsMemory,
+          prefix: this.#prefix,
+          codec: resolved.codec,
+        })
+      : null;
     this.#decodeText = resolved.codec.decodeText?.bind(resolved.codec) ?? null;
+    const report = this.#report;
     this.#breaker = resolved.breaker
-      ? new Breaker(resolved.breaker, resolved.now, (state) => this.#onBreakerChange(state))
+      ? new Breaker(resolved.breaker, resolved.now, (state) => report.breaker(state))
       : null;
     this.#redis = resolved.redis
       ? new RedisTier({
@@ -111,7 +106,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           timeoutMs: resolved.redisTimeoutMs,
           batchSize: resolved.redisBatchSize,
           breaker: this.#breaker,
-          report: (operation, error) => this.#reportRedis(operation, error),
+          report: (operation, error) => report.redis(operation, error),
           name: resolved.name,
         })
       : null;
@@ -161,13 +156,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       checkKey(key);
       const read = readPolicy(options, 'fresh');
       if (this.#memory !== null && (read === 'fast' || this.#redis === null)) {
-        const entry = this.#memoryRead(key);
+        const entry = this.#memory.read(key);
         if (entry !== ABSENT) {
           if (entry !== ENTRY_CORRUPT) {
             this.#stats.memoryHits++;
             return Promise.resolve(entry === ENTRY_MISSING ? undefined : entry);
           }
-          this.#reportCorrupt('memory', key, this.#fault.error!);
+          this.#corrupt('memory', key, this.#memory.fault.error!);
         }
         this.#stats.memoryMisses++;
       }
@@ -210,16 +205,17 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     const values = new Array<V | undefined>(unique.length);
     const pending: number[] = [];
+    const memory = this.#memory;
     for (let i = 0; i < unique.length; i++) {
       const key = unique[i]!;
-      const entry = this.#memoryRead(key);
+      const entry = memory.read(key);
       if (entry !== ABSENT) {
         if (entry !== ENTRY_CORRUPT) {
           this.#stats.memoryHits++;
           values[i] = entry === ENTRY_MISSING ? undefined : entry;
           continue;
         }
-        this.#reportCorrupt('memory', key, this.#fault.error!);
+        this.#corrupt('memory', key, memory.fault.error!);
       }
       this.#stats.memoryMisses++;
       pending.push(i);
@@ -327,6 +323,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   /** A frozen snapshot of the counters. */
   stats(): TieredCacheStats {
     this.#stats.redisSkipped = this.#redis?.skipped ?? 0;
+    this.#stats.memorySets = this.#memory?.sets ?? 0;
     return this.#stats.snapshot(
       this.name,
       this.#breaker && this.#redis ? this.#breaker.state : 'disabled',
@@ -348,7 +345,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     this.#redis?.close();
     this.#flights.forgetAll();
-    if (this.#options.ownsMemory) this.#memory?.close();
+    this.#memory?.close();
   }
 
   async #readOneBelowMemory(key: string): Promise<V | undefined> {
@@ -388,15 +385,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * Fetches a batch from Redis, then the loader, into `batch.values`; back-fills memory, and
-   * returns the back-fill of loaded values into Redis.
+   * Fetches a batch from Redis, then the loader; back-fills memory with what Redis held, and
+   * returns the values with the back-fill of loaded values into both tiers still in progress.
    */
   async #fetch(
-    batch: FlightBatch<V>,
+    keys: readonly string[],
     flights: ReadonlyArray<Flight<V>>,
-  ): Promise<{ settled: Promise<void> } | undefined> {
-    const { keys, values } = batch;
-    const epoch = this.#memoryEpoch;
+  ): Promise<FetchResult<V>> {
+    const memory = this.#memory;
+    const epoch = memory?.epoch ?? 0;
+    const result: FetchResult<V> = {
+      values: new Array<V | undefined>(keys.length),
+      failed: null,
+      error: undefined,
+      settled: null,
+    };
+    const { values } = result;
     let pending: number[];
     if (this.#redis === null) pending = Array.from(keys, (_, i) => i);
     else {
@@ -419,7 +423,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         const stored = withoutExpiry(raw);
         const entry = this.#decodeRaw(stored);
         if (entry === ENTRY_CORRUPT) {
-          this.#reportCorrupt('redis', keys[i]!, this.#fault.error!);
+          this.#corrupt('redis', keys[i]!, this.#fault.error!);
           this.#stats.redisMisses++;
           pending.push(i);
           continue;
@@ -428,7 +432,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         values[i] = entry === ENTRY_MISSING ? undefined : entry;
         // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
         // Redis keeps it, unless a write since the read made it stale.
-        if (this.#memory && flights[i]!.current && epoch === this.#memoryEpoch) {
+        if (memory && flights[i]!.current && epoch === memory.epoch) {
           const base =
             entry === ENTRY_MISSING ? this.#negativeMemoryTtl() : this.#options.memoryTtlMs;
           const ttl = memoryTtlUntil(base, expiryOf(raw), now);
@@ -436,22 +440,23 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         }
       }
     }
-    if (pending.length === 0 || !this.#options.load || this.#closed) return undefined;
+    if (pending.length === 0 || !this.#options.load || this.#closed) return result;
     let loaded: (key: string) => V | undefined;
     try {
       loaded = await this.#load(pending.map((i) => keys[i]!));
     } catch (error) {
       // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
-      batch.error = error;
-      batch.failed = new Uint8Array(keys.length);
-      for (const i of pending) batch.failed[i] = 1;
-      return undefined;
+      result.error = error;
+      result.failed = new Uint8Array(keys.length);
+      for (const i of pending) result.failed[i] = 1;
+      return result;
     }
     const backfill = pending.map((i): [string, V | undefined, Flight<V>] => {
       values[i] = loaded(keys[i]!);
       return [keys[i]!, values[i], flights[i]!];
     });
-    return { settled: this.#backfill(backfill, epoch === this.#memoryEpoch) };
+    result.settled = this.#backfill(backfill, epoch === (memory?.epoch ?? 0));
+    return result;
   }
 
   /** One loader call; counts it and reports failures to the channel. */
@@ -462,10 +467,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     try {
       return await runLoader(load, keys);
     } catch (error) {
-      this.#stats.loaderErrors++;
-      if (channels.loaderError.hasSubscribers) {
-        channels.loaderError.publish({ cache: this.name, keys, error });
-      }
+      this.#report.loader(keys, error);
       throw error;
     }
   }
@@ -494,7 +496,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         bytes = wrap(this.#options.codec, value);
       } catch (error) {
         // The caller still gets the loaded value; it just cannot be cached.
-        this.#reportCorrupt('loader', key, error as TiercacheError);
+        this.#corrupt('loader', key, error as TiercacheError);
         continue;
       }
       const redisTtl = this.#jitter(ttlMs);
@@ -513,47 +515,20 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
   }
 
-  /**
-   * The memory tier's value for `key`, a marker (`ENTRY_MISSING`, `ENTRY_CORRUPT` with the error
-   * in `#fault`), or `ABSENT`. Hot path: with a text codec the store decodes straight to a string
-   * (no Buffer copy); otherwise one Buffer copy, then the codec.
-   */
-  #memoryRead(key: string): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT | typeof ABSENT {
-    const memory = this.#memory!;
-    const memoryKey = this.#memoryPrefix + key;
-    const decodeText = this.#decodeText;
-    if (decodeText !== null) {
-      const text = memory.getString(memoryKey);
-      return text === undefined
-        ? ABSENT
-        : decodeEntryText(this.#options.codec, decodeText, text, this.#fault);
-    }
-    const bytes = memory.get(memoryKey);
-    return bytes === undefined ? ABSENT : decodeEntry(this.#options.codec, bytes, this.#fault);
-  }
-
   #decodeRaw(raw: RawEntry): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
     return typeof raw === 'string'
       ? decodeEntryText(this.#options.codec, this.#decodeText!, raw, this.#fault)
       : decodeEntry(this.#options.codec, raw, this.#fault);
   }
 
+  /** Stores an entry in memory; a value too large for it is left out (see `MemoryTier.set`). */
   #memorySet(key: string, entry: RawEntry, ttlMs: number): void {
-    const memory = this.#memory;
-    if (!memory || this.#closed) return;
-    const memoryKey = this.#memoryPrefix + key;
-    try {
-      // false: no room even after eviction (the store dropped any older value under the key).
-      if (memory.set(memoryKey, entry, { ttlMs })) this.#stats.memorySets++;
-    } catch (error) {
-      if (!(error instanceof EntryTooLargeError)) throw error;
-      // Too large for memory: make sure an older, smaller value is not served in its place.
-      memory.delete(memoryKey);
-    }
+    if (this.#closed) return;
+    this.#memory?.set(key, entry, ttlMs);
   }
 
   #memoryDelete(key: string): void {
-    if (this.#memory && !this.#closed) this.#memory.delete(this.#memoryPrefix + key);
+    if (!this.#closed) this.#memory?.delete(key);
   }
 
   /** Memory lifetime for an entry living `redisTtl` ms in Redis (0 = forever in both). */
@@ -590,18 +565,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    */
   #failedWrite(operation: string, error: unknown): void {
     if (this.#options.strict) throw error;
-    if (!(error instanceof CircuitOpenError)) return;
-    if (channels.redisError.hasSubscribers) {
-      channels.redisError.publish({ cache: this.name, operation, error });
-    }
-    this.#emitError(error);
+    if (error instanceof CircuitOpenError) this.#report.skipped(operation, error);
   }
 
   #onBusMessage(message: BusMessage): void {
     if (this.#closed) return;
     this.#stats.busReceived++;
     if ('clear' in message) {
-      this.#clearMemory();
+      this.#memory?.clear();
       return;
     }
     for (const key of message.keys) {
@@ -616,86 +587,25 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    */
   #onBusSubscribed(reconnected: boolean): void {
     if (this.#closed) return;
-    this.#clearMemory();
-    if (!reconnected) return;
-    this.#stats.busReconnects++;
-    if (channels.busReconnect.hasSubscribers) channels.busReconnect.publish({ cache: this.name });
-  }
-
-  /** Drops this cache's entries from memory: all of an owned store, this prefix of a shared one. */
-  #clearMemory(): void {
-    const memory = this.#memory;
-    if (!memory) return;
-    this.#memoryEpoch++;
-    if (this.#options.ownsMemory) {
-      memory.clear();
-      return;
-    }
-    const mine: string[] = [];
-    for (const key of memory.keys()) if (key.startsWith(this.#prefix)) mine.push(key);
-    for (const key of mine) memory.delete(key);
-  }
-
-  #reportRedis(operation: string, error: TiercacheError): void {
-    this.#stats.redisErrors++;
-    if (channels.redisError.hasSubscribers) {
-      channels.redisError.publish({ cache: this.name, operation, error });
-    }
-    this.#emitError(error);
+    this.#memory?.clear();
+    if (reconnected) this.#report.busReconnect();
   }
 
   #reportBusError(error: Error): void {
-    if (this.#closed) return;
-    this.#emitError(error);
+    if (!this.#closed) this.#report.emit(error);
   }
 
-  /** Undecodable bytes: count, delete the entry from the tier it came from, report. */
-  #reportCorrupt(tier: 'memory' | 'redis' | 'loader', key: string, error: TiercacheError): void {
-    this.#stats.codecErrors++;
+  /** Undecodable bytes: delete the entry from the tier it came from, report. */
+  #corrupt(tier: FaultTier, key: string, error: TiercacheError): void {
     if (tier === 'memory') this.#memoryDelete(key);
     if (tier === 'redis') this.#redis?.del([this.#prefix + key]).catch(() => {});
-    if (channels.codecError.hasSubscribers) {
-      channels.codecError.publish({ cache: this.name, key, tier, error });
-    }
-    this.#emitError(error);
-  }
-
-  #onBreakerChange(state: BreakerState): void {
-    if (channels.breakerState.hasSubscribers)
-      channels.breakerState.publish({ cache: this.name, state });
-  }
-
-  /**
-   * Emits 'error' only when someone listens: an EventEmitter throws an unheard 'error', which
-   * here would turn a Redis hiccup into a crash. Unheard errors become one process warning.
-   */
-  #emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-      } catch (listenerError) {
-        // A throwing listener is the listener's bug: surface it, but never leave a read hanging.
-        process.nextTick(() => {
-          throw listenerError;
-        });
-      }
-      return;
-    }
-    if (this.#warnedUnhandled) return;
-    this.#warnedUnhandled = true;
-    process.emitWarning(
-      `TieredCache "${this.name}": ${error.message}. Add an 'error' listener to see every failure (reported once).`,
-      { code: WarningCodes.CACHE_ERROR },
-    );
+    this.#report.corrupt(tier, key, error);
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new CacheClosedError(this.name);
   }
 }
-
-/** `#memoryRead`'s answer for a key memory does not hold (a decoded value may be `undefined`). */
-const ABSENT: unique symbol = Symbol('tiercache.absent');
 
 const busFinalizer = new FinalizationRegistry<Bus>((bus) => bus.close());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorCodes, InvalidArgumentError } from 'tiercache/errors';
+import { ErrorCodes, InvalidArgumentError, TiercacheError } from 'tiercache/errors';
 import { MemoryStore } from 'tiercache/memory';
 
 const awkwardKeys = [
@@ -106,7 +106,7 @@ test('bad keys, values and TTLs throw InvalidArgumentError and change nothing', 
   for (const [label, call] of bad) {
     assert.throws(call, (error: unknown) => {
       assert.ok(error instanceof InvalidArgumentError, label);
-      assert.ok(error instanceof TypeError, label);
+      assert.ok(error instanceof TiercacheError, label);
       assert.equal(error.code, ErrorCodes.INVALID_ARGUMENT, label);
       return true;
     });

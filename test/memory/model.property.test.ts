@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { EntryTooLargeError } from 'tiercache/errors';
 import { MemoryStore, type MemoryStoreOptions, type RemovalReason } from 'tiercache/memory';
 import { hashString } from '../../src/memory/hash.ts';
+import { EVICTION_POLICIES, type EvictionPolicy } from '../../src/memory/policies.ts';
 import { HASH_FUNCTION } from '../../src/memory/test-hooks.ts';
 
 type Op =
@@ -100,11 +101,35 @@ const configs: [string, MemoryStoreOptions & { [HASH_FUNCTION]?: (key: string) =
   ['real hash, one small shard', { shards: 1, maxBytes: 6 * 1024, maxEntryBytes: 1024 }],
 ];
 
+type Stats = ReturnType<MemoryStore['stats']>;
+
+/**
+ * Every policy runs every config below; its line here checks what is particular to it after
+ * each run (a new policy: one line, which the type requires).
+ */
+const policyChecks: Record<EvictionPolicy, (stats: Stats) => void> = {
+  s3fifo: (stats) => addTotals('s3fifo', stats),
+  fifo: (stats) => {
+    addTotals('fifo', stats);
+    assert.equal(stats.reinserted + stats.ghostHits, 0, 'fifo neither reinserts nor ghosts');
+  },
+};
+
 let totalOps = 0;
 let totalCollisions = 0;
-const s3fifoTotals = { evictions: 0, reinserted: 0, ghostHits: 0 };
+const totals = new Map<
+  EvictionPolicy,
+  { evictions: number; reinserted: number; ghostHits: number }
+>();
+function addTotals(policy: EvictionPolicy, stats: Stats): void {
+  const sum = totals.get(policy) ?? { evictions: 0, reinserted: 0, ghostHits: 0 };
+  sum.evictions += stats.evictions;
+  sum.reinserted += stats.reinserted;
+  sum.ghostHits += stats.ghostHits;
+  totals.set(policy, sum);
+}
 
-for (const eviction of ['s3fifo', 'fifo'] as const)
+for (const eviction of EVICTION_POLICIES)
   for (const [label, config] of configs) {
     test(`eviction '${eviction}' behaves like a Map with expiry: ${label}`, () => {
       fc.assert(
@@ -207,17 +232,7 @@ for (const eviction of ['s3fifo', 'fifo'] as const)
           } finally {
             const stats = store.stats();
             totalCollisions += stats.collisions;
-            if (eviction === 's3fifo') {
-              s3fifoTotals.evictions += stats.evictions;
-              s3fifoTotals.reinserted += stats.reinserted;
-              s3fifoTotals.ghostHits += stats.ghostHits;
-            } else {
-              assert.equal(
-                stats.reinserted + stats.ghostHits,
-                0,
-                'fifo neither reinserts nor ghosts',
-              );
-            }
+            policyChecks[eviction](stats);
             store.close();
           }
         }),
@@ -232,8 +247,16 @@ test('the property tests ran at least 100k operations, through hash collisions',
   assert.ok(totalCollisions > 10_000, `met ${totalCollisions} collisions`);
 });
 
+test('every policy ran through eviction', (t) => {
+  for (const policy of EVICTION_POLICIES) {
+    const evictions = totals.get(policy)?.evictions ?? 0;
+    t.diagnostic(`${policy}: ${evictions} evictions`);
+    assert.ok(evictions > 500, `${policy}: ${evictions} evictions`);
+  }
+});
+
 test('the s3fifo runs went through eviction, reinsertion and ghost hits', (t) => {
-  const { evictions, reinserted, ghostHits } = s3fifoTotals;
+  const { evictions, reinserted, ghostHits } = totals.get('s3fifo')!;
   t.diagnostic(`s3fifo: ${evictions} evictions, ${reinserted} reinserted, ${ghostHits} ghost hits`);
   assert.ok(evictions > 500, `${evictions} evictions`);
   assert.ok(reinserted > 50, `${reinserted} entries kept for having been read`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { WarningCodes } from 'tiercache/errors';
+import { InvalidArgumentError, WarningCodes } from 'tiercache/errors';
 import {
   DEFAULT_MANY_STORES_THRESHOLD,
   MemoryStore,
@@ -66,6 +66,6 @@ test('more than the threshold of live stores from one site warns once, naming th
 });
 
 test('setManyStoresThreshold refuses nonsense', () => {
-  assert.throws(() => setManyStoresThreshold(0), TypeError);
-  assert.throws(() => setManyStoresThreshold(Number.NaN), TypeError);
+  assert.throws(() => setManyStoresThreshold(0), InvalidArgumentError);
+  assert.throws(() => setManyStoresThreshold(Number.NaN), InvalidArgumentError);
 });

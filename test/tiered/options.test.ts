@@ -4,6 +4,8 @@ import {
   InvalidArgumentError,
   InvalidOptionError,
   InvalidOptionTypeError,
+  MemoryStore,
+  TiercacheError,
   TieredCache,
   type TieredCacheOptions,
 } from 'tiercache';
@@ -62,4 +64,49 @@ it('refuses a bad per-call ttlMs without writing anything', async () => {
   } finally {
     await cache.close();
   }
+});
+
+it('refuses an unknown option, naming it and the closest known name', () => {
+  const cases: Array<[() => unknown, string, string]> = [
+    [() => new TieredCache({ name: 'ok', loader: () => [] } as never), 'loader', 'load'],
+    [() => new TieredCache({ name: 'ok', ttl: 5 } as never), 'ttl', 'ttlMs'],
+    [
+      () => new TieredCache({ name: 'ok', breaker: { cooldownMs: 5 } } as never),
+      'cooldownMs',
+      'coolDownMs',
+    ],
+    [
+      () => new TieredCache({ name: 'ok', memory: { maxbytes: 1024 } } as never),
+      'maxbytes',
+      'maxBytes',
+    ],
+    [() => new MemoryStore({ maxEntrySize: 1024 } as never), 'maxEntrySize', 'maxEntryBytes'],
+  ];
+  for (const [make, option, closest] of cases) {
+    assert.throws(make, (error: InvalidOptionError) => {
+      assert.ok(error instanceof InvalidOptionError, option);
+      assert.ok(error instanceof TiercacheError, option);
+      assert.equal(error.code, 'TIERCACHE_INVALID_OPTION');
+      assert.equal(error.option, option);
+      assert.match(error.message, new RegExp(`did you mean \`${closest}\`\\?`), error.message);
+      return true;
+    });
+  }
+  // Nothing close: the message lists the known names instead of guessing.
+  assert.throws(
+    () => new TieredCache({ name: 'ok', zzzzzzzzzz: 1 } as never),
+    (error: Error) =>
+      !/did you mean/.test(error.message) && /known: name, codec/.test(error.message),
+  );
+});
+
+it('words every numeric option the same way, with the unit and the range', () => {
+  assert.throws(
+    () => new TieredCache({ name: 'ok', ttlMs: 1.5 }),
+    /Invalid option "ttlMs": expected a whole number of ms from 0 to 2147483647, got 1.5/,
+  );
+  assert.throws(
+    () => new MemoryStore({ maxEntryBytes: 0 }),
+    /Invalid option "maxEntryBytes": expected a whole number of bytes >= 1, got 0/,
+  );
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import keySlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
-import { keySlot, TieredCache } from 'tiercache';
+import { TieredCache } from 'tiercache';
 import { type PrivateCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
 import { commandCalls, type PrivateRedis, startRedisServer } from '../helpers/redis-server.ts';
 

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { flightValue, SingleFlight } from '../../src/tiered/single-flight.ts';
+import { type FetchResult, flightValue, SingleFlight } from '../../src/tiered/single-flight.ts';
+
+const found = (values: Array<string | undefined>): FetchResult<string> => ({
+  values,
+  failed: null,
+  error: undefined,
+  settled: null,
+});
 
 it('a key repeated in one load joins its first flight: the work sees each key once', async () => {
   const table = new SingleFlight<string>();
   const batches: string[][] = [];
   const keys = ['a', 'b', 'a', 'c', 'b'];
   const flights = table.load(keys, async (batch) => {
-    batches.push([...batch.keys]);
-    batch.keys.forEach((key, i) => {
-      batch.values[i] = `v:${key}`;
-    });
-    return undefined;
+    batches.push([...batch]);
+    return found(batch.map((key) => `v:${key}`));
   });
   assert.deepEqual(batches, [['a', 'b', 'c']]);
   assert.equal(flights[2], flights[0]);
@@ -24,10 +28,10 @@ it('a key repeated in one load joins its first flight: the work sees each key on
 it('a batch of distinct new keys holds the caller array itself (aligned by identity)', async () => {
   const table = new SingleFlight<string>();
   const keys = ['x', 'y'];
-  const flights = table.load(keys, async () => undefined);
+  const flights = table.load(keys, async (batch) => found(batch.map(() => undefined)));
   assert.equal(flights[0]!.batch.keys, keys);
   const joined = ['y', 'z'];
-  const second = table.load(joined, async () => undefined);
+  const second = table.load(joined, async (batch) => found(batch.map(() => undefined)));
   assert.notEqual(second[1]!.batch.keys, joined, 'a batch that joined another is not aligned');
   await Promise.all([flights[0]!.batch.done, second[1]!.batch.done]);
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { flightValue, SingleFlight } from '../../src/tiered/single-flight.ts';
+import { type FetchResult, flightValue, SingleFlight } from '../../src/tiered/single-flight.ts';
+
+const found = (
+  values: Array<string | undefined>,
+  settled: Promise<void> | null = null,
+): FetchResult<string> => ({ values, failed: null, error: undefined, settled });
 
 it('joins keys in flight, runs new ones in one batch, and leaves nothing behind', async () => {
   const table = new SingleFlight<string>();
@@ -9,12 +14,12 @@ it('joins keys in flight, runs new ones in one batch, and leaves nothing behind'
   const backfilled = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const work = async (batch: { keys: readonly string[]; values: Array<string | undefined> }) => {
-    batches.push([...batch.keys]);
-    batch.keys.forEach((key, i) => {
-      batch.values[i] = `v:${key}`;
-    });
-    return { settled: backfilled };
+  const work = async (batch: readonly string[]) => {
+    batches.push([...batch]);
+    return found(
+      batch.map((key) => `v:${key}`),
+      backfilled,
+    );
   };
   const first = table.load(['a', 'b'], work);
   const second = table.load(['b', 'c'], work);
@@ -35,10 +40,7 @@ it('a failed batch rejects its own keys only, and a forgotten flight is not curr
   const failing = table.load(['x'], async () => {
     throw new Error('boom');
   });
-  const fine = table.load(['y'], async (batch) => {
-    batch.values[0] = 'ok';
-    return undefined;
-  });
+  const fine = table.load(['y'], async () => found(['ok']));
   await Promise.all([failing[0]!.batch.done, fine[0]!.batch.done]);
   assert.throws(() => flightValue(failing[0]!), /boom/);
   assert.equal(flightValue(fine[0]!), 'ok');
@@ -46,7 +48,7 @@ it('a failed batch rejects its own keys only, and a forgotten flight is not curr
   table.forget('z');
   assert.equal(pending[0]!.current, false);
   assert.notEqual(
-    table.load(['z'], async () => undefined)[0],
+    table.load(['z'], async () => found([undefined]))[0],
     pending[0],
     'a new read starts anew',
   );

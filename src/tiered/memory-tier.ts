@@ -1,0 +1,144 @@
+/**
+ * The memory tier, as `RedisTier` is the Redis one: a TieredCache's entries in a `MemoryStore`
+ * (its own, or a slice of a shared one under the cache's prefix), read back through the codec
+ * without a result object per hit. It owns what only memory has: the epoch that keeps reads
+ * started before a clear out of memory, the prefix of a shared store, and closing an owned store.
+ *
+ * @module
+ */
+import { EntryTooLargeError } from '../errors.ts';
+import type { MemoryStore } from '../memory/index.ts';
+import type { Codec } from './codecs.ts';
+import {
+  decodeEntry,
+  decodeEntryText,
+  type ENTRY_CORRUPT,
+  type ENTRY_MISSING,
+  type EntryFault,
+} from './envelope.ts';
+import type { RawEntry } from './redis-tier.ts';
+
+/** {@link MemoryTier.read}'s answer for a key memory does not hold (a decoded value may be `undefined`). */
+export const ABSENT: unique symbol = Symbol('tiercache.absent');
+
+/** What {@link MemoryTier.read} answers: a value, a marker, or {@link ABSENT}. */
+export type MemoryRead<V> = V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT | typeof ABSENT;
+
+/** Settings of a {@link MemoryTier}. */
+export interface MemoryTierOptions<V> {
+  store: MemoryStore;
+  /** True when the cache created the store: it is then the cache's alone (no prefix) and closed with it. */
+  owned: boolean;
+  /** The cache's key prefix (`<name>:`), used in a shared store. */
+  prefix: string;
+  codec: Codec<V>;
+}
+
+/** A TieredCache's entries in a MemoryStore. */
+export class MemoryTier<V> {
+  /** The store, shared or owned. */
+  readonly store: MemoryStore;
+  /** Where a corrupt entry's error lands (see `decodeEntry`): one per tier, not one per read. */
+  readonly fault: EntryFault = { error: undefined };
+  readonly #owned: boolean;
+  readonly #cachePrefix: string;
+  /**
+   * Prefix of keys in the store: the cache's prefix in a shared store, none in a store it owns.
+   * Why: a prefixed key is a fresh concatenated string, and hashing and comparing it costs the
+   * store more than the rest of a hit (measured ≈ 1.0 µs vs 0.37 µs per getString).
+   */
+  readonly #prefix: string;
+  readonly #codec: Codec<V>;
+  readonly #decodeText: ((text: string) => V) | null;
+  #epoch = 0;
+  #sets = 0;
+  #closed = false;
+
+  constructor(options: MemoryTierOptions<V>) {
+    this.store = options.store;
+    this.#owned = options.owned;
+    this.#cachePrefix = options.prefix;
+    this.#prefix = options.owned ? '' : options.prefix;
+    this.#codec = options.codec;
+    this.#decodeText = options.codec.decodeText?.bind(options.codec) ?? null;
+  }
+
+  /**
+   * Bumped by {@link clear} (memory was dropped because invalidations may have been missed): a
+   * fetch that started before then must not back-fill memory.
+   */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Entries written (a write the store had no room for is not counted). */
+  get sets(): number {
+    return this.#sets;
+  }
+
+  /** The largest entry the store takes, in bytes (header + key + value). */
+  get maxEntryBytes(): number {
+    return this.store.maxEntryBytes;
+  }
+
+  /**
+   * The value for `key`, a marker (`ENTRY_MISSING`, `ENTRY_CORRUPT` with the error in
+   * {@link fault}), or `ABSENT`. Hot path: with a text codec the store decodes straight to a
+   * string (no Buffer copy); otherwise one Buffer copy, then the codec.
+   */
+  read(key: string): MemoryRead<V> {
+    const memoryKey = this.#prefix + key;
+    const decodeText = this.#decodeText;
+    if (decodeText !== null) {
+      const text = this.store.getString(memoryKey);
+      return text === undefined
+        ? ABSENT
+        : decodeEntryText(this.#codec, decodeText, text, this.fault);
+    }
+    const bytes = this.store.get(memoryKey);
+    return bytes === undefined ? ABSENT : decodeEntry(this.#codec, bytes, this.fault);
+  }
+
+  /**
+   * Stores an entry for `ttlMs` (0 = no expiry). An entry larger than the store's
+   * `maxEntryBytes` is not stored, and any older value under the key is dropped so it is not
+   * served in its place; the store's `EntryTooLargeError` is returned for the caller to report.
+   */
+  set(key: string, entry: RawEntry, ttlMs: number): EntryTooLargeError | undefined {
+    if (this.#closed) return undefined;
+    const memoryKey = this.#prefix + key;
+    try {
+      // false: no room even after eviction (the store dropped any older value under the key).
+      if (this.store.set(memoryKey, entry, { ttlMs })) this.#sets++;
+    } catch (error) {
+      if (!(error instanceof EntryTooLargeError)) throw error;
+      this.store.delete(memoryKey);
+      return error;
+    }
+    return undefined;
+  }
+
+  /** Drops `key`. */
+  delete(key: string): void {
+    if (!this.#closed) this.store.delete(this.#prefix + key);
+  }
+
+  /** Drops the cache's entries: all of an owned store, the cache's prefix of a shared one. */
+  clear(): void {
+    if (this.#closed) return;
+    this.#epoch++;
+    if (this.#owned) {
+      this.store.clear();
+      return;
+    }
+    const mine: string[] = [];
+    for (const key of this.store.keys()) if (key.startsWith(this.#cachePrefix)) mine.push(key);
+    for (const key of mine) this.store.delete(key);
+  }
+
+  /** Stops using the store, and closes it when the cache owns it. */
+  close(): void {
+    this.#closed = true;
+    if (this.#owned) this.store.close();
+  }
+}

@@ -89,6 +89,8 @@ export interface SiteGrowth {
   /** The site's live stores and reserved bytes now. */
   storesNow: number;
   reservedBytesNow: number;
+  /** For a step: time from the site's last sample at its low to now, ms. */
+  sinceMs?: number;
 }
 
 /** What a `growth` event carries. */
@@ -164,7 +166,7 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
   readonly #stepHold: number;
   #samples: MemorySample[] = [];
   /** Per site, its samples since the window started (or since it last alarmed). */
-  #siteHistory = new Map<string, { stores: number; bytes: number }[]>();
+  #siteHistory = new Map<string, { time: number; stores: number; bytes: number }[]>();
   #timer: NodeJS.Timeout | undefined;
   #diagnostics: DiagnosticsUse | undefined;
   #ticking = false;
@@ -273,9 +275,9 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
 
     const stepped = this.#steppedSites();
     if (stepped.length > 0) {
-      const first = this.#samples[0]!;
       const grew = stepped.reduce((bytes, s) => bytes + s.bytes, 0);
-      const windowMs = sample.time - first.time;
+      // The step's own span, not the trend window's: how fast the stores came.
+      const windowMs = Math.max(...stepped.map((s) => s.sinceMs ?? 0));
       return this.#alarm(
         'site-step',
         windowMs,
@@ -339,15 +341,16 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
       let history = this.#siteHistory.get(s.site);
       if (history === undefined) {
         // A site new to the window started from nothing at the previous sample.
-        history = this.#samples.length > 1 ? [{ stores: 0, bytes: 0 }] : [];
+        const previous = this.#samples[this.#samples.length - 2];
+        history = previous === undefined ? [] : [{ time: previous.time, stores: 0, bytes: 0 }];
         this.#siteHistory.set(s.site, history);
       }
-      history.push({ stores: s.stores, bytes: s.reservedBytes });
+      history.push({ time: sample.time, stores: s.stores, bytes: s.reservedBytes });
       if (history.length > this.#windowSize) history.shift();
     }
     for (const [site, history] of this.#siteHistory) {
       if (seen.has(site)) continue;
-      history.push({ stores: 0, bytes: 0 });
+      history.push({ time: sample.time, stores: 0, bytes: 0 });
       if (history.length > this.#windowSize) history.shift();
       if (history.every((h) => h.stores === 0)) this.#siteHistory.delete(site);
     }
@@ -367,6 +370,9 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
       const held = history.slice(-this.#stepHold);
       const lowStores = Math.min(...before.map((h) => h.stores));
       const lowBytes = Math.min(...before.map((h) => h.bytes));
+      // The last sample at the low: the step started after it.
+      let lowIndex = 0;
+      for (let i = 0; i < before.length; i++) if (before[i]!.bytes === lowBytes) lowIndex = i;
       const heldStores = Math.min(...held.map((h) => h.stores));
       const heldBytes = Math.min(...held.map((h) => h.bytes));
       if (heldStores - lowStores < this.#siteStepStores) continue;
@@ -378,6 +384,7 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
         stores: now.stores - lowStores,
         storesNow: now.stores,
         reservedBytesNow: now.bytes,
+        sinceMs: now.time - before[lowIndex]!.time,
       });
     }
     return out.sort((a, b) => b.bytes - a.bytes);

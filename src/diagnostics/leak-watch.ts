@@ -167,6 +167,12 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
   #samples: MemorySample[] = [];
   /** Per site, its samples since the window started (or since it last alarmed). */
   #siteHistory = new Map<string, { time: number; stores: number; bytes: number }[]>();
+  /**
+   * Per site that stepped, its highest reserved bytes since: a later step alarms only past that
+   * level plus the threshold, so rooms churning at a plateau (stores closed and recreated) and
+   * the rest of the same rise stay quiet.
+   */
+  #stepHighs = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #diagnostics: DiagnosticsUse | undefined;
   #ticking = false;
@@ -246,6 +252,7 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
     this.#diagnostics = undefined;
     this.#samples = [];
     this.#siteHistory.clear();
+    this.#stepHighs.clear();
     this.#baseline = undefined;
   }
 
@@ -317,6 +324,9 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
     // Start afresh: a continuing leak alarms again one window (or one more step) later.
     this.#samples = [];
     this.#siteHistory.clear();
+    if (kind === 'site-step') {
+      for (const s of sites) this.#stepHighs.set(s.site, s.reservedBytesNow);
+    }
     recordAlarm({
       at: Date.now(),
       metrics: grew.map((g) => g.metric),
@@ -346,6 +356,10 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
         this.#siteHistory.set(s.site, history);
       }
       history.push({ time: sample.time, stores: s.stores, bytes: s.reservedBytes });
+      // After a step alarm, the site's highest level since is its new mark to beat.
+      const high = this.#stepHighs.get(s.site);
+      if (high !== undefined && s.reservedBytes > high)
+        this.#stepHighs.set(s.site, s.reservedBytes);
       if (history.length > this.#windowSize) history.shift();
     }
     for (const [site, history] of this.#siteHistory) {
@@ -353,6 +367,12 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
       history.push({ time: sample.time, stores: 0, bytes: 0 });
       if (history.length > this.#windowSize) history.shift();
       if (history.every((h) => h.stores === 0)) this.#siteHistory.delete(site);
+    }
+    // A site that fell back (below half its last step) may alarm again from its new low.
+    for (const [site, high] of this.#stepHighs) {
+      const history = this.#siteHistory.get(site);
+      const now = history?.[history.length - 1]?.bytes ?? 0;
+      if (now < high / 2) this.#stepHighs.delete(site);
     }
   }
 
@@ -377,6 +397,7 @@ export class LeakWatch extends EventEmitter<{ growth: [GrowthReport]; error: [un
       const heldBytes = Math.min(...held.map((h) => h.bytes));
       if (heldStores - lowStores < this.#siteStepStores) continue;
       if (heldBytes - lowBytes < this.#threshold) continue;
+      if (heldBytes < (this.#stepHighs.get(site) ?? 0) + this.#threshold) continue;
       const now = history[history.length - 1]!;
       out.push({
         site,

@@ -89,8 +89,9 @@ const V8_PAGE = 256 * 1024;
 const GLIBC_ARENA_ALIGN = 64 * 1024 * 1024;
 
 /**
- * Reads the process now. `detail: 'full'` also reads `/proc/self/smaps` (tens of milliseconds
- * in a large process: for on-demand reports, not per-second sampling).
+ * Reads the process now. `detail: 'full'` also uses `/proc/self/smaps`, walked at most once per
+ * {@link SMAPS_MAX_AGE_MS} (a walk takes tens of milliseconds in a large process), so its
+ * figures may be up to 5 s old while the rest is current.
  */
 export function readRssInputs(options: { detail?: 'full' | 'status' } = {}): RssInputs {
   const status = readStatus();
@@ -103,8 +104,21 @@ export function readRssInputs(options: { detail?: 'full' | 'status' } = {}): Rss
     sites: storeSites(),
     allocator: allocatorFigures(),
     status,
-    smaps: options.detail === 'full' && status !== undefined ? readSmaps() : undefined,
+    smaps: options.detail === 'full' && status !== undefined ? recentSmaps() : undefined,
   };
+}
+
+/** How long one smaps walk serves full reports (it costs tens of ms in a large process). */
+export const SMAPS_MAX_AGE_MS = 5_000;
+let lastSmaps: { at: number; figures: SmapsFigures | undefined } | undefined;
+
+/** The smaps figures, walked again only when the last walk is older than {@link SMAPS_MAX_AGE_MS}. */
+function recentSmaps(): SmapsFigures | undefined {
+  const now = Date.now();
+  if (lastSmaps === undefined || now - lastSmaps.at > SMAPS_MAX_AGE_MS) {
+    lastSmaps = { at: now, figures: readSmaps() };
+  }
+  return lastSmaps.figures;
 }
 
 /** Takes the account now; see {@link readRssInputs} for `detail`. */

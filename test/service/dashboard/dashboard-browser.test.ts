@@ -104,7 +104,10 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
     30_000,
   );
   await page.waitForSelector('.warning[data-code="TIERCACHE_MANY_STORES"]', { timeout: 15_000 });
-  assert.match(await text(page, '.warning'), /live MemoryStores were created at/);
+  assert.match(
+    await text(page, '.warning[data-code="TIERCACHE_MANY_STORES"]'),
+    /live MemoryStores were created at/,
+  );
   // The service's LeakWatch flags the step of stores and names the line that creates them.
   await page.waitForSelector('.warning[data-code="TIERCACHE_MEMORY_GROWTH"]', { timeout: 30_000 });
   assert.match(

@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDiagnosticsHandler } from 'tiercache/diagnostics';
 import { NodeRing } from './cluster/index.ts';
 import { checkConfig, type ServiceConfig } from './config.ts';
 import { LoadControl, MetricsSampler, WarningLog } from './dashboard/index.ts';
 import { startServiceLeakWatch } from './dashboard/service-leak-watch.ts';
-import { type RoomSockets, serveHttp } from './http/index.ts';
+import { createHttpServer, type RoomSockets, serveHttp } from './http/index.ts';
 import { RoomService } from './room-service.ts';
 
 /** A running node of the room service. */
@@ -35,11 +35,8 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   );
 
   // Listen first: the node's own URL (its entry in NODES) is known only once the port is.
-  const server = createServer();
-  // Longer than any client's idle keep-alive socket (the load generator's, a proxy's), so a
-  // request never races the server closing its socket (ECONNRESET on the client).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Timeouts, connection caps and accept-error handling: see service/http/server-limits.ts.
+  const { server, guard } = createHttpServer(config);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -66,7 +63,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     warnings.stop();
     throw error;
   }
-  const sockets = serveHttp(server, { service, ring, sampler, warnings, load, diagnostics });
+  const sockets = serveHttp(server, { service, ring, sampler, warnings, load, diagnostics, guard });
   sampler.start();
   const leakWatch = startServiceLeakWatch();
 

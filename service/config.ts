@@ -50,6 +50,20 @@ export interface ServiceConfig {
   maxSockets: number | undefined;
   /** Open room WebSockets per client address at most (`MAX_SOCKETS_PER_ADDRESS`). @default 16 */
   maxSocketsPerAddress: number;
+
+  // --- HTTP edge limits and cluster trust (service/http/server-limits.ts, docs: "Operating it safely").
+  /**
+   * Shared secret the nodes sign forwarded requests with (`CLUSTER_SECRET`, 16+ characters);
+   * required when `nodes` names several nodes. Without it no forwarding header is honoured.
+   */
+  clusterSecret?: string | undefined;
+  /**
+   * Open TCP connections per node at most (`MAX_CONNECTIONS`); beyond, a new connection gets a
+   * 503 and is closed. @default three quarters of the soft open-files limit (`ulimit -n`)
+   */
+  maxConnections?: number | undefined;
+  /** Open TCP connections per client address at most (`MAX_CONNECTIONS_PER_ADDRESS`). @default 256 */
+  maxConnectionsPerAddress?: number | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -111,6 +125,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     forwardTimeoutMs: intFrom(env, 'FORWARD_TIMEOUT_MS', 5_000, 1),
     maxSockets: env.MAX_SOCKETS ? intFrom(env, 'MAX_SOCKETS', 0, 1) : undefined,
     maxSocketsPerAddress: intFrom(env, 'MAX_SOCKETS_PER_ADDRESS', 16, 1),
+    clusterSecret: env.CLUSTER_SECRET || undefined,
+    maxConnections: env.MAX_CONNECTIONS ? intFrom(env, 'MAX_CONNECTIONS', 0, 8) : undefined,
+    maxConnectionsPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS
+      ? intFrom(env, 'MAX_CONNECTIONS_PER_ADDRESS', 0, 1)
+      : undefined,
   };
   checkConfig(config);
   return config;
@@ -139,5 +158,15 @@ export function checkConfig(config: ServiceConfig): void {
   }
   if (config.debugToken !== undefined && config.debugToken.length < 16) {
     throw new InvalidOptionError('DEBUG_TOKEN', 'must be at least 16 characters long');
+  }
+  // Cluster trust: a forwarded request is honoured only when a peer signed it with this secret.
+  if (config.clusterSecret !== undefined && config.clusterSecret.length < 16) {
+    throw new InvalidOptionError('CLUSTER_SECRET', 'must be at least 16 characters long');
+  }
+  if (new Set(config.nodes).size > 1 && config.clusterSecret === undefined) {
+    throw new InvalidOptionError(
+      'CLUSTER_SECRET',
+      'is required when NODES names several nodes: set the same secret (16+ characters) on every node, so forwarded requests can be told from clients',
+    );
   }
 }

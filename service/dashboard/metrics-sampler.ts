@@ -73,7 +73,7 @@ export class MetricsSampler {
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.#loopDelay.enable();
     this.sample();
-    this.#timer = setInterval(() => this.sample(), this.#intervalMs);
+    this.#timer = setInterval(() => this.#guardedSample(), this.#intervalMs);
     this.#timer.unref();
   }
 
@@ -84,6 +84,25 @@ export class MetricsSampler {
     this.#loopDelay?.disable();
     this.#loopDelay = undefined;
   }
+
+  /**
+   * The timer's sample: a throw from a timer callback is uncaught and exits the process, and
+   * `process.memoryUsage()` throws EMFILE when the process is out of file descriptors. A failed
+   * sample is skipped (the chart shows a gap) and logged at most once a minute.
+   */
+  #guardedSample(): void {
+    try {
+      this.sample();
+    } catch (error) {
+      const now = Date.now();
+      if (now - this.#lastFailureLog >= 60_000) {
+        this.#lastFailureLog = now;
+        console.error('metrics sample skipped:', (error as Error).message);
+      }
+    }
+  }
+
+  #lastFailureLog = 0;
 
   /** The samples kept, oldest first; only those after `since` (epoch ms) when given. */
   samples(since = 0): MetricsSample[] {

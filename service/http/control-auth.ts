@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isLoopbackHost } from '../config.ts';
+import { explainLoopbackTrust, loopbackTrust } from 'tiercache/diagnostics';
 import { HttpError, HttpErrorCodes } from './http-error.ts';
 
 function digest(value: string): Buffer {
@@ -16,23 +16,14 @@ function originHost(origin: string): string | undefined {
   }
 }
 
-/** The host name of a `Host` header (`127.0.0.1:8080`, `[::1]:80`), or undefined when malformed. */
-function hostName(host: string | undefined): string | undefined {
-  if (host === undefined || host === '') return undefined;
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Guards the dashboard's API (`/api/*`: it switches modes, starts load, runs GCs) with the
  * rule the diagnostics use: loopback clients are served; anyone else must present the debug
  * token as `Authorization: Bearer <token>` or `?token=`. Without a token only loopback is served.
  * A browser is a loopback client too, so requests another site makes it send are refused: an
- * `Origin` must match the `Host`, and only a loopback `Host` earns loopback trust (a DNS
- * rebinding page reaches 127.0.0.1 under its own host name).
+ * `Origin` must match the `Host`. Loopback trust is the library's `/debug` policy
+ * ({@link loopbackTrust}): no proxy header, and a loopback `Host` (a DNS rebinding page reaches
+ * 127.0.0.1 under its own host name).
  */
 export function createControlGuard(
   token: string | undefined,
@@ -48,13 +39,13 @@ export function createControlGuard(
         `The dashboard API serves its own page only; Origin ${origin} does not match Host ${host}`,
       );
     }
-    const loopbackHost = isLoopbackHost(hostName(host) ?? '');
-    if (loopbackHost && isLoopbackHost(req.socket.remoteAddress ?? '')) return;
+    const trust = loopbackTrust(req);
+    if (trust === 'trusted') return;
     if (expected === undefined) {
       throw new HttpError(
         403,
         HttpErrorCodes.FORBIDDEN,
-        'The dashboard API serves loopback clients addressing it by a loopback Host only; set DEBUG_TOKEN to allow others',
+        `The dashboard API serves direct loopback clients addressing it by a loopback Host only (${explainLoopbackTrust(trust)}); set DEBUG_TOKEN to allow others`,
       );
     }
     const header = req.headers.authorization;

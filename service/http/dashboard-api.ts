@@ -13,6 +13,7 @@ import { HttpError, HttpErrorCodes } from './http-error.ts';
 import { readJsonBody, requireJsonType } from './read-body.ts';
 import { sendJson } from './respond.ts';
 import type { RoomSockets } from './room-sockets.ts';
+import type { ConnectionGuard } from './server-limits.ts';
 import { validate } from './validate.ts';
 
 /** What the dashboard's API reads and drives. */
@@ -23,6 +24,8 @@ export interface DashboardApiDeps {
   warnings: WarningLog;
   load: LoadControl;
   sockets: RoomSockets;
+  /** The server's connection limits, reported under `connections` in `GET /api/state`. */
+  guard?: ConnectionGuard | undefined;
 }
 
 const ModeSchema = z.object({ mode: z.enum(['shared', 'per-room']) }).strict();
@@ -69,6 +72,7 @@ export function dashboardApi(
       },
       bugScale: { ...BUG_MODE_SCALE, storeBytes: service.config.bugStoreBytes },
       sockets: deps.sockets.clients,
+      connections: deps.guard?.stats(),
       memory: process.memoryUsage(),
     };
   }

@@ -12,7 +12,35 @@ export const HttpErrorCodes = {
   UNAUTHORIZED: 'TIERCACHE_UNAUTHORIZED',
   FORBIDDEN: 'TIERCACHE_FORBIDDEN',
   INTERNAL: 'TIERCACHE_INTERNAL',
+  BAD_REQUEST: 'TIERCACHE_BAD_REQUEST',
+  HEADERS_TOO_LARGE: 'TIERCACHE_HEADERS_TOO_LARGE',
+  REQUEST_TIMEOUT: 'TIERCACHE_REQUEST_TIMEOUT',
+  OVERLOADED: 'TIERCACHE_OVERLOADED',
+  TOO_MANY_CONNECTIONS: 'TIERCACHE_TOO_MANY_CONNECTIONS',
 } as const;
+
+/**
+ * True when `error` (or an error it wraps as `cause`) is the process running out of file
+ * descriptors (EMFILE, ENFILE): load to shed with a 503, not a bug.
+ */
+export function isOutOfDescriptors(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 'EMFILE' || code === 'ENFILE') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The 503 that sheds load while the process is out of file descriptors. */
+export function overloaded(): HttpError {
+  return new HttpError(
+    503,
+    HttpErrorCodes.OVERLOADED,
+    'This node is out of file descriptors (EMFILE); retry shortly, or raise `ulimit -n` or lower MAX_CONNECTIONS',
+  );
+}
 
 /**
  * The 421 a node answers to a request marked as forwarded for a room it does not own: handling
@@ -59,6 +87,8 @@ export function toErrorResponse(error: unknown): {
   status: number;
   body: { error: { code: string; message: string; details?: unknown } };
 } {
+  if (!(error instanceof HttpError) && isOutOfDescriptors(error))
+    return toErrorResponse(overloaded());
   if (error instanceof HttpError) {
     const body = { error: { code: error.code, message: error.message } };
     return {

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes } from 'tiercache/errors';
 import { z } from 'zod';
-import { FORWARDED_HEADER, forwardRequest, NODE_HEADER, type NodeRing } from '../cluster/index.ts';
+import { forwardRequest, NODE_HEADER, type NodeRing } from '../cluster/index.ts';
 import { RoomIdSchema, RoomMessageSchema } from '../room/index.ts';
 import type { RoomService } from '../room-service.ts';
 import { HttpError, HttpErrorCodes, misdirected } from './http-error.ts';
+import { isPeerRequest } from './peer-request.ts';
 import { readJsonBody } from './read-body.ts';
 import { sendJson } from './respond.ts';
 import { validate } from './validate.ts';
@@ -29,8 +30,10 @@ function decodeSegment(segment: string): string {
 export function roomRoutes(
   service: RoomService,
   ring: NodeRing,
+  onPeer: (req: IncomingMessage) => void = () => undefined,
 ): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> {
   const maxBody = service.config.maxBodyBytes;
+  const secret = service.config.clusterSecret;
 
   async function room(req: IncomingMessage, res: ServerResponse, rawRid: string, tail?: string) {
     const rid = validate(RoomIdSchema, decodeSegment(rawRid), 'room id');
@@ -40,16 +43,24 @@ export function roomRoutes(
       throw new HttpError(405, HttpErrorCodes.METHOD_NOT_ALLOWED, `Use ${allowed} on ${req.url}`);
     }
     const owner = ring.owner(rid);
-    // The forwarding header is only a loop guard, not a credential: it never makes a non-owner
-    // handle a room, so a client that sends it cannot bypass ownership.
-    if (owner !== ring.self && req.headers[FORWARDED_HEADER] !== undefined) {
-      throw misdirected(rid, ring.self, owner);
-    }
+    // The forwarding header is honoured only when a peer signed it (a client sending it gets a
+    // 403), and even then it never makes a non-owner handle a room: forwarding is one hop.
+    const fromPeer = isPeerRequest(req, ring, secret);
+    if (fromPeer) onPeer(req);
+    if (owner !== ring.self && fromPeer) throw misdirected(rid, ring.self, owner);
     // The body is read (bounded) before forwarding, so an oversized one never crosses nodes.
     const body = method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
     if (owner !== ring.self) {
       const raw = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      return forwardRequest(req, res, owner, ring.self, raw, service.config.forwardTimeoutMs);
+      return forwardRequest(
+        req,
+        res,
+        owner,
+        ring.self,
+        raw,
+        service.config.forwardTimeoutMs,
+        secret,
+      );
     }
     const headers = { [NODE_HEADER]: ring.self };
     if (tail === '/messages') {

@@ -1,11 +1,14 @@
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { FORWARD_SIGNATURE_HEADER, signForward } from '../cluster/forward-signature.ts';
 import { FORWARDED_HEADER, type NodeRing } from '../cluster/index.ts';
 import { socketLimit } from '../config.ts';
 import type { RoomService } from '../room-service.ts';
 import type { RoomWorker } from '../rooms/index.ts';
-import { HttpError, HttpErrorCodes, misdirected, toErrorResponse } from './http-error.ts';
+import { HttpError, HttpErrorCodes, misdirected } from './http-error.ts';
+import { isPeerRequest } from './peer-request.ts';
+import { sendRawError } from './respond.ts';
 
 const EVENTS_PATH = /^\/rooms\/([A-Za-z0-9_.-]{1,64})\/events$/;
 
@@ -15,16 +18,13 @@ const CLOSE_GRACE_MS = 1_000;
 // A watcher that cannot keep up is cut off rather than buffered without bound.
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+// Close codes a proxy passes on from the owner as they are; any other close (1006: the
+// connection dropped, the owner died) reaches the client as 1014.
+const PASSED_CLOSE_CODES = new Set([1000, 1001, 1011, 1012, 1013, 1014]);
+
 /** Answers an upgrade request with `error`'s status and JSON body instead of a WebSocket. */
 function refuseUpgrade(socket: Duplex, error: HttpError): void {
-  const { status, body } = toErrorResponse(error);
-  const text = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-      'content-type: application/json; charset=utf-8\r\n' +
-      `content-length: ${Buffer.byteLength(text)}\r\n` +
-      `connection: close\r\n\r\n${text}`,
-  );
+  sendRawError(socket, error);
 }
 
 /**
@@ -42,9 +42,16 @@ export class RoomSockets {
   #maxPerAddress: number;
   #perAddress = new Map<string, number>();
 
-  constructor(service: RoomService, ring: NodeRing) {
+  #onPeer: (req: IncomingMessage) => void;
+
+  constructor(
+    service: RoomService,
+    ring: NodeRing,
+    onPeer: (req: IncomingMessage) => void = () => undefined,
+  ) {
     this.#service = service;
     this.#ring = ring;
+    this.#onPeer = onPeer;
     this.#maxSockets = socketLimit(service.config);
     this.#maxPerAddress = service.config.maxSocketsPerAddress;
   }
@@ -61,14 +68,21 @@ export class RoomSockets {
     if (match === null) return false;
     const rid = match[1]!;
     const owner = this.#ring.owner(rid);
-    if (owner !== this.#ring.self && req.headers[FORWARDED_HEADER] !== undefined) {
+    let fromPeer: boolean;
+    try {
+      fromPeer = isPeerRequest(req, this.#ring, this.#service.config.clusterSecret);
+    } catch (error) {
+      refuseUpgrade(socket, error as HttpError);
+      return true;
+    }
+    if (fromPeer) this.#onPeer(req);
+    if (owner !== this.#ring.self && fromPeer) {
       refuseUpgrade(socket, misdirected(rid, this.#ring.self, owner));
       return true;
     }
-    // A socket another node proxies counts against this node's limit, not its address's: the
-    // entry node already applied the per-address limit to the real client.
-    const address =
-      req.headers[FORWARDED_HEADER] === undefined ? req.socket.remoteAddress : undefined;
+    // A socket a peer node proxies (signed) counts against this node's limit, not its
+    // address's: the entry node already applied the per-address limit to the real client.
+    const address = fromPeer ? undefined : req.socket.remoteAddress;
     const refusal = this.#overLimit(address);
     if (refusal !== undefined) {
       refuseUpgrade(socket, refusal);
@@ -156,13 +170,60 @@ export class RoomSockets {
     }
   }
 
+  /**
+   * Relays the owner's events for `path` to `client`. The owner gets FORWARD_TIMEOUT_MS to
+   * complete the handshake and, once open, is pinged every half of it and may not stay silent
+   * longer: an owner that died, froze or stopped answering closes the client with 1014 (bad
+   * gateway), and a reconnect is routed afresh.
+   */
   #proxy(client: WebSocket, owner: string, path: string): void {
-    const upstream = new WebSocket(new URL(path, owner.replace(/^http/, 'ws')), {
-      headers: { [FORWARDED_HEADER]: this.#ring.self },
-      // An owner that accepts the connection but never completes the handshake is given up on.
-      handshakeTimeout: this.#service.config.forwardTimeoutMs,
+    const timeoutMs = this.#service.config.forwardTimeoutMs;
+    const secret = this.#service.config.clusterSecret;
+    const target = new URL(path, owner.replace(/^http/, 'ws'));
+    const headers: Record<string, string> = { [FORWARDED_HEADER]: this.#ring.self };
+    if (secret !== undefined) {
+      headers[FORWARD_SIGNATURE_HEADER] = signForward(
+        secret,
+        this.#ring.self,
+        'GET',
+        target.pathname + target.search,
+      );
+    }
+    const upstream = new WebSocket(target, { headers, handshakeTimeout: timeoutMs });
+    let reason: string | undefined;
+    // The first failure names the close: cutting the upstream raises an error of its own.
+    const fail = (why: string) => {
+      reason ??= why;
+      upstream.terminate();
+    };
+    let heard = Date.now();
+    let heartbeat: NodeJS.Timeout | undefined;
+    // The deadline of the whole handshake (connect, upgrade), then the liveness check.
+    const deadline = setTimeout(
+      () =>
+        fail(`owner ${owner} did not open the stream within ${timeoutMs} ms (FORWARD_TIMEOUT_MS)`),
+      timeoutMs,
+    );
+    upstream.on('open', () => {
+      clearTimeout(deadline);
+      heard = Date.now();
+      // Pinged every half deadline; silent for a whole one (pongs and events alike): frozen.
+      heartbeat = setInterval(
+        () => {
+          if (Date.now() - heard > timeoutMs) {
+            fail(`owner ${owner} stopped answering pings for ${timeoutMs} ms`);
+            return;
+          }
+          upstream.ping();
+        },
+        Math.max(1, Math.floor(timeoutMs / 2)),
+      );
+    });
+    upstream.on('pong', () => {
+      heard = Date.now();
     });
     upstream.on('message', (data) => {
+      heard = Date.now();
       // A client that cannot keep up is cut off rather than buffered without bound, as watchers are.
       if (client.bufferedAmount > MAX_BUFFERED_BYTES) closeBoth();
       else client.send(data.toString());
@@ -173,13 +234,22 @@ export class RoomSockets {
       client.terminate();
       upstream.terminate();
     };
-    upstream.on('close', () => client.close());
-    upstream.on('error', (error) => {
-      upstream.terminate();
+    upstream.on('close', (code, why) => {
+      clearTimeout(deadline);
+      clearInterval(heartbeat);
+      if (client.readyState !== WebSocket.OPEN) return;
       // 1014: bad gateway, the WebSocket form of the HTTP API's 502.
-      client.close(1014, `owner ${owner} unreachable: ${error.message}`.slice(0, 120));
+      if (PASSED_CLOSE_CODES.has(code)) client.close(code, why.toString().slice(0, 120));
+      else
+        client.close(1014, (reason ?? `owner ${owner} closed the stream (${code})`).slice(0, 120));
     });
-    client.on('close', () => upstream.close());
+    upstream.on('error', (error) => fail(`owner ${owner} unreachable: ${error.message}`));
+    client.on('close', () => {
+      clearTimeout(deadline);
+      clearInterval(heartbeat);
+      if (upstream.readyState === WebSocket.CONNECTING) upstream.terminate();
+      else upstream.close();
+    });
     client.on('error', closeBoth);
   }
 }

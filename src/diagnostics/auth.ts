@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { InvalidOptionError } from '../errors.ts';
 import { stringOption } from '../options-check.ts';
+import { loopbackTrust } from './request-trust.ts';
 
 /** Shortest token accepted: 16 characters keep guessing out of reach over HTTP. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -34,10 +35,9 @@ export function isLoopback(host: string | undefined): boolean {
 /**
  * Decides whether a request may read diagnostics. With a token: the request must carry it as
  * `Authorization: Bearer <token>` or `?token=<token>`, compared in constant time. Without one:
- * only loopback clients are served, so a handler mounted on a public app never hands profiles
- * to the network unauthenticated; and a request carrying a proxy header (`Forwarded`,
- * `X-Forwarded-For`, `X-Real-IP`) is refused even from loopback, since a same-host reverse
- * proxy makes every remote client look local.
+ * only requests {@link loopbackTrust} trusts are served: loopback clients, with no proxy header
+ * (a same-host reverse proxy makes every remote client look local) and a loopback `Host` (a
+ * DNS rebinding page reaches 127.0.0.1 under its own name).
  */
 export function createAuthorizer(
   token: string | undefined,
@@ -46,7 +46,7 @@ export function createAuthorizer(
   const expected = token === undefined ? undefined : digest(token);
   return (req, url) => {
     if (expected === undefined) {
-      return isLoopback(req.socket.remoteAddress) && !isProxied(req) ? 'ok' : 'forbidden';
+      return loopbackTrust(req) === 'trusted' ? 'ok' : 'forbidden';
     }
     const header = req.headers.authorization;
     const presented = header?.startsWith('Bearer ')
@@ -55,13 +55,6 @@ export function createAuthorizer(
     if (presented === null || presented === undefined) return 'unauthorized';
     return timingSafeEqual(digest(presented), expected) ? 'ok' : 'unauthorized';
   };
-}
-
-/** Headers a reverse proxy adds; their presence means the loopback peer may be relaying. */
-const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
-
-function isProxied(req: IncomingMessage): boolean {
-  return PROXY_HEADERS.some((name) => req.headers[name] !== undefined);
 }
 
 function digest(value: string): Buffer {

@@ -31,7 +31,7 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsOptions {
   /**
    * Shared secret (at least 16 characters) every request must carry as
    * `Authorization: Bearer <token>` or `?token=`. Without it only loopback clients are served,
-   * and never a request carrying `Forwarded`, `X-Forwarded-For` or `X-Real-IP`.
+   * never a request carrying a proxy header, and only under a loopback `Host` (see `loopbackTrust`).
    */
   token?: string;
 }
@@ -152,7 +152,7 @@ export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {})
         res,
         403,
         'TIERCACHE_FORBIDDEN',
-        'Diagnostics without a token are served to direct loopback clients only (no proxy headers); configure a token',
+        'Diagnostics without a token are served to direct loopback clients only (no proxy headers, a loopback Host); configure a token',
       );
     }
     route(res, url).catch((err: unknown) => {

@@ -52,6 +52,12 @@ export {
   summarizeProfile,
 } from './profile-summary.ts';
 export {
+  explainLoopbackTrust,
+  type LoopbackTrust,
+  loopbackTrust,
+  PROXY_HEADERS,
+} from './request-trust.ts';
+export {
   accountRss,
   collectRssAccount,
   describeShare,

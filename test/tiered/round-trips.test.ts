@@ -44,8 +44,18 @@ describe('round trips on a standalone server', () => {
   });
 
   it('getMany of 1000 keys in Redis is one MGET, and no GET', async () => {
-    const writer = new TieredCache<number>({ name: 'rt1', redis: client, memory: false });
-    const reader = new TieredCache<number>({ name: 'rt1', redis: client, bus: false });
+    const writer = new TieredCache<number>({
+      name: 'rt1',
+      redis: client,
+      memory: false,
+      redisTimeoutMs: 10_000,
+    });
+    const reader = new TieredCache<number>({
+      name: 'rt1',
+      redis: client,
+      bus: false,
+      redisTimeoutMs: 10_000,
+    });
     await writer.setMany(keys(1000).map((key, i) => [key, i]));
     const count = await delta([admin], async () => {
       const values = await reader.getMany(keys(1000));
@@ -64,6 +74,7 @@ describe('round trips on a standalone server', () => {
     let loads = 0;
     const cache = new TieredCache<string>({
       name: 'rt2',
+      redisTimeoutMs: 10_000,
       redis: client,
       bus: false,
       load: (batch) => {
@@ -88,6 +99,7 @@ describe('round trips on a standalone server', () => {
     let loads = 0;
     const cache = new TieredCache<string>({
       name: 'rt4',
+      redisTimeoutMs: 10_000,
       redis: client,
       bus: false,
       load: (batch) => {
@@ -161,7 +173,13 @@ describe('round trips on a three-master cluster', () => {
   });
 
   it('getMany of 1000 keys is one MGET per slot group', async () => {
-    const cache = new TieredCache<number>({ name: 'rtc', redis: client, memory: false });
+    // A generous timeout: a timed-out MGET on a busy machine would fall through and miscount.
+    const cache = new TieredCache<number>({
+      name: 'rtc',
+      redis: client,
+      memory: false,
+      redisTimeoutMs: 10_000,
+    });
     const all = keys(1000);
     await cache.setMany(all.map((key, i) => [key, i]));
     const slots = new Set(all.map((key) => keySlot(`rtc:${key}`)));
@@ -200,7 +218,12 @@ describe('round trips on a three-master cluster', () => {
   });
 
   it('keys sharing a {hash tag} are read with one MGET', async () => {
-    const cache = new TieredCache<number>({ name: '{room-7}', redis: client, memory: false });
+    const cache = new TieredCache<number>({
+      name: '{room-7}',
+      redis: client,
+      memory: false,
+      redisTimeoutMs: 10_000,
+    });
     const all = keys(1000);
     await cache.setMany(all.map((key, i) => [key, i]));
     const count = await delta(admins, () => cache.getMany(all));

@@ -15,7 +15,10 @@ test('defaults: loopback 8080, shared cache, no Redis, one node', () => {
 });
 
 test('NODES is a comma-separated list of base URLs', () => {
-  const config = configFromEnv({ NODES: 'http://127.0.0.1:1/, http://127.0.0.1:2' });
+  const config = configFromEnv({
+    NODES: 'http://127.0.0.1:1/, http://127.0.0.1:2',
+    CLUSTER_SECRET: 'a-cluster-secret-0123',
+  });
   assert.deepEqual(config.nodes, ['http://127.0.0.1:1', 'http://127.0.0.1:2']);
 });
 

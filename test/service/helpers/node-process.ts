@@ -31,7 +31,12 @@ export class NodeProcess {
     const child = spawn(
       process.execPath,
       ['--conditions=source', '--import', 'tsx', 'service/main.ts'],
-      { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: root,
+        // CLUSTER_SECRET: required when NODES names several nodes; a test may override it.
+        env: { ...process.env, CLUSTER_SECRET: 'test-cluster-secret-0123456789', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {

@@ -33,6 +33,8 @@ export function testConfig(overrides: Partial<ServiceConfig> = {}): {
       forwardTimeoutMs: 5_000,
       maxSockets: undefined,
       maxSocketsPerAddress: 16,
+      // Required once `nodes` names several nodes; harmless on a single one.
+      clusterSecret: 'test-cluster-secret-0123456789',
       ...overrides,
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

@@ -32,3 +32,13 @@ test('anything else is a 500 that does not leak its message', () => {
     assert.doesNotMatch(response.body.error.message, /secret/);
   }
 });
+
+test('running out of file descriptors (EMFILE, ENFILE, also as a cause) sheds load with 503 TIERCACHE_OVERLOADED', () => {
+  const emfile = Object.assign(new Error('EMFILE: too many open files, open'), { code: 'EMFILE' });
+  const enfile = Object.assign(new Error('ENFILE: file table overflow'), { code: 'ENFILE' });
+  for (const error of [emfile, enfile, new Error('owner unreachable', { cause: emfile })]) {
+    const response = toErrorResponse(error);
+    assert.equal(response.status, 503);
+    assert.equal(response.body.error.code, 'TIERCACHE_OVERLOADED');
+  }
+});

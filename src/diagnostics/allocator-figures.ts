@@ -22,16 +22,24 @@ export interface AllocatorFigures {
   chunksInArrayBuffers: boolean;
 }
 
+/** The part of glibc's `mallinfo2()` the account uses: allocated blocks, mmapped blocks. */
+interface MallocFigures {
+  inUseBytes: number;
+  mmappedBytes: number;
+}
+
 /** The allocator's figures now, or undefined when the report fails. */
 export function allocatorFigures(): AllocatorFigures | undefined {
   try {
     const report = allocatorReport();
+    // glibc's mallinfo2(), where tiercache/memory's native helper reports it (newer builds).
+    const malloc = (report as { malloc?: MallocFigures | null }).malloc ?? null;
     return {
       name: report.allocator.name,
       version: report.allocator.version,
       poolRetainedBytes: report.arena.retainedBytes,
       retainedBytes: report.allocatorRetainedBytes ?? undefined,
-      inUseBytes: undefined,
+      inUseBytes: malloc === null ? undefined : malloc.inUseBytes + malloc.mmappedBytes,
       chunksInArrayBuffers: report.arena.backend === 'buffers',
     };
   } catch {

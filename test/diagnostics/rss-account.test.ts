@@ -86,6 +86,9 @@ test('allocator-retained counts as named only when the allocator measures it', (
     'the pool is not counted twice',
   );
   assert.equal(account.namedBytes, 197 * MiB);
+  // With malloc's in-use figure, what native code holds is named too (beyond Buffers and V8's).
+  const withMalloc = accountRss(inputs({ allocator: { ...allocator, inUseBytes: 74 * MiB } }));
+  assert.equal(withMalloc.slices.find((s) => s.key === 'nativeMalloc')?.bytes, 3 * MiB);
   const unmeasured = accountRss(inputs({ allocator: { ...allocator, retainedBytes: undefined } }));
   assert.equal(
     unmeasured.slices.find((s) => s.key === 'allocatorRetained'),

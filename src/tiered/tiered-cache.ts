@@ -370,6 +370,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       await this.#publish({ keys: dropped! });
       return;
     }
+    // Every key this call changed, for the bus: the written ones and the ones dropped for size.
+    const told = writes.map(([key]) => key);
+    if (dropped !== null) for (const key of dropped) told.push(key);
     // Reads in flight may have seen the old state: detach them now, and again once Redis has the
     // write (a read that started in between may have read Redis before the write landed).
     for (const [key] of writes) this.#flights.forget(key);
@@ -394,7 +397,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         // Redis may not have the value: memory must not serve it as if it had, nor the old one.
         for (const [key] of writes) this.#memoryDelete(key);
         this.#failedWrite('SET', error);
-        await this.#publish({ keys: writes.map(([key]) => key) });
+        await this.#publish({ keys: told });
         return;
       }
       for (const [key] of writes) this.#flights.forget(key);
@@ -409,8 +412,6 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         this.#lifetimes.atSource(lifetime),
       );
     }
-    const told = writes.map(([key]) => key);
-    if (dropped !== null) for (const key of dropped) told.push(key);
     await this.#publish({ keys: told });
   }
 

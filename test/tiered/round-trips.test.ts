@@ -26,6 +26,10 @@ async function delta(
   return (command) => (after.get(command) ?? 0) - (before.get(command) ?? 0);
 }
 
+// These tests count commands, not time: a generous per-command timeout keeps a busy 2-core
+// machine (a stalled MGET over the default 500 ms) from turning a count into a fail-over.
+const redisTimeoutMs = 10_000;
+
 const keys = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe('round trips on a standalone server', () => {
@@ -47,14 +51,14 @@ describe('round trips on a standalone server', () => {
     const writer = new TieredCache<number>({
       name: 'rt1',
       redis: client,
+      redisTimeoutMs,
       memory: false,
-      redisTimeoutMs: 10_000,
     });
     const reader = new TieredCache<number>({
       name: 'rt1',
       redis: client,
+      redisTimeoutMs,
       bus: false,
-      redisTimeoutMs: 10_000,
     });
     await writer.setMany(keys(1000).map((key, i) => [key, i]));
     const count = await delta([admin], async () => {
@@ -74,8 +78,8 @@ describe('round trips on a standalone server', () => {
     let loads = 0;
     const cache = new TieredCache<string>({
       name: 'rt2',
-      redisTimeoutMs: 10_000,
       redis: client,
+      redisTimeoutMs,
       bus: false,
       load: (batch) => {
         loads++;
@@ -99,8 +103,8 @@ describe('round trips on a standalone server', () => {
     let loads = 0;
     const cache = new TieredCache<string>({
       name: 'rt4',
-      redisTimeoutMs: 10_000,
       redis: client,
+      redisTimeoutMs,
       bus: false,
       load: (batch) => {
         loads++;
@@ -173,12 +177,11 @@ describe('round trips on a three-master cluster', () => {
   });
 
   it('getMany of 1000 keys is one MGET per slot group', async () => {
-    // A generous timeout: a timed-out MGET on a busy machine would fall through and miscount.
     const cache = new TieredCache<number>({
       name: 'rtc',
       redis: client,
+      redisTimeoutMs,
       memory: false,
-      redisTimeoutMs: 10_000,
     });
     const all = keys(1000);
     await cache.setMany(all.map((key, i) => [key, i]));
@@ -221,8 +224,8 @@ describe('round trips on a three-master cluster', () => {
     const cache = new TieredCache<number>({
       name: '{room-7}',
       redis: client,
+      redisTimeoutMs,
       memory: false,
-      redisTimeoutMs: 10_000,
     });
     const all = keys(1000);
     await cache.setMany(all.map((key, i) => [key, i]));

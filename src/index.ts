@@ -3,8 +3,8 @@
  * what an application uses: the {@link TieredCache} (memory, then Redis, then the loader) with its
  * options, codecs and events, the in-process {@link MemoryStore} and its budget, and every error
  * class. Less common pieces live at their subpath (`tiercache/memory`, `tiercache/tiered`,
- * `tiercache/errors`); diagnostics live at `tiercache/diagnostics` so services that do not mount
- * them never load them.
+ * `tiercache/errors`); the Keyv storage adapters at `tiercache/keyv`; diagnostics at
+ * `tiercache/diagnostics`, so services that do not mount them never load them.
  *
  * @module
  */

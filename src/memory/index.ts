@@ -1,8 +1,8 @@
 /**
  * The in-process tier: {@link MemoryStore}, a lazily allocated, byte-bounded cache whose entries
- * live in per-shard arenas of large Buffers indexed by typed-array hash tables (no per-entry JS
- * object for the garbage collector to trace) and evicted by S3-FIFO (or plain FIFO) a chunk at
- * a time, the process-wide {@link MemoryBudget} all stores share, {@link memoryStores} to
+ * live in per-shard arenas of large chunks indexed by typed-array hash tables (no per-entry JS
+ * object for the garbage collector to trace) and evicted by S3-FIFO (or its adaptive variant,
+ * or plain FIFO) a chunk at a time, the process-wide {@link MemoryBudget} all stores share, {@link memoryStores} to
  * list the live stores and where they were created, and {@link allocatorReport}: the C allocator
  * the process runs on and the figures of the slab pool every store's chunks are leased from.
  *

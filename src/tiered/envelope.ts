@@ -16,10 +16,13 @@ import type { Codec } from './codecs.ts';
 const MISSING = 0x00;
 const VALUE = 0x01;
 const EXPIRES = 0x02;
+/** A memory entry's expiry that is also its source's (Redis's, or memory's own without Redis). */
+const EXPIRES_AT_SOURCE = 0x03;
 /** 9 base-36 digits hold any ms timestamp until the year 5138; fixed width keeps parsing cheap. */
 const EXPIRY_DIGITS = 9;
 const EXPIRY_HEADER = 1 + EXPIRY_DIGITS;
 const EXPIRES_CHAR = String.fromCharCode(EXPIRES);
+const EXPIRES_AT_SOURCE_CHAR = String.fromCharCode(EXPIRES_AT_SOURCE);
 
 /** The single-byte entry that remembers "the loader has no such key" (negative caching). */
 export const MISSING_ENTRY: Buffer = Buffer.from([MISSING]);
@@ -131,9 +134,17 @@ function tagged<V>(result: V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT): Unw
   return { kind: 'value', value: result };
 }
 
-/** `entry` behind its absolute expiry (ms since the epoch), as written to Redis. */
-export function withExpiry(entry: Buffer | string, expiresAt: number): Buffer | string {
-  const header = EXPIRES_CHAR + expiresAt.toString(36).padStart(EXPIRY_DIGITS, '0');
+/**
+ * `entry` behind its absolute expiry (ms since the epoch), as written to Redis. `atSource` marks
+ * a memory entry whose expiry is that of its source (what refresh-ahead watches).
+ */
+export function withExpiry(
+  entry: Buffer | string,
+  expiresAt: number,
+  atSource = false,
+): Buffer | string {
+  const tag = atSource ? EXPIRES_AT_SOURCE_CHAR : EXPIRES_CHAR;
+  const header = tag + expiresAt.toString(36).padStart(EXPIRY_DIGITS, '0');
   if (typeof entry === 'string') return header + entry;
   return Buffer.concat([Buffer.from(header, 'latin1'), entry]);
 }
@@ -158,4 +169,52 @@ export function withoutExpiry(raw: Buffer | string): Buffer | string {
     return raw.charCodeAt(0) === EXPIRES ? raw.slice(EXPIRY_HEADER) : raw;
   }
   return raw[0] === EXPIRES ? raw.subarray(EXPIRY_HEADER) : raw;
+}
+
+/** What {@link readExpiry} found in front of an entry. */
+export const NO_EXPIRY = 0;
+/** The entry has an expiry of its own (a memory lifetime shorter than its source's). */
+export const OWN_EXPIRY = 1;
+/** The entry's expiry is its source's: refresh-ahead applies to it. */
+export const SOURCE_EXPIRY = 2;
+
+/**
+ * Reads the expiry header of `raw` without allocating (hot path of a memory hit under
+ * `graceMs`): returns {@link NO_EXPIRY}, {@link OWN_EXPIRY} or {@link SOURCE_EXPIRY}, and leaves
+ * the expiry (ms since the epoch) in `out.at`; a malformed header reads as already expired.
+ */
+export function readExpiry(raw: Buffer | string, out: { at: number }): number {
+  const string = typeof raw === 'string';
+  const tag = string ? raw.charCodeAt(0) : raw[0];
+  if (tag !== EXPIRES && tag !== EXPIRES_AT_SOURCE) return NO_EXPIRY;
+  let at = 0;
+  if (raw.length < EXPIRY_HEADER) at = 0;
+  else {
+    for (let i = 1; i < EXPIRY_HEADER; i++) {
+      const c = string ? raw.charCodeAt(i) : raw[i]!;
+      // Base 36: '0'-'9' then 'a'-'z'.
+      const digit = c <= 0x39 ? c - 0x30 : c - 0x61 + 10;
+      if (digit < 0 || digit >= 36) {
+        at = 0;
+        break;
+      }
+      at = at * 36 + digit;
+    }
+  }
+  out.at = at;
+  return tag === EXPIRES_AT_SOURCE ? SOURCE_EXPIRY : OWN_EXPIRY;
+}
+
+/** The entry behind a memory expiry header of either kind (see {@link withExpiry}). */
+export function withoutAnyExpiry(raw: Buffer | string): Buffer | string {
+  if (typeof raw === 'string') {
+    const tag = raw.charCodeAt(0);
+    return tag === EXPIRES || tag === EXPIRES_AT_SOURCE ? raw.slice(EXPIRY_HEADER) : raw;
+  }
+  return raw[0] === EXPIRES || raw[0] === EXPIRES_AT_SOURCE ? raw.subarray(EXPIRY_HEADER) : raw;
+}
+
+/** Bytes `raw` takes once stored or sent (UTF-8 for text). */
+export function entryByteLength(raw: Buffer | string): number {
+  return typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.length;
 }

@@ -15,6 +15,8 @@ export type { RedisClient } from './redis-tier.ts';
 export { tieredCaches } from './registry.ts';
 export type { TieredCacheStats } from './stats.ts';
 export {
+  type GetOrSetOptions,
+  type KeyLoader,
   type ReadOptions,
   type ReadPolicy,
   TieredCache,

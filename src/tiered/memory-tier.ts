@@ -4,9 +4,16 @@
  * without a result object per hit. It owns what only memory has: the epoch that keeps reads
  * started before a clear out of memory, the prefix of a shared store, and closing an owned store.
  *
+ * With grace periods (`graceMs` or `refreshAheadMs`) the tier is "timed": an entry with a
+ * lifetime is stored behind its logical expiry (the envelope's expiry header) and kept by the
+ * store `graceMs` longer. A read past the logical expiry is a miss, but the bytes stay where they
+ * are, and {@link MemoryTier.readStale} can still serve them when the loader or Redis fails: the
+ * stale copy costs no heap object, only the store's bytes for `graceMs` more.
+ *
  * @module
  */
 import { EntryTooLargeError } from '../errors.ts';
+import { HEADER_BYTES } from '../memory/entry-layout.ts';
 import type { MemoryStore } from '../memory/index.ts';
 import type { Codec } from './codecs.ts';
 import {
@@ -15,6 +22,12 @@ import {
   type ENTRY_CORRUPT,
   type ENTRY_MISSING,
   type EntryFault,
+  entryByteLength,
+  NO_EXPIRY,
+  readExpiry,
+  SOURCE_EXPIRY,
+  withExpiry,
+  withoutAnyExpiry,
 } from './envelope.ts';
 import type { RawEntry } from './redis-tier.ts';
 
@@ -32,6 +45,10 @@ export interface MemoryTierOptions<V> {
   /** The cache's key prefix (`<name>:`), used in a shared store. */
   prefix: string;
   codec: Codec<V>;
+  /** How long the store keeps an entry past its logical expiry, in ms. @default 0 */
+  graceMs?: number;
+  /** A hit on an entry this close to its source's expiry sets {@link MemoryTier.refreshDue}, in ms. @default 0 */
+  refreshAheadMs?: number;
 }
 
 /** A TieredCache's entries in a MemoryStore. */
@@ -50,6 +67,17 @@ export class MemoryTier<V> {
   readonly #prefix: string;
   readonly #codec: Codec<V>;
   readonly #decodeText: ((text: string) => V) | null;
+  /** Entries carry their logical expiry (grace periods or refresh-ahead are on). */
+  readonly #timed: boolean;
+  readonly #graceMs: number;
+  readonly #refreshAheadMs: number;
+  /** Where {@link readExpiry} leaves the expiry it parsed: one per tier, not one per read. */
+  readonly #expiry = { at: 0 };
+  /**
+   * Set by a read that found its entry close to its source's expiry (`refreshAheadMs`): the
+   * caller starts a background reload and clears the flag. Never set when the tier is not timed.
+   */
+  refreshDue = false;
   #epoch = 0;
   #sets = 0;
   #closed = false;
@@ -61,6 +89,9 @@ export class MemoryTier<V> {
     this.#prefix = options.owned ? '' : options.prefix;
     this.#codec = options.codec;
     this.#decodeText = options.codec.decodeText?.bind(options.codec) ?? null;
+    this.#graceMs = options.graceMs ?? 0;
+    this.#refreshAheadMs = options.refreshAheadMs ?? 0;
+    this.#timed = this.#graceMs > 0 || this.#refreshAheadMs > 0;
   }
 
   /**
@@ -87,6 +118,7 @@ export class MemoryTier<V> {
    * string (no Buffer copy); otherwise one Buffer copy, then the codec.
    */
   read(key: string): MemoryRead<V> {
+    if (this.#timed) return this.#readTimed(key, false);
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
     if (decodeText !== null) {
@@ -100,16 +132,65 @@ export class MemoryTier<V> {
   }
 
   /**
+   * What memory still holds for `key` past its logical expiry (within `graceMs`, which the store
+   * enforces), as {@link read} answers: for serving a stale value when the loader or Redis fails.
+   */
+  readStale(key: string): MemoryRead<V> {
+    return this.#timed ? this.#readTimed(key, true) : ABSENT;
+  }
+
+  /** {@link read} of an entry that may carry its logical expiry; past it, ABSENT unless `stale`. */
+  #readTimed(key: string, stale: boolean): MemoryRead<V> {
+    const memoryKey = this.#prefix + key;
+    const decodeText = this.#decodeText;
+    const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);
+    if (raw === undefined) return ABSENT;
+    const kind = readExpiry(raw, this.#expiry);
+    if (kind !== NO_EXPIRY && !stale) {
+      const left = this.#expiry.at - Date.now();
+      if (!(left > 0)) return ABSENT;
+      if (kind === SOURCE_EXPIRY && left < this.#refreshAheadMs) this.refreshDue = true;
+    }
+    const entry = kind === NO_EXPIRY ? raw : withoutAnyExpiry(raw);
+    return typeof entry === 'string'
+      ? decodeEntryText(this.#codec, decodeText!, entry, this.fault)
+      : decodeEntry(this.#codec, entry, this.fault);
+  }
+
+  /** Bytes the store would need for `entry` under `key` (header + key + value, as it counts). */
+  entryBytes(key: string, entry: RawEntry): number {
+    const memoryKey = this.#prefix + key;
+    let wide = false;
+    for (let i = 0; i < memoryKey.length && !wide; i++) wide = memoryKey.charCodeAt(i) > 0xff;
+    const header = this.#timed ? 10 : 0;
+    return HEADER_BYTES + memoryKey.length * (wide ? 2 : 1) + header + entryByteLength(entry);
+  }
+
+  /**
    * Stores an entry for `ttlMs` (0 = no expiry). An entry larger than the store's
    * `maxEntryBytes` is not stored, and any older value under the key is dropped so it is not
    * served in its place; the store's `EntryTooLargeError` is returned for the caller to report.
+   * In a timed tier the entry carries its logical expiry and stays `graceMs` longer (unless
+   * `grace` is false, as for negative entries); `atSource` says its expiry is its source's.
    */
-  set(key: string, entry: RawEntry, ttlMs: number): EntryTooLargeError | undefined {
+  set(
+    key: string,
+    entry: RawEntry,
+    ttlMs: number,
+    atSource = false,
+    grace = true,
+  ): EntryTooLargeError | undefined {
     if (this.#closed) return undefined;
     const memoryKey = this.#prefix + key;
+    let stored = entry;
+    let storeTtl = ttlMs;
+    if (this.#timed && ttlMs > 0) {
+      stored = withExpiry(entry, Date.now() + ttlMs, atSource);
+      if (grace) storeTtl = Math.min(ttlMs + this.#graceMs, 2 ** 31 - 1);
+    }
     try {
       // false: no room even after eviction (the store dropped any older value under the key).
-      if (this.store.set(memoryKey, entry, { ttlMs })) this.#sets++;
+      if (this.store.set(memoryKey, stored, { ttlMs: storeTtl })) this.#sets++;
     } catch (error) {
       if (!(error instanceof EntryTooLargeError)) throw error;
       this.store.delete(memoryKey);

@@ -15,6 +15,7 @@ import {
   fractionOption,
   functionOption,
   integerOption,
+  MAX_TIMER_MS,
   stringOption,
 } from '../options-check.ts';
 import type { BreakerOptions } from './breaker.ts';
@@ -70,7 +71,31 @@ export interface TieredCacheOptions<V> {
   breaker?: BreakerOptions | false;
   /** Publish and receive invalidations over Redis pub/sub (needs `redis` and `memory`). @default true */
   bus?: boolean;
-  /** Make writes throw when Redis fails instead of reporting the error. @default false */
+  /**
+   * Grace period, in ms: how long past its TTL an entry's last value is kept (in Redis and in
+   * memory, as bytes with a logical expiry) and served when the loader fails or Redis fails.
+   * A fresh value is always preferred; 0 = none. All nodes of a cache must use the same value.
+   * @default 0
+   */
+  graceMs?: number;
+  /**
+   * Refresh ahead, in ms: a read that finds less than this left before the entry's TTL returns
+   * it at once and reloads the key in the background (once per key and process at a time), so
+   * hot keys are replaced before they expire. Needs a loader (`load` or `getOrSet`'s). Below
+   * `ttlMs`; 0 = off. @default 0
+   */
+  refreshAheadMs?: number;
+  /**
+   * Largest encoded value written to Redis, in bytes. A larger value is refused: thrown by a
+   * `strict` cache's writes (nothing written), otherwise an `error` event (the key is dropped so
+   * no older value is served in its place). 1 to 536870912 (Redis's own limit).
+   * @default 16777216 (16 MiB)
+   */
+  maxValueBytes?: number;
+  /**
+   * Make writes throw when Redis fails, or a value is too large for a tier, instead of
+   * reporting the error. @default false
+   */
   strict?: boolean;
   /** Clock in ms (for the breaker), for tests. @default Date.now */
   now?: () => number;
@@ -92,6 +117,9 @@ export interface ResolvedOptions<V> {
   redisBatchSize: number;
   breaker: Required<BreakerOptions> | null;
   bus: boolean;
+  graceMs: number;
+  refreshAheadMs: number;
+  maxValueBytes: number;
   strict: boolean;
   now: () => number;
 }
@@ -99,6 +127,10 @@ export interface ResolvedOptions<V> {
 // Braces are allowed so that a name can be a cluster hash tag (`{room-7}`): one slot for all its keys.
 // No ':': it separates the name from the key, so no two caches' keys or prefixes can overlap.
 const NAME = /^[A-Za-z0-9._{}-]+$/;
+/** The default `maxValueBytes`: 16 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
+/** Redis's own limit on one value (`proto-max-bulk-len`): 512 MiB. */
+const MAX_REDIS_VALUE_BYTES = 512 * 1024 * 1024;
 
 /** Every option a TieredCache accepts: anything else is refused with the closest of these. */
 const KNOWN: ReadonlySet<keyof TieredCacheOptions<unknown>> = new Set([
@@ -115,6 +147,9 @@ const KNOWN: ReadonlySet<keyof TieredCacheOptions<unknown>> = new Set([
   'redisBatchSize',
   'breaker',
   'bus',
+  'graceMs',
+  'refreshAheadMs',
+  'maxValueBytes',
   'strict',
   'now',
 ]);
@@ -213,9 +248,31 @@ export function resolveOptions<V>(input: TieredCacheOptions<V>): ResolvedOptions
     redisBatchSize: integerOption('redisBatchSize', options.redisBatchSize, 10_000, 1, 100_000),
     breaker,
     bus: booleanOption('bus', options.bus, true),
+    graceMs: durationOption('graceMs', options.graceMs, 0),
+    refreshAheadMs: durationOption('refreshAheadMs', options.refreshAheadMs, 0),
+    maxValueBytes: integerOption(
+      'maxValueBytes',
+      options.maxValueBytes,
+      DEFAULT_MAX_VALUE_BYTES,
+      1,
+      MAX_REDIS_VALUE_BYTES,
+      'bytes',
+    ),
     strict: booleanOption('strict', options.strict, false),
     now: functionOption<() => number>('now', options.now) ?? Date.now,
   };
+  if (resolved.ttlMs > 0 && resolved.refreshAheadMs >= resolved.ttlMs) {
+    throw new InvalidOptionError(
+      'refreshAheadMs',
+      `expected less than ttlMs (${resolved.ttlMs}), got ${resolved.refreshAheadMs}`,
+    );
+  }
+  if (resolved.ttlMs + resolved.graceMs > MAX_TIMER_MS) {
+    throw new InvalidOptionError(
+      'graceMs',
+      `expected ttlMs + graceMs <= ${MAX_TIMER_MS} ms, got ${resolved.ttlMs} + ${resolved.graceMs}`,
+    );
+  }
   if (ownsMemory) {
     resolved.memory = new MemoryStore({
       name: `tiered:${name}`,

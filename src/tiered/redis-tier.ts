@@ -145,6 +145,44 @@ export class RedisTier {
     throwFirstRejection(results);
   }
 
+  /**
+   * Deletes every key that starts with `prefix` (`SCAN MATCH` + `UNLINK`, which frees the values
+   * off Redis's main thread), on every master of a cluster, `batchSize` keys (at most 1000) per
+   * `SCAN` step, each step's keys unlinked before the next step starts; each command is timed
+   * and breaker-guarded like any other. Returns the number of keys unlinked; throws when a
+   * command failed (keys unlinked until then stay deleted).
+   */
+  async unlinkPrefix(prefix: string): Promise<number> {
+    const client = this.#client;
+    // ioredis adds its `keyPrefix` to UNLINK's keys but not to SCAN's pattern or replies.
+    const keyPrefix = client.options.keyPrefix ?? '';
+    const pattern = `${escapeGlob(keyPrefix + prefix)}*`;
+    const count = Math.min(1000, this.#batchSize);
+    const nodes: Redis[] = client.isCluster
+      ? (client as Cluster).nodes('master')
+      : [client as Redis];
+    let unlinked = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, found] = await this.#call('SCAN', () =>
+          node.scan(cursor, 'MATCH', pattern, 'COUNT', count),
+        );
+        cursor = next;
+        if (found.length === 0) continue;
+        const keys = keyPrefix === '' ? found : found.map((key) => key.slice(keyPrefix.length));
+        const results = await Promise.allSettled(
+          this.#groups(keys, 'slot').map((indices) =>
+            this.#call('UNLINK', () => client.unlink(...indices.map((i) => keys[i]!))),
+          ),
+        );
+        throwFirstRejection(results);
+        unlinked += keys.length;
+      } while (cursor !== '0' && !this.#closed);
+    }
+    return unlinked;
+  }
+
   /** Publishes one message on a channel; throws on failure. */
   async publish(channel: string, message: string): Promise<void> {
     await this.#call('PUBLISH', () => this.#client.publish(channel, message));
@@ -289,6 +327,11 @@ function pipelineSet(
     else pipeline.set(key, value, 'PX', ttlMs);
   } else if (onlyIfAbsent) pipeline.set(key, value, 'NX');
   else pipeline.set(key, value);
+}
+
+/** `text` with Redis glob specials (`* ? [ ] \`) escaped, to match it literally in `SCAN MATCH`. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 function throwFirstRejection(results: PromiseSettledResult<unknown>[]): void {

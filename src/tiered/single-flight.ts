@@ -23,6 +23,8 @@ export interface FlightBatch<V> {
   /** Positions whose fetch failed with `error` (a loader error), or null when none did. */
   failed: Uint8Array | null;
   error: unknown;
+  /** Whether a loader was there to answer the keys no tier held (see {@link FetchResult.loaded}). */
+  loaded: boolean;
 }
 
 /** One key's place in a batch fetch. */
@@ -45,6 +47,11 @@ export interface FetchResult<V> {
   failed: Uint8Array | null;
   error: unknown;
   settled: Promise<void> | null;
+  /**
+   * Whether a loader was there to answer the keys no tier held: a joiner with a loader of its
+   * own does not take a miss of a fetch that had none as its answer.
+   */
+  loaded: boolean;
 }
 
 /**
@@ -96,6 +103,7 @@ export class SingleFlight<V> {
           values: [],
           failed: null,
           error: undefined,
+          loaded: false,
         };
         // Registered at once: a repeat of `key` further on finds this flight and joins it.
         flight = { batch, index: started.length, current: true };
@@ -111,6 +119,11 @@ export class SingleFlight<V> {
     if (started.length === keys.length) batch.keys = keys;
     void this.#run(batch, flights, work, finish);
     return out;
+  }
+
+  /** Whether a fetch of `key` is in flight (or still writing its back-fill). */
+  has(key: string): boolean {
+    return this.#flights.has(key);
   }
 
   /** Detaches the flight of `key`, if any: its callers still get the value, nothing is back-filled. */
@@ -139,6 +152,7 @@ export class SingleFlight<V> {
       batch.values = result.values;
       batch.failed = result.failed;
       batch.error = result.error;
+      batch.loaded = result.loaded;
       settled = result.settled;
     } catch (error) {
       // A failed batch reaches this batch's callers only and leaves nothing behind.

@@ -30,6 +30,13 @@ export interface TieredCacheStats {
     readonly errors: number;
     readonly notFound: number;
   };
+  /**
+   * Grace periods (`graceMs`, `refreshAheadMs`): values served past their TTL because the loader
+   * or Redis failed (`stale`), and background reloads started ahead of expiry (`refreshes`).
+   */
+  readonly grace: { readonly stale: number; readonly refreshes: number };
+  /** Values refused by a tier for their size (`maxValueBytes`, the memory tier's `maxEntryBytes`). */
+  readonly tooLarge: number;
   /** Entries that could not be decoded (each was deleted and treated as a miss). */
   readonly codecErrors: number;
   /** Bus: invalidation messages sent, received from other nodes, and subscriber reconnects. */
@@ -52,6 +59,9 @@ export class StatsCounters {
   keysLoaded = 0;
   loaderErrors = 0;
   notFound = 0;
+  staleServed = 0;
+  refreshes = 0;
+  tooLarge = 0;
   codecErrors = 0;
   busSent = 0;
   busReceived = 0;
@@ -79,6 +89,8 @@ export class StatsCounters {
         errors: this.loaderErrors,
         notFound: this.notFound,
       }),
+      grace: Object.freeze({ stale: this.staleServed, refreshes: this.refreshes }),
+      tooLarge: this.tooLarge,
       codecErrors: this.codecErrors,
       bus: Object.freeze({
         sent: this.busSent,

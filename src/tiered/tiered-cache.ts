@@ -11,6 +11,7 @@ import {
   CircuitOpenError,
   InvalidArgumentError,
   type TiercacheError,
+  ValueTooLargeError,
 } from '../errors.ts';
 import { Breaker } from './breaker.ts';
 import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
@@ -20,6 +21,7 @@ import {
   ENTRY_CORRUPT,
   ENTRY_MISSING,
   type EntryFault,
+  entryByteLength,
   expiryOf,
   MISSING_ENTRY,
   withExpiry,
@@ -27,7 +29,7 @@ import {
   wrap,
 } from './envelope.ts';
 import { ErrorReporter, type FaultTier } from './error-reporter.ts';
-import { runLoader } from './loader.ts';
+import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
@@ -55,9 +57,21 @@ export interface WriteOptions {
   ttlMs?: number;
 }
 
+/** Options of {@link TieredCache.getOrSet}: a read policy and the lifetime of a loaded value. */
+export interface GetOrSetOptions extends ReadOptions, WriteOptions {}
+
+/**
+ * A per-call loader for {@link TieredCache.getOrSet}: the value of one key, or `undefined` when the
+ * source has no such key (`null` is a value).
+ */
+export type KeyLoader<V> = (key: string) => V | undefined | Promise<V | undefined>;
+
 /** Events a TieredCache emits. */
 export interface TieredCacheEvents {
-  /** A Redis command failed or timed out, bytes could not be decoded, or the bus failed. */
+  /**
+   * A Redis command failed or timed out, bytes could not be decoded, the bus failed, a value was
+   * too large for a tier, or the loader failed where a stale value was served in its place.
+   */
   error: [error: TiercacheError | Error];
 }
 
@@ -78,6 +92,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #decodeText: ((text: string) => V) | null;
   /** Where a corrupt Redis entry's error lands (see decodeEntry): one per cache, not per read. */
   readonly #fault: EntryFault = { error: undefined };
+  /** Entries carry a logical expiry (`graceMs` or `refreshAheadMs`): see MemoryTier. */
+  readonly #timed: boolean;
   #closed = false;
 
   constructor(options: TieredCacheOptions<V>) {
@@ -93,8 +109,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           owned: resolved.ownsMemory,
           prefix: this.#prefix,
           codec: resolved.codec,
+          graceMs: resolved.graceMs,
+          refreshAheadMs: resolved.refreshAheadMs,
         })
       : null;
+    this.#timed = resolved.graceMs > 0 || resolved.refreshAheadMs > 0;
     this.#decodeText = resolved.codec.decodeText?.bind(resolved.codec) ?? null;
     const report = this.#report;
     this.#breaker = resolved.breaker
@@ -160,6 +179,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         if (entry !== ABSENT) {
           if (entry !== ENTRY_CORRUPT) {
             this.#stats.memoryHits++;
+            if (this.#memory.refreshDue) {
+              this.#refreshAhead(key, this.#options.load, this.#options.ttlMs);
+            }
             return Promise.resolve(entry === ENTRY_MISSING ? undefined : entry);
           }
           this.#corrupt('memory', key, this.#memory.fault.error!);
@@ -213,6 +235,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         if (entry !== ENTRY_CORRUPT) {
           this.#stats.memoryHits++;
           values[i] = entry === ENTRY_MISSING ? undefined : entry;
+          if (memory.refreshDue) this.#refreshAhead(key, this.#options.load, this.#options.ttlMs);
           continue;
         }
         this.#corrupt('memory', key, memory.fault.error!);
@@ -225,6 +248,105 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       for (let j = 0; j < pending.length; j++) values[pending[j]!] = below[j];
     }
     return unique.length === keys.length ? values : realign(values, slots);
+  }
+
+  /**
+   * Reads one key as `get` does, and on a miss calls `loader(key)` for it, stores the result in
+   * both tiers (`ttlMs` from `options`, else the cache's) and returns it decoded, as later hits
+   * will. Single-flight with every other read of the key: a fetch already in flight for it (by
+   * `get`, `getMany` or another `getOrSet`) is joined, not repeated. `graceMs` and
+   * `refreshAheadMs` apply with `loader` as the source.
+   */
+  getOrSet(key: string, loader: KeyLoader<V>, options?: GetOrSetOptions): Promise<V | undefined> {
+    try {
+      this.#assertOpen();
+      checkKey(key);
+      if (typeof loader !== 'function') {
+        throw new InvalidArgumentError(
+          `getOrSet("${key}", loader): loader must be a function (key) => value, got ${typeof loader}`,
+        );
+      }
+      const read = readPolicy(options, 'fresh');
+      const ttlMs = writeTtl(options, this.#options.ttlMs);
+      const load = keyLoader(loader);
+      const memory = this.#memory;
+      if (memory !== null && (read === 'fast' || this.#redis === null)) {
+        const entry = memory.read(key);
+        if (entry !== ABSENT) {
+          if (entry !== ENTRY_CORRUPT) {
+            this.#stats.memoryHits++;
+            if (memory.refreshDue) this.#refreshAhead(key, load, ttlMs);
+            return Promise.resolve(entry === ENTRY_MISSING ? undefined : entry);
+          }
+          this.#corrupt('memory', key, memory.fault.error!);
+        }
+        this.#stats.memoryMisses++;
+      }
+      return this.#getOrSetBelowMemory(key, load, ttlMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Whether the cache holds a fresh value for `key` (`fresh` by default: Redis when there is
+   * one; `fast`: memory first). Never calls the loader and never fills a tier; a key remembered
+   * as missing (`negativeTtlMs`), past its TTL, or unreadable because Redis failed is `false`.
+   */
+  async has(key: string, options?: ReadOptions): Promise<boolean> {
+    this.#assertOpen();
+    checkKey(key);
+    const read = readPolicy(options, 'fresh');
+    const memory = this.#memory;
+    if (memory !== null && (read === 'fast' || this.#redis === null)) {
+      const entry = memory.read(key);
+      memory.refreshDue = false;
+      if (entry === ENTRY_CORRUPT) this.#corrupt('memory', key, memory.fault.error!);
+      else if (entry !== ABSENT) return entry !== ENTRY_MISSING;
+    }
+    if (this.#redis === null) return false;
+    const raw = await this.#redis.get(this.#prefix + key, this.#decodeText !== null);
+    if (this.#closed) throw new CacheClosedError(this.name);
+    // null: not in Redis; undefined: Redis failed (already reported).
+    if (raw === null || raw === undefined) return false;
+    const expiresAt = expiryOf(raw);
+    if (this.#timed && expiresAt !== 0 && !(expiresAt > Date.now())) return false;
+    const entry = this.#decodeRaw(withoutExpiry(raw));
+    if (entry === ENTRY_CORRUPT) {
+      this.#corrupt('redis', key, this.#fault.error!);
+      return false;
+    }
+    return entry !== ENTRY_MISSING;
+  }
+
+  /**
+   * Empties the cache's whole namespace: its memory entries, every Redis key under its prefix
+   * (`SCAN` + `UNLINK` in batches, on every master of a cluster), and, over the bus, the memory
+   * of every other node. Other caches on the same Redis or store are untouched. Not atomic: a
+   * write made while the clear runs may or may not survive it. A Redis failure throws when
+   * `strict`, otherwise it is reported (other nodes are told either way).
+   */
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    this.#flights.forgetAll();
+    this.#memory?.clear();
+    let failure: unknown;
+    if (this.#redis) {
+      try {
+        await this.#redis.unlinkPrefix(this.#prefix);
+      } catch (error) {
+        failure = error;
+      }
+      // Reads that raced the scan may have back-filled memory with what it was deleting.
+      this.#flights.forgetAll();
+      this.#memory?.clear();
+    }
+    try {
+      await this.#publish({ clear: true });
+    } finally {
+      // The clear's own failure, not the publish's, is the one a strict caller sees.
+      if (failure !== undefined) this.#failedWrite('UNLINK', failure);
+    }
   }
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
@@ -257,6 +379,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       writes.push([key, wrap(this.#options.codec, value)]);
     }
     if (writes.length === 0) return;
+    const dropped = this.#checkSizes(writes);
+    if (writes.length === 0) {
+      await this.#dropTooLarge(dropped!);
+      await this.#publish({ keys: dropped! });
+      return;
+    }
     // Reads in flight may have seen the old state: detach them now, and again once Redis has the
     // write (a read that started in between may have read Redis before the write landed).
     for (const [key] of writes) this.#flights.forget(key);
@@ -269,9 +397,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         ([, entry], i): RedisWrite => [
           full[i]!,
           redisEntry(entry, lifetimes[i]!, now),
-          lifetimes[i]!,
+          this.#redisTtl(lifetimes[i]!),
         ],
       );
+      if (dropped !== null) await this.#dropTooLarge(dropped);
       try {
         await this.#redis.setMany(redisWrites);
         this.#stats.redisSets += writes.length;
@@ -287,9 +416,71 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     for (let i = 0; i < writes.length; i++) {
       const [key, entry] = writes[i]!;
-      this.#memorySet(key, entry, this.#memoryTtl(lifetimes[i]!));
+      const lifetime = lifetimes[i]!;
+      this.#memorySet(key, entry, this.#memoryTtl(lifetime), this.#atSource(lifetime));
     }
-    await this.#publish({ keys: writes.map(([key]) => key) });
+    const told = writes.map(([key]) => key);
+    if (dropped !== null) for (const key of dropped) told.push(key);
+    await this.#publish({ keys: told });
+  }
+
+  /**
+   * Checks the encoded values of a write against the tiers' size limits. `strict`: throws the
+   * first `ValueTooLargeError`, before anything is written. Otherwise values too large for Redis
+   * are reported and taken out of `writes` (their keys, returned, are then dropped everywhere so
+   * no older value is served); a value too large only for memory is reported when memory
+   * refuses it.
+   */
+  #checkSizes(writes: Array<[key: string, entry: RawEntry]>): string[] | null {
+    const { maxValueBytes, strict } = this.#options;
+    const memory = this.#memory;
+    let dropped: string[] | null = null;
+    for (let i = 0; i < writes.length; i++) {
+      const [key, entry] = writes[i]!;
+      if (this.#redis !== null) {
+        const bytes = entryByteLength(entry);
+        if (bytes > maxValueBytes) {
+          const error = new ValueTooLargeError(key, bytes, maxValueBytes, 'maxValueBytes', 'Redis');
+          if (strict) throw error;
+          this.#tooLarge(error);
+          dropped ??= [];
+          dropped.push(key);
+          continue;
+        }
+      }
+      if (strict && memory !== null) {
+        const bytes = memory.entryBytes(key, entry);
+        if (bytes > memory.maxEntryBytes) {
+          throw new ValueTooLargeError(
+            key,
+            bytes,
+            memory.maxEntryBytes,
+            'memory.maxEntryBytes',
+            'memory',
+          );
+        }
+      }
+    }
+    if (dropped !== null) {
+      const refused = new Set(dropped);
+      let kept = 0;
+      for (const write of writes) if (!refused.has(write[0])) writes[kept++] = write;
+      writes.length = kept;
+    }
+    return dropped;
+  }
+
+  /** Drops keys whose new value was refused for its size from both tiers (reported, never thrown). */
+  async #dropTooLarge(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      this.#flights.forget(key);
+      this.#memoryDelete(key);
+    }
+    try {
+      await this.#redis?.del(keys.map((key) => this.#prefix + key));
+    } catch {
+      // Reported by the Redis tier.
+    }
   }
 
   /** Deletes a key from Redis and memory, and tells other nodes. */
@@ -355,15 +546,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /**
    * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
-   * fetched together (one MGET per slot group, then one loader call).
+   * fetched together (one MGET per slot group, then one call of the cache's loader).
    */
   async #readBelowMemory(keys: readonly string[]): Promise<Array<V | undefined>> {
-    if (!this.#redis && !this.#options.load)
-      return new Array<V | undefined>(keys.length).fill(undefined);
+    const load = this.#options.load;
+    if (!this.#redis && load === null) return new Array<V | undefined>(keys.length).fill(undefined);
+    const ttlMs = this.#options.ttlMs;
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
     const flights = this.#flights.load(keys, (batch, batchFlights) =>
-      this.#fetch(batch, batchFlights),
+      this.#fetch(batch, batchFlights, load, ttlMs, false),
     );
     // Usually a single batch (this call's own); several when joining other reads' fetches.
     const first = flights[0]!.batch;
@@ -385,12 +577,53 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * Fetches a batch from Redis, then the loader; back-fills memory with what Redis held, and
-   * returns the values with the back-fill of loaded values into both tiers still in progress.
+   * `getOrSet` below memory: joins the key's flight or starts one with `load`. A joined fetch
+   * that had no loader to call (a `get` on a cache without `load`) did not answer a miss for
+   * this call: it then fetches again with its own loader (at most twice more).
+   */
+  async #getOrSetBelowMemory(key: string, load: Loader<V>, ttlMs: number): Promise<V | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const keys = [key];
+      const [flight] = this.#flights.load(keys, (batch, batchFlights) =>
+        this.#fetch(batch, batchFlights, load, ttlMs, false),
+      );
+      await flight!.batch.done;
+      if (this.#closed) throw new CacheClosedError(this.name);
+      const value = flightValue(flight!);
+      if (value !== undefined || flight!.batch.loaded || attempt === 2) return value;
+    }
+  }
+
+  /**
+   * Reloads `key` in the background because a read found it close to its expiry
+   * (`refreshAheadMs`): once per key at a time (a fetch in flight for it is enough), never
+   * awaited; a loader failure becomes an `error` event, and the entry stays until it expires.
+   */
+  #refreshAhead(key: string, load: Loader<V> | null, ttlMs: number): void {
+    if (this.#memory) this.#memory.refreshDue = false;
+    if (load === null || this.#closed || this.#flights.has(key)) return;
+    this.#stats.refreshes++;
+    const [flight] = this.#flights.load([key], (batch, batchFlights) =>
+      this.#fetch(batch, batchFlights, load, ttlMs, true),
+    );
+    const { batch, index } = flight!;
+    void batch.done.then(() => {
+      if (batch.failed?.[index] && !this.#closed) this.#report.emit(toError(batch.error));
+    });
+  }
+
+  /**
+   * Fetches a batch from Redis (skipped when `reload`), then `load`; back-fills memory with what
+   * Redis held, and returns the values with the back-fill of loaded values into both tiers still
+   * in progress. Under `graceMs`, a key whose loader call failed (or, without a loader, whose
+   * Redis read failed) is answered with the last value still held past its TTL, if any.
    */
   async #fetch(
     keys: readonly string[],
     flights: ReadonlyArray<Flight<V>>,
+    load: Loader<V> | null,
+    ttlMs: number,
+    reload: boolean,
   ): Promise<FetchResult<V>> {
     const memory = this.#memory;
     const epoch = memory?.epoch ?? 0;
@@ -399,10 +632,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       failed: null,
       error: undefined,
       settled: null,
+      loaded: load !== null,
     };
     const { values } = result;
+    const timed = this.#timed;
     let pending: number[];
-    if (this.#redis === null) pending = Array.from(keys, (_, i) => i);
+    /** Redis entries past their TTL (kept `graceMs` longer), by position, to serve if `load` fails. */
+    let stale: Array<RawEntry | undefined> | null = null;
+    /** Positions whose Redis read failed, to serve from memory's stale copy when there is no loader. */
+    let unreadable: number[] | null = null;
+    /** Keys Redis answered with less than `refreshAheadMs` left. */
+    let refresh: string[] | null = null;
+    if (this.#redis === null || reload) pending = Array.from(keys, (_, i) => i);
     else {
       const fullKeys = keys.map((key) => this.#prefix + key);
       const text = this.#decodeText !== null;
@@ -417,10 +658,23 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         if (raw === undefined || raw === null) {
           // undefined: Redis failed or was skipped (already reported); null: not in Redis.
           if (raw === null) this.#stats.redisMisses++;
+          else if (timed) {
+            unreadable ??= [];
+            unreadable.push(i);
+          }
           pending.push(i);
           continue;
         }
+        const expiresAt = expiryOf(raw);
         const stored = withoutExpiry(raw);
+        if (timed && expiresAt !== 0 && !(expiresAt > now)) {
+          // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
+          this.#stats.redisMisses++;
+          stale ??= new Array<RawEntry | undefined>(keys.length);
+          stale[i] = stored;
+          pending.push(i);
+          continue;
+        }
         const entry = this.#decodeRaw(stored);
         if (entry === ENTRY_CORRUPT) {
           this.#corrupt('redis', keys[i]!, this.#fault.error!);
@@ -433,35 +687,129 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
         // Redis keeps it, unless a write since the read made it stale.
         if (memory && flights[i]!.current && epoch === memory.epoch) {
-          const base =
-            entry === ENTRY_MISSING ? this.#negativeMemoryTtl() : this.#options.memoryTtlMs;
+          const missing = entry === ENTRY_MISSING;
+          const base = missing ? this.#negativeMemoryTtl() : this.#options.memoryTtlMs;
           const ttl = memoryTtlUntil(base, expiryOf(raw), now);
-          if (ttl >= 0) this.#memorySet(keys[i]!, stored, ttl);
+          if (ttl >= 0) {
+            this.#memorySet(
+              keys[i]!,
+              stored,
+              ttl,
+              expiresAt !== 0 && ttl === expiresAt - now,
+              !missing,
+            );
+          }
+        }
+        if (
+          timed &&
+          load !== null &&
+          entry !== ENTRY_MISSING &&
+          expiresAt !== 0 &&
+          expiresAt - now < this.#options.refreshAheadMs
+        ) {
+          refresh ??= [];
+          refresh.push(keys[i]!);
         }
       }
     }
-    if (pending.length === 0 || !this.#options.load || this.#closed) return result;
-    let loaded: (key: string) => V | undefined;
-    try {
-      loaded = await this.#load(pending.map((i) => keys[i]!));
-    } catch (error) {
-      // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
-      result.error = error;
-      result.failed = new Uint8Array(keys.length);
-      for (const i of pending) result.failed[i] = 1;
+    if (refresh !== null) {
+      // After this fetch has left the flight table (a refresh joins nothing in flight).
+      const keysToRefresh = refresh;
+      void Promise.resolve(result.settled).then(() =>
+        setImmediate(() => {
+          for (const key of keysToRefresh) this.#refreshAhead(key, load, ttlMs);
+        }),
+      );
+    }
+    if (pending.length === 0 || this.#closed) return result;
+    if (load === null) {
+      if (unreadable !== null) this.#serveStale(keys, unreadable, null, values, undefined);
       return result;
     }
-    const backfill = pending.map((i): [string, V | undefined, Flight<V>] => {
-      values[i] = loaded(keys[i]!);
-      return [keys[i]!, values[i], flights[i]!];
-    });
-    result.settled = this.#backfill(backfill, epoch === (memory?.epoch ?? 0));
+    let loaded: (key: string) => V | undefined;
+    try {
+      loaded = await this.#load(
+        load,
+        pending.map((i) => keys[i]!),
+      );
+    } catch (error) {
+      // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error,
+      // unless a value past its TTL is still held for them (graceMs).
+      const failed = timed ? this.#serveStale(keys, pending, stale, values, error) : pending;
+      if (failed.length > 0) {
+        result.error = error;
+        result.failed = new Uint8Array(keys.length);
+        for (const i of failed) result.failed[i] = 1;
+      }
+      return result;
+    }
+    const backfill: Array<[key: string, entry: RawEntry | undefined, flight: Flight<V>]> = [];
+    for (const i of pending) {
+      const key = keys[i]!;
+      const value = loaded(key);
+      if (value === undefined) {
+        backfill.push([key, undefined, flights[i]!]);
+        continue;
+      }
+      let entry: RawEntry;
+      try {
+        entry = wrap(this.#options.codec, value);
+      } catch (error) {
+        // The caller still gets the loaded value; it just cannot be cached.
+        this.#corrupt('loader', key, error as TiercacheError);
+        values[i] = value;
+        continue;
+      }
+      // A miss answers what a later hit will: the codec's round trip, not the loader's object.
+      const decoded = this.#decodeWrapped(entry);
+      if (decoded === ENTRY_CORRUPT) {
+        this.#corrupt('loader', key, this.#fault.error!);
+        values[i] = value;
+        continue;
+      }
+      values[i] = decoded === ENTRY_MISSING ? undefined : decoded;
+      backfill.push([key, entry, flights[i]!]);
+    }
+    result.settled = this.#backfill(backfill, epoch === (memory?.epoch ?? 0), ttlMs, reload);
     return result;
   }
 
+  /**
+   * Answers the keys at `positions` with the last value held past its TTL: Redis's copy from
+   * this fetch (`stale`), else memory's. Returns the positions that have none. When a value was
+   * served in place of the loader's error, the error becomes an `error` event.
+   */
+  #serveStale(
+    keys: readonly string[],
+    positions: readonly number[],
+    stale: ReadonlyArray<RawEntry | undefined> | null,
+    values: Array<V | undefined>,
+    error: unknown,
+  ): number[] {
+    const none: number[] = [];
+    let served = 0;
+    for (const i of positions) {
+      const raw = stale?.[i];
+      let entry: V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT | typeof ABSENT = ABSENT;
+      if (raw !== undefined) entry = this.#decodeRaw(raw);
+      if (entry === ABSENT || entry === ENTRY_CORRUPT)
+        entry = this.#memory?.readStale(keys[i]!) ?? ABSENT;
+      if (entry === ABSENT || entry === ENTRY_CORRUPT || entry === ENTRY_MISSING) {
+        none.push(i);
+        continue;
+      }
+      values[i] = entry;
+      served++;
+    }
+    if (served > 0) {
+      this.#stats.staleServed += served;
+      if (error !== undefined) this.#report.emit(toError(error));
+    }
+    return none;
+  }
+
   /** One loader call; counts it and reports failures to the channel. */
-  async #load(keys: string[]): Promise<(key: string) => V | undefined> {
-    const load = this.#options.load!;
+  async #load(load: Loader<V>, keys: string[]): Promise<(key: string) => V | undefined> {
     this.#stats.loads++;
     this.#stats.keysLoaded += keys.length;
     try {
@@ -472,43 +820,59 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
   }
 
-  /** Writes loaded values (and negative markers) to memory (when `toMemory`), then Redis in one pipeline. */
+  /**
+   * Writes loaded entries (`undefined`: the loader has no such key) to memory (when `toMemory`),
+   * then Redis in one pipeline. A back-fill follows a miss, so it only adds (`NX`); a refresh
+   * (`overwrite`) replaces the entry it reloaded, and drops a key the source no longer has.
+   */
   async #backfill(
-    loaded: Array<[key: string, value: V | undefined, flight: Flight<V>]>,
+    loaded: Array<[key: string, entry: RawEntry | undefined, flight: Flight<V>]>,
     toMemory: boolean,
+    ttlMs: number,
+    overwrite: boolean,
   ): Promise<void> {
     if (this.#closed) return;
     const writes: RedisWrite[] = [];
-    const { ttlMs, negativeTtlMs } = this.#options;
+    const gone: string[] = [];
+    const { negativeTtlMs, maxValueBytes } = this.#options;
     const now = Date.now();
-    for (const [key, value, flight] of loaded) {
+    for (const [key, entry, flight] of loaded) {
       if (!flight.current) continue;
       const fullKey = this.#prefix + key;
-      if (value === undefined) {
+      if (entry === undefined) {
         this.#stats.notFound++;
-        if (negativeTtlMs === 0) continue;
-        if (toMemory) this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl());
+        if (negativeTtlMs === 0) {
+          if (overwrite) gone.push(key);
+          continue;
+        }
+        if (toMemory) this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl(), false, false);
         writes.push([fullKey, withExpiry(MISSING_ENTRY, now + negativeTtlMs), negativeTtlMs]);
         continue;
       }
-      let bytes: RawEntry;
-      try {
-        bytes = wrap(this.#options.codec, value);
-      } catch (error) {
-        // The caller still gets the loaded value; it just cannot be cached.
-        this.#corrupt('loader', key, error as TiercacheError);
-        continue;
+      if (this.#redis !== null) {
+        const bytes = entryByteLength(entry);
+        if (bytes > maxValueBytes) {
+          // Returned to the caller, but neither tier keeps it.
+          this.#tooLarge(
+            new ValueTooLargeError(key, bytes, maxValueBytes, 'maxValueBytes', 'Redis'),
+          );
+          if (overwrite) gone.push(key);
+          continue;
+        }
       }
-      const redisTtl = this.#jitter(ttlMs);
-      if (toMemory) this.#memorySet(key, bytes, this.#memoryTtl(redisTtl));
-      writes.push([fullKey, redisEntry(bytes, redisTtl, now), redisTtl]);
+      const lifetime = this.#jitter(ttlMs);
+      if (toMemory)
+        this.#memorySet(key, entry, this.#memoryTtl(lifetime), this.#atSource(lifetime));
+      writes.push([fullKey, redisEntry(entry, lifetime, now), this.#redisTtl(lifetime)]);
     }
-    if (this.#redis && writes.length > 0) {
+    for (const key of gone) this.#memoryDelete(key);
+    if (this.#redis && (writes.length > 0 || gone.length > 0)) {
       try {
         // NX: a back-fill only follows a Redis miss, so a key there now is a newer write (maybe
         // another node's, whose bus message has not arrived): it must win over our older load.
-        await this.#redis.setMany(writes, true);
+        await this.#redis.setMany(writes, !overwrite);
         this.#stats.redisSets += writes.length;
+        if (gone.length > 0) await this.#redis.del(gone.map((key) => this.#prefix + key));
       } catch {
         // Reported by the Redis tier; a failed back-fill only costs a later reload.
       }
@@ -521,10 +885,48 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       : decodeEntry(this.#options.codec, raw, this.#fault);
   }
 
-  /** Stores an entry in memory; a value too large for it is left out (see `MemoryTier.set`). */
-  #memorySet(key: string, entry: RawEntry, ttlMs: number): void {
-    if (this.#closed) return;
-    this.#memory?.set(key, entry, ttlMs);
+  /** Decodes what `wrap` produced: text from a codec without `decodeText` is decoded as bytes. */
+  #decodeWrapped(entry: RawEntry): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
+    if (typeof entry === 'string' && this.#decodeText === null) {
+      return decodeEntry(this.#options.codec, Buffer.from(entry, 'utf8'), this.#fault);
+    }
+    return this.#decodeRaw(entry);
+  }
+
+  /**
+   * Stores an entry in memory (see `MemoryTier.set` for `atSource` and `grace`); a value too
+   * large for the memory tier is left out of it and reported.
+   */
+  #memorySet(key: string, entry: RawEntry, ttlMs: number, atSource = false, grace = true): void {
+    if (this.#closed || this.#memory === null) return;
+    const refused = this.#memory.set(key, entry, ttlMs, atSource, grace);
+    if (refused !== undefined) {
+      this.#tooLarge(
+        new ValueTooLargeError(
+          key,
+          refused.entryBytes,
+          refused.maxEntryBytes,
+          'memory.maxEntryBytes',
+          'memory',
+        ),
+      );
+    }
+  }
+
+  /** A value a tier refused for its size: counted and reported (never silent). */
+  #tooLarge(error: ValueTooLargeError): void {
+    this.#stats.tooLarge++;
+    this.#report.emit(error);
+  }
+
+  /** Redis `PX` for an entry living `lifetime` ms (0 = forever): kept `graceMs` past it. */
+  #redisTtl(lifetime: number): number {
+    return lifetime === 0 ? 0 : lifetime + this.#options.graceMs;
+  }
+
+  /** Whether memory's copy of an entry living `lifetime` ms expires when its source's does. */
+  #atSource(lifetime: number): boolean {
+    return this.#redis === null || (lifetime !== 0 && this.#memoryTtl(lifetime) === lifetime);
   }
 
   #memoryDelete(key: string): void {
@@ -572,6 +974,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#closed) return;
     this.#stats.busReceived++;
     if ('clear' in message) {
+      this.#flights.forgetAll();
       this.#memory?.clear();
       return;
     }
@@ -631,6 +1034,15 @@ function memoryTtlUntil(base: number, expiresAt: number, now: number): number {
   const left = expiresAt - now;
   if (!(left > 0)) return -1;
   return base === 0 ? left : Math.min(base, left);
+}
+
+/** A per-key loader as a batch loader (an array aligned with the keys). */
+function keyLoader<V>(loader: KeyLoader<V>): Loader<V> {
+  return (keys) => Promise.all(keys.map((key) => loader(key)));
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Spreads the values of distinct keys back over every input position (`slots`: position → key). */

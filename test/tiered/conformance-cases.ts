@@ -5,13 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CacheClosedError,
   InvalidArgumentError,
   LoaderError,
   type TieredCache,
   type TieredCacheOptions,
+  ValueTooLargeError,
 } from 'tiercache';
+
+/** Polls `check` every 10 ms, at most `tries` times; the test fails when it never holds. */
+async function until(check: () => boolean | Promise<boolean>, tries = 1000): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return;
+    await sleep(10);
+  }
+  assert.fail('condition never held');
+}
 
 /** Builds a cache of the set-up under test; the suite closes every cache it makes. */
 export type MakeCache = <V>(options: Omit<TieredCacheOptions<V>, 'name'>) => TieredCache<V>;
@@ -349,6 +360,233 @@ export function conformance(label: string, make: MakeCache): void {
       }
     });
 
+    it('a miss returns what a later hit returns: the codec round trip, not the loader object', async () => {
+      const at = new Date(0);
+      const cache = make<{ at: unknown; tags: unknown }>({
+        load: (keys) => keys.map(() => ({ at, tags: new Set(['x']) })),
+      });
+      try {
+        const miss = await cache.get('k');
+        const hit = await cache.get('k');
+        const fast = await cache.get('k', { read: 'fast' });
+        assert.deepEqual(miss, { at: '1970-01-01T00:00:00.000Z', tags: {} });
+        assert.deepEqual(hit, miss);
+        assert.deepEqual(fast, miss);
+        assert.equal(cache.stats().loader.loads, 1);
+        const viaGetOrSet = await cache.getOrSet('other', () => ({ at, tags: [] }));
+        assert.deepEqual(viaGetOrSet, { at: '1970-01-01T00:00:00.000Z', tags: [] });
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('getOrSet loads a miss with its own loader once, caches it, and joins reads in flight', async () => {
+      const { calls, load } = recordingLoader({ shared: { id: 'shared', n: 1 } });
+      const cache = make<Row | null>({ load });
+      try {
+        let perCall = 0;
+        const loader = async (key: string) => {
+          perCall++;
+          await sleep(5);
+          return { id: key, n: 42 };
+        };
+        const got = await Promise.all(
+          Array.from({ length: 50 }, () => cache.getOrSet('p', loader)),
+        );
+        assert.equal(perCall, 1, 'concurrent getOrSet calls share one loader call');
+        for (const value of got) assert.deepEqual(value, { id: 'p', n: 42 });
+        assert.deepEqual(await cache.get('p'), { id: 'p', n: 42 });
+        assert.deepEqual(await cache.getOrSet('p', loader), { id: 'p', n: 42 });
+        assert.equal(perCall, 1, 'a cached value does not reach the per-call loader');
+        assert.equal(calls.length, 0, "the cache-wide loader is not called for getOrSet's key");
+        // A getOrSet that arrives while get's fetch is in flight joins it: one load in all.
+        const [viaGet, viaGetOrSet] = await Promise.all([
+          cache.get('shared'),
+          cache.getOrSet('shared', loader),
+        ]);
+        assert.deepEqual(viaGet, { id: 'shared', n: 1 });
+        assert.deepEqual(viaGetOrSet, { id: 'shared', n: 1 });
+        assert.equal(calls.length, 1);
+        assert.equal(perCall, 1);
+        // undefined from the per-call loader means missing; nothing is cached for it.
+        assert.equal(await cache.getOrSet('none', () => undefined), undefined);
+        assert.equal(await cache.has('none'), false);
+        await assert.rejects(cache.getOrSet('k', 'nope' as never), InvalidArgumentError);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('getOrSet on a cache without a loader is not answered by a concurrent get', async () => {
+      const cache = make<string>({});
+      try {
+        const [viaGet, viaGetOrSet] = await Promise.all([
+          cache.get('k'),
+          cache.getOrSet('k', () => 'from getOrSet'),
+        ]);
+        assert.equal(viaGet, undefined);
+        assert.equal(viaGetOrSet, 'from getOrSet');
+        assert.equal(await cache.get('k'), 'from getOrSet');
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('has tells whether a value is cached, without calling the loader', async () => {
+      const { calls, load } = recordingLoader({ nope: null });
+      const cache = make<Row | null>({ load, negativeTtlMs: 60_000 });
+      try {
+        assert.equal(await cache.has('a'), false);
+        await cache.set('a', { id: 'a', n: 1 });
+        assert.equal(await cache.has('a'), true);
+        assert.equal(await cache.has('a', { read: 'fast' }), true);
+        await cache.set('null', null);
+        assert.equal(await cache.has('null'), true, 'null is a value');
+        assert.equal(await cache.get('missing'), undefined); // remembered as missing
+        assert.equal(await cache.has('missing'), false);
+        await cache.delete('a');
+        assert.equal(await cache.has('a'), false);
+        assert.deepEqual(calls, [['missing']], 'has never loads');
+        await assert.rejects(cache.has(5 as never), InvalidArgumentError);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it("clear empties this cache's namespace and no other cache's", async () => {
+      const { calls, load } = recordingLoader({ a: { id: 'a', n: 1 } });
+      const cache = make<Row | null>({ load });
+      const other = make<Row | null>({});
+      try {
+        const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+        await cache.setMany(keys.map((key, i) => [key, { id: key, n: i }]));
+        await other.setMany(keys.map((key, i) => [key, { id: key, n: -i }]));
+        await cache.get('a');
+        await cache.clear();
+        assert.deepEqual(
+          await cache.getMany(keys, { read: 'fresh' }),
+          keys.map(() => undefined),
+        );
+        assert.deepEqual(await cache.getMany(keys.slice(0, 5), { read: 'fast' }), [
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+        ]);
+        assert.equal(await cache.has('k0'), false);
+        assert.deepEqual(await other.get('k7'), { id: 'k7', n: -7 }, "the other cache's keys stay");
+        assert.deepEqual(await cache.get('a'), { id: 'a', n: 1 }, 'cleared keys load again');
+        assert.deepEqual(calls.at(-1), ['a'], 'a cleared key reaches the loader again');
+        await cache.clear(); // an empty namespace clears fine
+      } finally {
+        await cache.close();
+        await other.close();
+      }
+    });
+
+    it('graceMs serves the last value when the loader fails after expiry, and only within grace', async () => {
+      let failing = false;
+      let version = 0;
+      const load = async (keys: string[]) => {
+        if (failing) throw new Error('database down');
+        version++;
+        return keys.map((key) => `${key}@${version}`);
+      };
+      const errors: Error[] = [];
+      const cache = make<string>({ load, ttlMs: 100, ttlJitter: 0, graceMs: 60_000 });
+      const plain = make<string>({ load, ttlMs: 100, ttlJitter: 0 });
+      cache.on('error', (error) => errors.push(error));
+      plain.on('error', () => {});
+      try {
+        assert.equal(await cache.get('k'), 'k@1');
+        assert.equal(await plain.get('k'), 'k@2');
+        await sleep(150); // past the 100 ms TTL, well within the grace period
+        failing = true;
+        assert.equal(await cache.get('k'), 'k@1', 'the stale value is served');
+        assert.equal(await cache.get('k', { read: 'fast' }), 'k@1');
+        assert.deepEqual(await cache.getMany(['k']), ['k@1']);
+        assert.ok(cache.stats().grace.stale >= 3);
+        assert.ok(
+          errors.some((error) => /database down/.test(error.message)),
+          'not silent',
+        );
+        await assert.rejects(
+          plain.get('k'),
+          LoaderError,
+          'without graceMs the error reaches the caller',
+        );
+        await assert.rejects(cache.get('never-loaded'), LoaderError, 'no stale value: the error');
+        failing = false;
+        assert.equal(await cache.get('k'), 'k@3', 'a fresh value replaces the stale one');
+      } finally {
+        await cache.close();
+        await plain.close();
+      }
+    });
+
+    it('refreshAheadMs reloads a hot key in the background before it expires, once', async () => {
+      let version = 0;
+      let loads = 0;
+      const load = async (keys: string[]) => {
+        loads++;
+        version++;
+        await sleep(5);
+        return keys.map((key) => `${key}@${version}`);
+      };
+      const cache = make<string>({ load, ttlMs: 20_000, ttlJitter: 0, refreshAheadMs: 19_900 });
+      try {
+        assert.equal(await cache.get('k'), 'k@1');
+        await sleep(150); // now less than refreshAheadMs is left
+        const reads = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => cache.get('k', { read: i % 2 ? 'fast' : 'fresh' })),
+        );
+        for (const value of reads)
+          assert.equal(value, 'k@1', 'the current value is served at once');
+        await until(() => loads >= 2);
+        assert.equal(loads, 2, 'one background reload for all those reads');
+        await until(async () => (await cache.get('k')) === 'k@2');
+        assert.ok(cache.stats().grace.refreshes >= 1);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('an oversized value is an error when strict, an error event otherwise, never silent', async () => {
+      const big = 'x'.repeat(300_000);
+      const strict = make<string>({
+        strict: true,
+        memory: { maxEntryBytes: 65_536 },
+        maxValueBytes: 131_072,
+      });
+      const lenient = make<string>({ memory: { maxEntryBytes: 65_536 }, maxValueBytes: 131_072 });
+      const errors: Error[] = [];
+      lenient.on('error', (error) => errors.push(error));
+      try {
+        await strict.set('k', 'small');
+        await assert.rejects(strict.set('k', big), { code: 'TIERCACHE_VALUE_TOO_LARGE' });
+        await assert.rejects(
+          strict.setMany([
+            ['j', 'ok'],
+            ['k', big],
+          ]),
+          ValueTooLargeError,
+        );
+        assert.equal(await strict.get('k'), 'small', 'a refused write changes nothing');
+        assert.equal(await strict.get('j'), undefined, 'nothing of the batch was written');
+        await lenient.set('k', 'small');
+        await lenient.set('k', big);
+        assert.equal(await lenient.get('k'), undefined, 'the old value is not served instead');
+        assert.equal(await lenient.get('k', { read: 'fast' }), undefined);
+        assert.ok(errors.length >= 1);
+        assert.ok(errors.every((error) => error instanceof ValueTooLargeError));
+        assert.ok(lenient.stats().tooLarge >= 1);
+      } finally {
+        await strict.close();
+        await lenient.close();
+      }
+    });
+
     it('throws CacheClosedError after close()', async () => {
       const cache = make<string>({});
       await cache.close();
@@ -357,6 +595,12 @@ export function conformance(label: string, make: MakeCache): void {
       await assert.rejects(cache.get('k'), CacheClosedError);
       await assert.rejects(cache.getMany(['k']), CacheClosedError);
       await assert.rejects(cache.set('k', 'v'), CacheClosedError);
+      await assert.rejects(
+        cache.getOrSet('k', () => 'v'),
+        CacheClosedError,
+      );
+      await assert.rejects(cache.has('k'), CacheClosedError);
+      await assert.rejects(cache.clear(), CacheClosedError);
     });
   });
 }

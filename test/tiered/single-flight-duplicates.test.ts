@@ -7,6 +7,7 @@ const found = (values: Array<string | undefined>): FetchResult<string> => ({
   failed: null,
   error: undefined,
   settled: null,
+  loaded: true,
 });
 
 it('a key repeated in one load joins its first flight: the work sees each key once', async () => {

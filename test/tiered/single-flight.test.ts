@@ -5,7 +5,7 @@ import { type FetchResult, flightValue, SingleFlight } from '../../src/tiered/si
 const found = (
   values: Array<string | undefined>,
   settled: Promise<void> | null = null,
-): FetchResult<string> => ({ values, failed: null, error: undefined, settled });
+): FetchResult<string> => ({ values, failed: null, error: undefined, settled, loaded: true });
 
 it('joins keys in flight, runs new ones in one batch, and leaves nothing behind', async () => {
   const table = new SingleFlight<string>();

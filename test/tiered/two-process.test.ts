@@ -103,4 +103,25 @@ describe('two processes on one Redis', { timeout: 60_000 }, () => {
       admin.disconnect();
     }
   });
+
+  it("clear() on one node empties Redis and, over the bus, the other node's memory", async () => {
+    const keys = ['c1', 'c2', 'c3'];
+    for (const key of keys) await a.call('set', key, `v:${key}`);
+    for (const key of keys) assert.equal(await b.call('fast', key), `v:${key}`); // in b's memory
+    const admin = server.client();
+    try {
+      await admin.set('other-cache:c1', 'untouched');
+      const received = (await b.stats()).bus.received;
+      await a.call('clear');
+      assert.deepEqual(await admin.keys('two-proc:*'), [], 'Redis holds none of the keys');
+      await until(async () => (await b.stats()).bus.received > received);
+      for (const key of keys) {
+        assert.equal(await b.call('has', key), false, `${key} left b's memory`);
+        assert.equal(await b.call('fast', key), null);
+      }
+      assert.equal(await admin.get('other-cache:c1'), 'untouched', 'another namespace stays');
+    } finally {
+      admin.disconnect();
+    }
+  });
 });

@@ -14,7 +14,7 @@
  */
 import { EntryTooLargeError } from '../errors.ts';
 import { HEADER_BYTES } from '../memory/entry-layout.ts';
-import type { MemoryStore } from '../memory/index.ts';
+import { type MemoryStore, SET_TOO_LARGE } from '../memory/index.ts';
 import type { Codec } from './codecs.ts';
 import {
   decodeEntry,
@@ -197,6 +197,47 @@ export class MemoryTier<V> {
       return error;
     }
     return undefined;
+  }
+
+  /**
+   * Stores a batch of entries (a back-fill from Redis), as {@link set} would one by one: in a
+   * plain tier one `MemoryStore.setMany` (each shard visited once, the bytes copied as Redis sent
+   * them); in a timed tier entry by entry, since each carries its own expiry header. `atSource`
+   * and `grace` are per entry, as for {@link set} (null: all false / all true). Calls
+   * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
+   * dropped).
+   */
+  setMany(
+    keys: readonly string[],
+    entries: readonly RawEntry[],
+    ttlMs: Float64Array,
+    atSource: Uint8Array | null,
+    grace: Uint8Array | null,
+    tooLarge: (key: string, error: EntryTooLargeError) => void,
+  ): void {
+    if (this.#closed || keys.length === 0) return;
+    if (this.#timed) {
+      for (let i = 0; i < keys.length; i++) {
+        const refused = this.set(
+          keys[i]!,
+          entries[i]!,
+          ttlMs[i]!,
+          atSource !== null && atSource[i] === 1,
+          grace === null || grace[i] === 1,
+        );
+        if (refused !== undefined) tooLarge(keys[i]!, refused);
+      }
+      return;
+    }
+    const prefix = this.#prefix;
+    const memoryKeys = prefix === '' ? keys : keys.map((key) => prefix + key);
+    const outcomes = new Uint8Array(keys.length);
+    this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes);
+    for (let i = 0; i < keys.length; i++) {
+      if (outcomes[i] !== SET_TOO_LARGE) continue;
+      const key = keys[i]!;
+      tooLarge(key, new EntryTooLargeError(this.entryBytes(key, entries[i]!), this.maxEntryBytes));
+    }
   }
 
   /** Drops `key`. */

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import {
   CacheClosedError,
   CircuitOpenError,
+  type EntryTooLargeError,
   InvalidArgumentError,
   type TiercacheError,
   ValueTooLargeError,
@@ -24,6 +25,8 @@ import {
   entryByteLength,
   expiryOf,
   MISSING_ENTRY,
+  OWN_EXPIRY,
+  readExpiry,
   withExpiry,
   withoutExpiry,
   wrap,
@@ -90,6 +93,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #report: ErrorReporter;
   readonly #unregister: () => void;
   readonly #decodeText: ((text: string) => V) | null;
+  /** Where {@link redisExpiry} parses an expiry header: one per cache, not one per entry. */
+  readonly #expiry = { at: 0 };
   /** Where a corrupt Redis entry's error lands (see decodeEntry): one per cache, not per read. */
   readonly #fault: EntryFault = { error: undefined };
   /** Entries carry a logical expiry (`graceMs` or `refreshAheadMs`): see MemoryTier. */
@@ -646,13 +651,17 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#redis === null || reload) pending = Array.from(keys, (_, i) => i);
     else {
       const fullKeys = keys.map((key) => this.#prefix + key);
-      const text = this.#decodeText !== null;
+      // With memory on, Redis's bytes are what memory stores: read them as bytes (even for a
+      // text codec, decoded to text once here) so the back-fill copies them without re-encoding.
+      const text = this.#decodeText !== null && memory === null;
       const raws =
         fullKeys.length === 1
           ? [await this.#redis.get(fullKeys[0]!, text)]
           : await this.#redis.mget(fullKeys, text);
       pending = [];
       const now = Date.now();
+      // The back-fill, written to memory in one batch once every entry is decoded.
+      let fill: Backfill | null = null;
       for (let i = 0; i < fullKeys.length; i++) {
         const raw = raws[i];
         if (raw === undefined || raw === null) {
@@ -665,7 +674,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           pending.push(i);
           continue;
         }
-        const expiresAt = expiryOf(raw);
+        const expiresAt = redisExpiry(raw, this.#expiry);
         const stored = withoutExpiry(raw);
         if (timed && expiresAt !== 0 && !(expiresAt > now)) {
           // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
@@ -689,15 +698,17 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         if (memory && flights[i]!.current && epoch === memory.epoch) {
           const missing = entry === ENTRY_MISSING;
           const base = missing ? this.#negativeMemoryTtl() : this.#options.memoryTtlMs;
-          const ttl = memoryTtlUntil(base, expiryOf(raw), now);
+          const ttl = memoryTtlUntil(base, expiresAt, now);
           if (ttl >= 0) {
-            this.#memorySet(
-              keys[i]!,
-              stored,
-              ttl,
-              expiresAt !== 0 && ttl === expiresAt - now,
-              !missing,
-            );
+            fill ??= newBackfill(fullKeys.length, timed);
+            const at = fill.keys.length;
+            fill.keys.push(keys[i]!);
+            fill.entries.push(stored);
+            fill.ttlMs[at] = ttl;
+            if (timed) {
+              fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
+              fill.grace![at] = missing ? 0 : 1;
+            }
           }
         }
         if (
@@ -710,6 +721,17 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           refresh ??= [];
           refresh.push(keys[i]!);
         }
+      }
+      if (fill !== null && memory !== null && !this.#closed) {
+        const count = fill.keys.length;
+        memory.setMany(
+          fill.keys,
+          fill.entries,
+          fill.ttlMs.subarray(0, count),
+          fill.atSource,
+          fill.grace,
+          this.#onTooLarge,
+        );
       }
     }
     if (refresh !== null) {
@@ -880,9 +902,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   #decodeRaw(raw: RawEntry): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
-    return typeof raw === 'string'
-      ? decodeEntryText(this.#options.codec, this.#decodeText!, raw, this.#fault)
-      : decodeEntry(this.#options.codec, raw, this.#fault);
+    if (typeof raw === 'string')
+      return decodeEntryText(this.#options.codec, this.#decodeText!, raw, this.#fault);
+    // A text codec given bytes (read as bytes to back-fill memory): one UTF-8 decoding, as the
+    // Redis client would have made, and no sub-view per entry.
+    if (this.#decodeText !== null)
+      return decodeEntryText(this.#options.codec, this.#decodeText, raw.toString(), this.#fault);
+    return decodeEntry(this.#options.codec, raw, this.#fault);
   }
 
   /** Decodes what `wrap` produced: text from a codec without `decodeText` is decoded as bytes. */
@@ -912,6 +938,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       );
     }
   }
+
+  /** A back-fill entry the memory tier refused for its size (see `MemoryTier.setMany`). */
+  readonly #onTooLarge = (key: string, refused: EntryTooLargeError): void => {
+    this.#tooLarge(
+      new ValueTooLargeError(
+        key,
+        refused.entryBytes,
+        refused.maxEntryBytes,
+        'memory.maxEntryBytes',
+        'memory',
+      ),
+    );
+  };
 
   /** A value a tier refused for its size: counted and reported (never silent). */
   #tooLarge(error: ValueTooLargeError): void {
@@ -1043,6 +1082,35 @@ function keyLoader<V>(loader: KeyLoader<V>): Loader<V> {
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * {@link expiryOf} without allocating (a batch read parses one header per key): the absolute
+ * expiry of an entry read from Redis, 0 without an expiry header, NaN when it is malformed.
+ */
+function redisExpiry(raw: RawEntry, out: { at: number }): number {
+  const kind = readExpiry(raw, out);
+  if (kind !== OWN_EXPIRY) return 0;
+  return out.at === 0 ? Number.NaN : out.at;
+}
+
+/** A back-fill from Redis being collected for one `MemoryTier.setMany`. */
+interface Backfill {
+  keys: string[];
+  entries: RawEntry[];
+  ttlMs: Float64Array;
+  atSource: Uint8Array | null;
+  grace: Uint8Array | null;
+}
+
+function newBackfill(capacity: number, timed: boolean): Backfill {
+  return {
+    keys: [],
+    entries: [],
+    ttlMs: new Float64Array(capacity),
+    atSource: timed ? new Uint8Array(capacity) : null,
+    grace: timed ? new Uint8Array(capacity) : null,
+  };
 }
 
 /** Spreads the values of distinct keys back over every input position (`slots`: position → key). */

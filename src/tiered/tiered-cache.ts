@@ -11,6 +11,7 @@ import {
   CircuitOpenError,
   type EntryTooLargeError,
   InvalidArgumentError,
+  RedisError,
   type TiercacheError,
   ValueTooLargeError,
 } from '../errors.ts';
@@ -35,7 +36,7 @@ import { ErrorReporter, type FaultTier } from './error-reporter.ts';
 import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
+import { NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
@@ -356,11 +357,39 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
   async set(key: string, value: V, options?: WriteOptions): Promise<void> {
-    await this.setMany([[key, value]], options);
+    await this.#setMany([[key, value]], options, this.#options.strict);
   }
 
   /** Writes many values (pipelined per slot group), then tells other nodes in one message. */
   async setMany(entries: Iterable<readonly [string, V]>, options?: WriteOptions): Promise<void> {
+    await this.#setMany(entries, options, this.#options.strict);
+  }
+
+  /**
+   * {@link set}, answering whether Redis took the write: `true` when Redis stored it (or the
+   * cache has no Redis), `false` when it could not (timed out, refused, breaker open; reported as
+   * an `error` event, never thrown, even when `strict`). Either way memory no longer holds the
+   * old value. Bad input still throws.
+   */
+  trySet(key: string, value: V, options?: WriteOptions): Promise<boolean> {
+    return this.#setMany([[key, value]], options, false);
+  }
+
+  /** {@link setMany}, answering whether Redis took every write, as {@link trySet} does. */
+  trySetMany(entries: Iterable<readonly [string, V]>, options?: WriteOptions): Promise<boolean> {
+    return this.#setMany(entries, options, false);
+  }
+
+  /**
+   * The writes: Redis first, memory once Redis has them, then one bus message, all Redis commands
+   * within one `redisTimeoutMs` deadline. Resolves whether Redis took every write; a failure
+   * throws when `strict`, else it is reported.
+   */
+  async #setMany(
+    entries: Iterable<readonly [string, V]>,
+    options: WriteOptions | undefined,
+    strict: boolean,
+  ): Promise<boolean> {
     this.#assertOpen();
     if (!isIterable(entries)) {
       throw new InvalidArgumentError(
@@ -383,12 +412,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       writes.push([key, wrap(this.#options.codec, value)]);
     }
-    if (writes.length === 0) return;
+    if (writes.length === 0) return true;
     const dropped = this.#checkSizes(writes);
+    const deadline = this.#redis?.deadline() ?? NO_DEADLINE;
     if (writes.length === 0) {
-      await this.#dropTooLarge(dropped!);
-      await this.#publish({ keys: dropped! });
-      return;
+      await this.#dropTooLarge(dropped!, deadline);
+      await this.#publish({ keys: dropped! }, deadline, strict);
+      return true;
     }
     // Reads in flight may have seen the old state: detach them now, and again once Redis has the
     // write (a read that started in between may have read Redis before the write landed).
@@ -405,17 +435,27 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           this.#redisTtl(lifetimes[i]!),
         ],
       );
-      if (dropped !== null) await this.#dropTooLarge(dropped);
+      if (dropped !== null) await this.#dropTooLarge(dropped, deadline);
       try {
-        await this.#redis.setMany(redisWrites);
+        await this.#redis.setMany(redisWrites, false, deadline);
         this.#stats.redisSets += writes.length;
       } catch (error) {
         for (const [key] of writes) this.#flights.forget(key);
         // Redis may not have the value: memory must not serve it as if it had, nor the old one.
         for (const [key] of writes) this.#memoryDelete(key);
-        this.#failedWrite('SET', error);
-        await this.#publish({ keys: writes.map(([key]) => key) });
-        return;
+        if (error instanceof RedisError) {
+          // Redis answered, refusing the write (out of memory, a read-only replica): its old
+          // value must not outlive the write either, or the writer's next read (from Redis)
+          // would return what it just replaced. DEL is allowed under `maxmemory`.
+          try {
+            await this.#redis.del(full, deadline);
+          } catch {
+            // Reported by the Redis tier.
+          }
+        }
+        this.#failedWrite('SET', error, strict);
+        await this.#publish({ keys: writes.map(([key]) => key) }, deadline, strict);
+        return false;
       }
       for (const [key] of writes) this.#flights.forget(key);
     }
@@ -426,7 +466,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
     const told = writes.map(([key]) => key);
     if (dropped !== null) for (const key of dropped) told.push(key);
-    await this.#publish({ keys: told });
+    await this.#publish({ keys: told }, deadline, strict);
+    return true;
   }
 
   /**
@@ -476,13 +517,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /** Drops keys whose new value was refused for its size from both tiers (reported, never thrown). */
-  async #dropTooLarge(keys: readonly string[]): Promise<void> {
+  async #dropTooLarge(keys: readonly string[], deadline: number): Promise<void> {
     for (const key of keys) {
       this.#flights.forget(key);
       this.#memoryDelete(key);
     }
     try {
-      await this.#redis?.del(keys.map((key) => this.#prefix + key));
+      await this.#redis?.del(
+        keys.map((key) => this.#prefix + key),
+        deadline,
+      );
     } catch {
       // Reported by the Redis tier.
     }
@@ -490,30 +534,53 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** Deletes a key from Redis and memory, and tells other nodes. */
   async delete(key: string): Promise<void> {
-    await this.deleteMany([key]);
+    await this.#deleteMany([key], this.#options.strict);
   }
 
   /** Deletes keys from Redis (one `DEL` per slot group) and memory, and tells other nodes. */
   async deleteMany(keys: readonly string[]): Promise<void> {
+    await this.#deleteMany(keys, this.#options.strict);
+  }
+
+  /**
+   * {@link delete}, answering whether Redis took it: `true` when Redis deleted the key (or the
+   * cache has no Redis), `false` when it could not (reported as an `error` event, never thrown).
+   * Memory drops the key either way.
+   */
+  tryDelete(key: string): Promise<boolean> {
+    return this.#deleteMany([key], false);
+  }
+
+  /** {@link deleteMany}, answering whether Redis took it, as {@link tryDelete} does. */
+  tryDeleteMany(keys: readonly string[]): Promise<boolean> {
+    return this.#deleteMany(keys, false);
+  }
+
+  /** The deletes, `DEL` and the bus message within one `redisTimeoutMs` deadline. */
+  async #deleteMany(keys: readonly string[], strict: boolean): Promise<boolean> {
     this.#assertOpen();
     if (!Array.isArray(keys))
       throw new InvalidArgumentError('deleteMany(keys): keys must be an array of strings');
     for (const key of keys) checkKey(key);
-    if (keys.length === 0) return;
+    if (keys.length === 0) return true;
     for (const key of keys) this.#flights.forget(key);
     const full = keys.map((key) => this.#prefix + key);
+    let took = true;
+    const deadline = this.#redis?.deadline() ?? NO_DEADLINE;
     if (this.#redis) {
       try {
-        await this.#redis.del(full);
+        await this.#redis.del(full, deadline);
       } catch (error) {
+        took = false;
         // Memory drops the keys even when this throws: a strict caller then retries a clean state.
         for (const key of keys) this.#memoryDelete(key);
-        this.#failedWrite('DEL', error);
+        this.#failedWrite('DEL', error, strict);
       }
       for (const key of keys) this.#flights.forget(key);
     }
     for (const key of keys) this.#memoryDelete(key);
-    await this.#publish({ keys: [...keys] });
+    await this.#publish({ keys: [...keys] }, deadline, strict);
+    return took;
   }
 
   /** A frozen snapshot of the counters. */
@@ -990,13 +1057,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     return Math.max(1, ttlMs - Math.floor(ttlMs * ttlJitter * Math.random()));
   }
 
-  async #publish(message: BusMessage): Promise<void> {
+  /** Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`). */
+  async #publish(
+    message: BusMessage,
+    deadline = NO_DEADLINE,
+    strict = this.#options.strict,
+  ): Promise<void> {
     if (!this.#bus || !this.#redis || this.#closed) return;
     try {
-      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message));
+      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message), deadline);
       this.#stats.busSent++;
     } catch (error) {
-      this.#failedWrite('PUBLISH', error);
+      this.#failedWrite('PUBLISH', error, strict);
     }
   }
 
@@ -1004,8 +1076,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * A write Redis did not take: thrown when `strict`; otherwise reported, which the Redis tier
    * already did for failures and timeouts, but not for a command the open breaker skipped.
    */
-  #failedWrite(operation: string, error: unknown): void {
-    if (this.#options.strict) throw error;
+  #failedWrite(operation: string, error: unknown, strict = this.#options.strict): void {
+    if (strict) throw error;
     if (error instanceof CircuitOpenError) this.#report.skipped(operation, error);
   }
 

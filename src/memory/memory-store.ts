@@ -417,6 +417,25 @@ export class MemoryStore {
     return value;
   }
 
+  /**
+   * Whether a live entry is under `key`, counted as a read exactly as `get` would count it (a hit
+   * or a miss, and a read the eviction policy sees), without copying the value: for a caller that
+   * keeps the decoded value elsewhere and must keep the entry as warm as its reads.
+   */
+  touch(key: string): boolean {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key) | 0;
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) {
+      this.#host.counters.misses++;
+      return false;
+    }
+    const found = shard.touch(key, hash);
+    this.#dispatchRemovals();
+    return found;
+  }
+
   /** Whether a live entry exists under `key` (does not count as a hit or miss). */
   has(key: string): boolean {
     this.#assertOpen();

@@ -162,6 +162,11 @@ export class Shard implements PolicyHost {
     return true;
   }
 
+  /** Whether a live entry is under `key`, counted as a read (hit or miss, the policy told) without copying its value. */
+  touch(key: string, hash: number): boolean {
+    return this.#read(key, hash);
+  }
+
   /** The value under `key` as a new Buffer, counting nothing and not telling the policy. */
   peek(key: string, hash: number): Buffer | undefined {
     if (this.#findLive(key, hash) < 0) return undefined;

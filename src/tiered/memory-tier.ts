@@ -19,8 +19,8 @@ import type { Codec } from './codecs.ts';
 import {
   decodeEntry,
   decodeEntryText,
-  type ENTRY_CORRUPT,
-  type ENTRY_MISSING,
+  ENTRY_CORRUPT,
+  ENTRY_MISSING,
   type EntryFault,
   entryByteLength,
   NO_EXPIRY,
@@ -29,6 +29,7 @@ import {
   withExpiry,
   withoutAnyExpiry,
 } from './envelope.ts';
+import { HotSet, type HotSetOptions, NOT_HOT } from './hot-set.ts';
 import type { RawEntry } from './redis-tier.ts';
 
 /** {@link MemoryTier.read}'s answer for a key memory does not hold (a decoded value may be `undefined`). */
@@ -49,6 +50,8 @@ export interface MemoryTierOptions<V> {
   graceMs?: number;
   /** A hit on an entry this close to its source's expiry sets {@link MemoryTier.refreshDue}, in ms. @default 0 */
   refreshAheadMs?: number;
+  /** Keep the hottest keys decoded (see `HotSet`); null for none. @default null */
+  hotSet?: HotSetOptions | null;
 }
 
 /** A TieredCache's entries in a MemoryStore. */
@@ -78,6 +81,8 @@ export class MemoryTier<V> {
    * caller starts a background reload and clears the flag. Never set when the tier is not timed.
    */
   refreshDue = false;
+  /** The decoded hot set, or null when off. */
+  readonly hot: HotSet<V> | null;
   #epoch = 0;
   #sets = 0;
   #closed = false;
@@ -92,6 +97,7 @@ export class MemoryTier<V> {
     this.#graceMs = options.graceMs ?? 0;
     this.#refreshAheadMs = options.refreshAheadMs ?? 0;
     this.#timed = this.#graceMs > 0 || this.#refreshAheadMs > 0;
+    this.hot = options.hotSet ? new HotSet<V>(options.hotSet) : null;
   }
 
   /**
@@ -118,6 +124,7 @@ export class MemoryTier<V> {
    * string (no Buffer copy); otherwise one Buffer copy, then the codec.
    */
   read(key: string): MemoryRead<V> {
+    if (this.hot !== null) return this.#readHot(key, this.hot);
     if (this.#timed) return this.#readTimed(key, false);
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
@@ -129,6 +136,44 @@ export class MemoryTier<V> {
     }
     const bytes = this.store.get(memoryKey);
     return bytes === undefined ? ABSENT : decodeEntry(this.#codec, bytes, this.fault);
+  }
+
+  /**
+   * {@link read} through the hot set: a member answers if the store still holds its entry (the
+   * check counts as the store's read, so the entry stays as warm as its reads); otherwise the
+   * store's bytes are decoded and offered to the hot set.
+   */
+  #readHot(key: string, hot: HotSet<V>): MemoryRead<V> {
+    const value = hot.get(key);
+    if (value !== NOT_HOT) {
+      if (this.store.touch(this.#prefix + key)) return value;
+      hot.delete(key);
+    }
+    const memoryKey = this.#prefix + key;
+    const decodeText = this.#decodeText;
+    const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);
+    if (raw === undefined) return ABSENT;
+    let entry: RawEntry = raw;
+    let expiresAt = 0;
+    if (this.#timed) {
+      const kind = readExpiry(raw, this.#expiry);
+      if (kind !== NO_EXPIRY) {
+        const left = this.#expiry.at - Date.now();
+        if (!(left > 0)) return ABSENT;
+        if (kind === SOURCE_EXPIRY && left < this.#refreshAheadMs) this.refreshDue = true;
+        // A member leaves the hot set before refresh-ahead is due, so the tier sees that read.
+        expiresAt = this.#expiry.at - (kind === SOURCE_EXPIRY ? this.#refreshAheadMs : 0);
+        entry = withoutAnyExpiry(raw);
+      }
+    }
+    const decoded =
+      typeof entry === 'string'
+        ? decodeEntryText(this.#codec, decodeText!, entry, this.fault)
+        : decodeEntry(this.#codec, entry, this.fault);
+    if (decoded !== ENTRY_MISSING && decoded !== ENTRY_CORRUPT) {
+      hot.offer(key, decoded, entry.length, expiresAt);
+    }
+    return decoded;
   }
 
   /**
@@ -181,6 +226,7 @@ export class MemoryTier<V> {
     grace = true,
   ): EntryTooLargeError | undefined {
     if (this.#closed) return undefined;
+    this.hot?.delete(key);
     const memoryKey = this.#prefix + key;
     let stored = entry;
     let storeTtl = ttlMs;
@@ -216,6 +262,8 @@ export class MemoryTier<V> {
     tooLarge: (key: string, error: EntryTooLargeError) => void,
   ): void {
     if (this.#closed || keys.length === 0) return;
+    const hot = this.hot;
+    if (hot !== null) for (const key of keys) hot.delete(key);
     if (this.#timed) {
       for (let i = 0; i < keys.length; i++) {
         const refused = this.set(
@@ -242,13 +290,16 @@ export class MemoryTier<V> {
 
   /** Drops `key`. */
   delete(key: string): void {
-    if (!this.#closed) this.store.delete(this.#prefix + key);
+    if (this.#closed) return;
+    this.hot?.delete(key);
+    this.store.delete(this.#prefix + key);
   }
 
   /** Drops the cache's entries: all of an owned store, the cache's prefix of a shared one. */
   clear(): void {
     if (this.#closed) return;
     this.#epoch++;
+    this.hot?.clear();
     if (this.#owned) {
       this.store.clear();
       return;
@@ -261,6 +312,7 @@ export class MemoryTier<V> {
   /** Stops using the store, and closes it when the cache owns it. */
   close(): void {
     this.#closed = true;
+    this.hot?.clear();
     if (this.#owned) this.store.close();
   }
 }

@@ -117,6 +117,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           codec: resolved.codec,
           graceMs: resolved.graceMs,
           refreshAheadMs: resolved.refreshAheadMs,
+          hotSet: resolved.hotSet,
         })
       : null;
     this.#timed = resolved.graceMs > 0 || resolved.refreshAheadMs > 0;
@@ -587,6 +588,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   stats(): TieredCacheStats {
     this.#stats.redisSkipped = this.#redis?.skipped ?? 0;
     this.#stats.memorySets = this.#memory?.sets ?? 0;
+    const hot = this.#memory?.hot;
+    if (hot) {
+      this.#stats.hotEntries = hot.size;
+      this.#stats.hotBytes = hot.bytes;
+      this.#stats.hotHits = hot.hits;
+      this.#stats.hotAdmitted = hot.admitted;
+    }
     return this.#stats.snapshot(
       this.name,
       this.#breaker && this.#redis ? this.#breaker.state : 'disabled',

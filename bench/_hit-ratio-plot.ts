@@ -19,6 +19,8 @@ export interface Panel {
   readonly title: string;
   /** Cache sizes in % of the working set, ascending. */
   readonly sizes: readonly number[];
+  /** Tick labels for the sizes (default: `N%`); when given, the x axis is titled in entries. */
+  readonly labels?: readonly string[];
   readonly series: readonly Series[];
 }
 
@@ -31,7 +33,8 @@ const COLUMNS = 3;
 export function missRatioSvg(title: string, panels: readonly Panel[]): string {
   const rows = Math.ceil(panels.length / COLUMNS);
   const width = COLUMNS * PANEL_WIDTH;
-  const height = rows * PANEL_HEIGHT + 60;
+  const legendExtra = (Math.ceil((panels[0]?.series.length ?? 0) / 7) - 1) * 14;
+  const height = rows * PANEL_HEIGHT + 60 + Math.max(0, legendExtra);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
     `<title>${escapeXml(title)}</title>`,
@@ -39,16 +42,18 @@ export function missRatioSvg(title: string, panels: readonly Panel[]): string {
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(title)}</text>`,
   ];
   const legend = panels[0]?.series ?? [];
+  // Up to seven legend entries per line; more wrap onto a second line.
   legend.forEach((series, i) => {
-    const x = 16 + i * 120;
+    const x = 16 + (i % 7) * 125;
+    const y = 38 + Math.floor(i / 7) * 14;
     out.push(
-      `<line x1="${x}" y1="38" x2="${x + 24}" y2="38" stroke="${series.color}" stroke-width="2.5"/>`,
-      `<text x="${x + 30}" y="42">${escapeXml(series.label)}</text>`,
+      `<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${series.color}" stroke-width="2.5"/>`,
+      `<text x="${x + 30}" y="${y + 4}">${escapeXml(series.label)}</text>`,
     );
   });
   panels.forEach((panel, i) => {
     const left = (i % COLUMNS) * PANEL_WIDTH;
-    const top = 50 + Math.floor(i / COLUMNS) * PANEL_HEIGHT;
+    const top = 50 + Math.max(0, legendExtra) + Math.floor(i / COLUMNS) * PANEL_HEIGHT;
     out.push(panelSvg(panel, left, top));
   });
   out.push('</svg>');
@@ -84,11 +89,13 @@ function panelSvg(panel: Panel, left: number, top: number): string {
       `<text x="${x0 - 4}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end">${tick.toFixed(2)}</text>`,
     );
   }
-  for (const size of panel.sizes) {
-    out.push(`<text x="${x(size).toFixed(1)}" y="${y0 + 14}" text-anchor="middle">${size}%</text>`);
-  }
+  panel.sizes.forEach((size, i) => {
+    const label = panel.labels?.[i] ?? `${size}%`;
+    out.push(`<text x="${x(size).toFixed(1)}" y="${y0 + 14}" text-anchor="middle">${label}</text>`);
+  });
+  const axis = panel.labels ? 'entries held (log)' : 'cache size (% of working set, log)';
   out.push(
-    `<text x="${(x0 + x1) / 2}" y="${y0 + 30}" text-anchor="middle" fill="#555">cache size (% of working set, log)</text>`,
+    `<text x="${(x0 + x1) / 2}" y="${y0 + 30}" text-anchor="middle" fill="#555">${axis}</text>`,
     `<text transform="translate(${left + 12} ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" fill="#555">miss ratio</text>`,
   );
   for (const series of panel.series) {

@@ -1,7 +1,8 @@
 /**
  * Miss ratios of the MemoryStore's eviction policies, `s3fifo` and `fifo`, against lru-cache
  * at equal bytes, on traces generated in-process from a fixed seed; then get/set throughput of
- * `s3fifo` against `fifo`. Writes the miss-ratio curves to docs/images/hit-ratio.svg.
+ * `fifo` and `adaptive` against `s3fifo`, in a store at 10 % (evicting) and in one that holds
+ * 500k entries without evicting (the shape of bench/memory-store.ts). Writes the miss-ratio curves to docs/images/hit-ratio.svg.
  *
  *   npm run bench -- hit-ratio [--requests 2000000] [--sizes 1,2,5,10] [--rounds 3]
  *                              [--only throughput]
@@ -103,21 +104,22 @@ function run(name: CacheName, bytes: number, trace: Trace, keys: readonly string
   return { missRatio: misses / requests.length, entries: cache.size() };
 }
 
+const THROUGHPUT_POLICIES = ['fifo', 's3fifo', 'adaptive'] as const;
+
 function throughput(rounds: number, keys: readonly string[]): void {
   const bytes = Math.floor(WORKING_SET_BYTES / 10);
-  const results: Record<'fifo' | 's3fifo', { set: number[]; get: number[] }> = {
-    fifo: { set: [], get: [] },
-    s3fifo: { set: [], get: [] },
-  };
+  const results = Object.fromEntries(
+    THROUGHPUT_POLICIES.map((eviction) => [eviction, { set: [] as number[], get: [] as number[] }]),
+  ) as Record<(typeof THROUGHPUT_POLICIES)[number], { set: number[]; get: number[] }>;
   const gets = 2_000_000;
   for (let round = 0; round < rounds; round++) {
-    for (const eviction of ['fifo', 's3fifo'] as const) {
+    for (const eviction of THROUGHPUT_POLICIES) {
       const store = new MemoryStore({ maxBytes: bytes, budget: null, eviction });
       // set: every key once, so the store is full and evicting for 90 % of the run.
       let t0 = performance.now();
       for (let id = 0; id < KEYS; id++) store.set(keys[id]!, VALUE);
       results[eviction].set.push(KEYS / ((performance.now() - t0) / 1000));
-      // get: hits only, on keys drawn uniformly from those held, so both policies do the same work.
+      // get: hits only, on keys drawn uniformly from those held, so every policy does the same work.
       const held = [...store.keys()];
       const random = seededRandom(SEED + round);
       const order = Int32Array.from({ length: gets }, () => Math.floor(random() * held.length));
@@ -130,8 +132,6 @@ function throughput(rounds: number, keys: readonly string[]): void {
       store.close();
     }
   }
-  const fifoSet = median(results.fifo.set);
-  const fifoGet = median(results.fifo.get);
   const s3Set = median(results.s3fifo.set);
   const s3Get = median(results.s3fifo.get);
   console.log(
@@ -142,19 +142,67 @@ function throughput(rounds: number, keys: readonly string[]): void {
       'eviction',
       'set ops/s (1M new keys, evicting)',
       'get ops/s (hits)',
-      'set vs fifo',
-      'get vs fifo',
+      'set vs s3fifo',
+      'get vs s3fifo',
     ],
-    [
-      ['fifo', fmt(fifoSet), fmt(fifoGet), '1.00x', '1.00x'],
-      [
-        's3fifo',
-        fmt(s3Set),
-        fmt(s3Get),
-        `${(s3Set / fifoSet).toFixed(2)}x`,
-        `${(s3Get / fifoGet).toFixed(2)}x`,
-      ],
-    ],
+    THROUGHPUT_POLICIES.map((eviction) => {
+      const set = median(results[eviction].set);
+      const get = median(results[eviction].get);
+      return [
+        eviction,
+        fmt(set),
+        fmt(get),
+        `${(set / s3Set).toFixed(2)}x`,
+        `${(get / s3Get).toFixed(2)}x`,
+      ];
+    }),
+  );
+}
+
+/**
+ * The shape of bench/memory-store.ts, per policy: `entries` keys set into a store large enough
+ * to hold them all (no eviction), then as many gets of keys drawn uniformly from them (hits),
+ * rounds interleaved in one process; ratios against `s3fifo`.
+ */
+function throughputNoEviction(rounds: number, entries: number): void {
+  const keys = Array.from({ length: entries }, (_, i) => `user:${100000 + i}`);
+  const random = seededRandom(SEED);
+  const order = Int32Array.from({ length: entries }, () => Math.floor(random() * entries));
+  const results = Object.fromEntries(
+    THROUGHPUT_POLICIES.map((eviction) => [eviction, { set: [] as number[], get: [] as number[] }]),
+  ) as Record<(typeof THROUGHPUT_POLICIES)[number], { set: number[]; get: number[] }>;
+  for (let round = 0; round < rounds; round++) {
+    for (const eviction of THROUGHPUT_POLICIES) {
+      const store = new MemoryStore({ maxBytes: 512 * 2 ** 20, budget: null, eviction });
+      let t0 = performance.now();
+      for (let i = 0; i < entries; i++) store.set(keys[i]!, VALUE);
+      results[eviction].set.push(entries / ((performance.now() - t0) / 1000));
+      let length = 0;
+      t0 = performance.now();
+      for (let i = 0; i < entries; i++) length += store.getString(keys[order[i]!]!)!.length;
+      results[eviction].get.push(entries / ((performance.now() - t0) / 1000));
+      if (length !== entries * VALUE.length) throw new Error('a get missed');
+      store.close();
+    }
+  }
+  const s3Set = median(results.s3fifo.set);
+  const s3Get = median(results.s3fifo.get);
+  console.log(
+    `\n${fmt(entries)} entries in a 512 MiB store, no eviction (bench/memory-store.ts's shape; median of ${rounds} interleaved rounds; rough: shared machine)\n`,
+  );
+  printTable(
+    ['eviction', 'set ops/s', 'get ops/s (random hits)', 'set vs s3fifo', 'get vs s3fifo'],
+    THROUGHPUT_POLICIES.map((eviction) => {
+      const set = median(results[eviction].set);
+      const get = median(results[eviction].get);
+      return [
+        eviction,
+        fmt(set),
+        fmt(get),
+        `${(set / s3Set).toFixed(2)}x`,
+        `${(get / s3Get).toFixed(2)}x`,
+      ];
+    }),
   );
 }
 
@@ -240,6 +288,7 @@ function main(): void {
     );
   }
   throughput(rounds, keys);
+  throughputNoEviction(rounds, 500_000);
   if (panels.length > 0) {
     const svgPath = new URL('../docs/images/hit-ratio.svg', import.meta.url);
     mkdirSync(new URL('.', svgPath), { recursive: true });

@@ -71,20 +71,18 @@ async function worker(hot: boolean): Promise<Result> {
   const empty = process.memoryUsage().heapUsed;
   for (let i = 0; i < KEYS; i += 1000) {
     await cache.setMany(
-      keys
-        .slice(i, i + 1000)
-        .map(
-          (key, j) =>
-            [
-              key,
-              {
-                id: i + j,
-                name: `user ${i + j}`,
-                email: `u${i + j}@example.com`,
-                score: (i + j) * 7,
-              },
-            ] as const,
-        ),
+      keys.slice(i, i + 1000).map(
+        (key, j) =>
+          [
+            key,
+            {
+              id: i + j,
+              name: `user ${i + j}`,
+              email: `u${i + j}@example.com`,
+              score: (i + j) * 7,
+            },
+          ] as const,
+      ),
     );
   }
   settleHeap();

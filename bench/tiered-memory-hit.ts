@@ -161,7 +161,8 @@ try {
   );
   // Every read must have been a memory hit: a miss would have measured Redis.
   const missed = ours.map((cache, i) => cache.stats().memory.misses - missesBefore[i]!);
-  if (missed.some((n) => n > 0)) console.log(`\nWARNING: memory misses during the rounds: ${missed}`);
+  if (missed.some((n) => n > 0))
+    console.log(`\nWARNING: memory misses during the rounds: ${missed}`);
   console.log('\ntarget: tiercache, JSON + hot set ≥ 10× the best anchor');
   console.log(
     `${fmt(keyCount)} keys, Zipf ${exponent}, ${rounds} interleaved rounds of ${ms} ms · ${machineLine()}`,

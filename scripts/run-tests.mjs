@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with node's own test runner, TypeScript loaded through tsx,
 // the `source` export condition (so `import 'tiercache'` resolves to src/ without a build) and
-// `--expose-gc` (the leak tests call `gc()`).
+// `--expose-gc` (the leak tests call `gc()`). Output goes through scripts/compact-reporter.mjs:
+// failures in full, one line per folder, then `tests: N passed, N failed, N skipped`.
 //
 //   npm test                      every *.test.ts under test/
 //   npm test -- test/memory       only the files under the given folders or files
+//   npm test -- test/memory --test-reporter=spec   node's own reporter instead
 //
 // Node 20's runner does not take glob patterns, so this script finds the files itself.
 import { spawnSync } from 'node:child_process';
@@ -35,6 +37,12 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const reporter = passThrough.some((a) => a.startsWith('--test-reporter'))
+  ? []
+  : [
+      `--test-reporter=${new URL('compact-reporter.mjs', import.meta.url).href}`,
+      '--test-reporter-destination=stdout',
+    ];
 const args = [
   '--expose-gc',
   '--conditions=source',
@@ -42,6 +50,7 @@ const args = [
   'tsx',
   '--test',
   `--test-concurrency=${concurrency}`,
+  ...reporter,
   ...passThrough,
   ...files.map((f) => relative(root, f)),
 ];

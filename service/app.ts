@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDiagnosticsHandler } from 'tiercache/diagnostics';
-import { NodeRing } from './cluster/index.ts';
+import { type ClusterNode, joinCluster } from './cluster/index.ts';
 import { checkConfig, type ServiceConfig } from './config.ts';
 import { LoadControl, MetricsSampler, WarningLog } from './dashboard/index.ts';
 import { createHttpServer, type RoomSockets, serveHttp } from './http/index.ts';
@@ -14,7 +14,9 @@ export interface App {
   service: RoomService;
   server: Server;
   sampler: MetricsSampler;
-  /** Stops taking requests, drains every room, closes caches, Redis and SQLite. */
+  /** The cluster membership of this node (static `NODES`, or live members in Redis). */
+  cluster: ClusterNode;
+  /** Stops taking requests, leaves the cluster, drains every room, closes caches, Redis and the stores. */
   close(): Promise<void>;
 }
 
@@ -52,16 +54,17 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const self = config.nodeUrl ?? `http://${host}:${port}`;
-  let ring: NodeRing;
+  let cluster: ClusterNode;
   try {
-    ring = new NodeRing(self, config.nodes);
+    cluster = await joinCluster(config, self, service);
   } catch (error) {
-    // This node is not in NODES: give back the port and everything opened so far.
+    // Not in NODES, or Redis unreachable: give back the port and everything opened so far.
     await new Promise((resolve) => server.close(resolve));
     await service.close();
     warnings.stop();
     throw error;
   }
+  const ring = cluster.ring;
   const sockets = serveHttp(server, { service, ring, sampler, warnings, load, diagnostics, guard });
   sampler.start();
 
@@ -71,8 +74,9 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     service,
     server,
     sampler,
+    cluster,
     close: () => {
-      closing ??= shutdown(server, sockets, service, sampler, load, warnings);
+      closing ??= shutdown(server, sockets, service, sampler, load, warnings, cluster);
       return closing;
     },
   };
@@ -85,13 +89,18 @@ async function shutdown(
   sampler: MetricsSampler,
   load: LoadControl,
   warnings: WarningLog,
+  cluster: ClusterNode,
 ): Promise<void> {
+  // Out of the members first, so the other nodes route this node's rooms to their new owners
+  // while its rooms drain and give their leases back.
+  await cluster.leave();
   sampler.stop();
   await load.stop();
   const socketsClosed = sockets.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await service.close();
+  await cluster.close();
   server.closeAllConnections();
   await socketsClosed;
   await closed;

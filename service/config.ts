@@ -50,6 +50,27 @@ export interface ServiceConfig {
   maxSockets: number | undefined;
   /** Open room WebSockets per client address at most (`MAX_SOCKETS_PER_ADDRESS`). @default 16 */
   maxSocketsPerAddress: number;
+  /**
+   * How the nodes find each other (`MEMBERSHIP`): `static` (the `NODES` list) or `redis` (nodes
+   * register and heartbeat in Redis at `REDIS_URL`, rooms run under fenced Redis leases).
+   * @default 'static'
+   */
+  membership?: 'static' | 'redis';
+  /** Lease time of a room and registration time of a node, in ms (`LEASE_MS`). @default 5_000 */
+  leaseMs?: number;
+  /** Key prefix of the cluster's membership and leases in Redis (`CLUSTER_NAME`). @default 'rooms-cluster' */
+  clusterName?: string;
+  /** PostgreSQL holding the room log when nodes share state (`DATABASE_URL`); unset: SQLite at `dataPath`. */
+  databaseUrl?: string | undefined;
+  /** Schema of the room tables in PostgreSQL (`DATABASE_SCHEMA`). @default 'public' */
+  databaseSchema?: string | undefined;
+  /** A room writes a snapshot after this many messages (`SNAPSHOT_EVERY`). @default 100 */
+  snapshotEvery?: number | undefined;
+  /**
+   * Idempotency keys of this many recent messages per room are kept in memory; an older key is
+   * looked up in the store (`IDEMPOTENCY_WINDOW`). @default 10_000
+   */
+  keyWindow?: number | undefined;
 
   // --- HTTP edge limits and cluster trust (service/http/server-limits.ts, docs: "Operating it safely").
   /**
@@ -106,6 +127,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       `"${cacheName}" must use only A-Z a-z 0-9 . _ - { } (':' would let two caches share keys)`,
     );
   }
+  const membership = env.MEMBERSHIP || 'static';
+  if (membership !== 'static' && membership !== 'redis') {
+    throw new InvalidOptionError('MEMBERSHIP', `expected "static" or "redis", got "${membership}"`);
+  }
+  const clusterName = env.CLUSTER_NAME || 'rooms-cluster';
+  if (!/^[A-Za-z0-9._-]+$/.test(clusterName)) {
+    throw new InvalidOptionError(
+      'CLUSTER_NAME',
+      `"${clusterName}" must use only A-Z a-z 0-9 . _ -`,
+    );
+  }
   const config: ServiceConfig = {
     host,
     port: intFrom(env, 'PORT', 8080, 0),
@@ -125,6 +157,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     forwardTimeoutMs: intFrom(env, 'FORWARD_TIMEOUT_MS', 5_000, 1),
     maxSockets: env.MAX_SOCKETS ? intFrom(env, 'MAX_SOCKETS', 0, 1) : undefined,
     maxSocketsPerAddress: intFrom(env, 'MAX_SOCKETS_PER_ADDRESS', 16, 1),
+    membership,
+    leaseMs: intFrom(env, 'LEASE_MS', 5_000, 100),
+    clusterName,
+    databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
+    snapshotEvery: intFrom(env, 'SNAPSHOT_EVERY', 100, 1),
+    keyWindow: intFrom(env, 'IDEMPOTENCY_WINDOW', 10_000, 1),
     clusterSecret: env.CLUSTER_SECRET || undefined,
     maxConnections: env.MAX_CONNECTIONS ? intFrom(env, 'MAX_CONNECTIONS', 0, 8) : undefined,
     maxConnectionsPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS
@@ -154,6 +193,30 @@ export function checkConfig(config: ServiceConfig): void {
     throw new InvalidOptionError(
       'MAX_SOCKETS',
       `must be below MAX_ROOMS (${config.maxRooms}): every watcher holds a room live, so sockets alone could fill the node`,
+    );
+  }
+  if (config.membership === 'redis' && config.redisUrl === undefined) {
+    throw new InvalidOptionError(
+      'MEMBERSHIP',
+      '"redis" needs REDIS_URL: nodes register and hold room leases there',
+    );
+  }
+  if (config.membership === 'redis' && config.databaseUrl === undefined) {
+    throw new InvalidOptionError(
+      'DATABASE_URL',
+      'MEMBERSHIP=redis needs a PostgreSQL shared by the nodes, so a room resumes on its new owner',
+    );
+  }
+  if (config.membership === 'redis' && config.clusterSecret === undefined) {
+    throw new InvalidOptionError(
+      'CLUSTER_SECRET',
+      'is required with MEMBERSHIP=redis: set the same secret (16+ characters) on every node, so forwarded requests can be told from clients',
+    );
+  }
+  if (config.membership === 'redis' && config.nodes.length > 0) {
+    throw new InvalidOptionError(
+      'NODES',
+      'leave NODES unset with MEMBERSHIP=redis: the members are the nodes registered in Redis',
     );
   }
   if (config.debugToken !== undefined && config.debugToken.length < 16) {

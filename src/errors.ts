@@ -18,6 +18,7 @@ export const ErrorCodes = {
   CODEC_ERROR: 'TIERCACHE_CODEC_ERROR',
   LOADER_ERROR: 'TIERCACHE_LOADER_ERROR',
   INSECURE_DEBUG: 'TIERCACHE_INSECURE_DEBUG',
+  MISSING_DEPENDENCY: 'TIERCACHE_MISSING_DEPENDENCY',
   PROFILE_BUSY: 'TIERCACHE_PROFILE_BUSY',
   VALUE_TOO_LARGE: 'TIERCACHE_VALUE_TOO_LARGE',
 } as const;
@@ -153,6 +154,21 @@ export class LoaderError extends TiercacheError {
 export class InsecureDebugError extends TiercacheError {
   constructor(message: string) {
     super(ErrorCodes.INSECURE_DEBUG, message);
+  }
+}
+
+/** A feature needs an optional package that is not installed (`npm install <package>`). */
+export class MissingDependencyError extends TiercacheError {
+  /** The npm package to install, e.g. `prom-client`. */
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
+    super(
+      ErrorCodes.MISSING_DEPENDENCY,
+      `${feature} needs the optional package "${packageName}", which is not installed; run \`npm install ${packageName}\``,
+      options,
+    );
+    this.packageName = packageName;
   }
 }
 

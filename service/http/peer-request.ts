@@ -21,7 +21,7 @@ export function isPeerRequest(
     secret !== undefined &&
     typeof from === 'string' &&
     from !== ring.self &&
-    ring.nodes.includes(from) &&
+    ring.isPeer(from) &&
     verifyForward(
       secret,
       typeof signature === 'string' ? signature : undefined,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes } from 'tiercache/errors';
 import { z } from 'zod';
 import { forwardRequest, NODE_HEADER, type NodeRing } from '../cluster/index.ts';
-import { RoomIdSchema, RoomMessageSchema } from '../room/index.ts';
+import { IdempotencyKeySchema, RoomIdSchema, RoomMessageSchema } from '../room/index.ts';
 import type { RoomService } from '../room-service.ts';
 import { HttpError, HttpErrorCodes, misdirected } from './http-error.ts';
 import { isPeerRequest } from './peer-request.ts';
@@ -65,7 +65,14 @@ export function roomRoutes(
     const headers = { [NODE_HEADER]: ring.self };
     if (tail === '/messages') {
       const message = validate(RoomMessageSchema, body, 'room message');
-      const delivery = await service.deliver(rid, message);
+      const key = req.headers['idempotency-key'];
+      const delivery = await service.deliver(
+        rid,
+        message,
+        typeof key === 'string'
+          ? validate(IdempotencyKeySchema, key, 'Idempotency-Key')
+          : undefined,
+      );
       const reply = delivery.status === 200 ? delivery.reply : { queued: true };
       return sendJson(res, delivery.status, reply, headers);
     }

@@ -1,51 +1,40 @@
-// Buckets grow by 2 % each: percentiles come out within 2 % of the true value whatever the
-// number of samples, in a fixed 8 KiB of counts (1 µs .. about 1 hour).
-const GROWTH = 1.02;
-const LOG_GROWTH = Math.log(GROWTH);
-const BUCKETS = 1100;
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 
-/** A fixed-size latency histogram: record millions of latencies, read percentiles within 2 %. */
+// Node's own HDR histogram (perf_hooks.createHistogram) keeps the counts: values are recorded in
+// whole microseconds with 3 significant digits, so a percentile is within 0.1 % of the exact one
+// (plus the rounding to 1 µs), in a fixed amount of memory whatever the number of samples.
+const US_PER_MS = 1000;
+
+/** Action latencies of a load run, in ms, over `perf_hooks.createHistogram`. */
 export class LatencyHistogram {
-  #counts = new Uint32Array(BUCKETS);
-  #count = 0;
-  #max = 0;
-  #sum = 0;
+  readonly #histogram: RecordableHistogram = createHistogram();
 
-  /** Records one latency, in ms. */
+  /** Records one latency, in ms (at least 1 µs is recorded). */
   record(ms: number): void {
-    const us = Math.max(1, ms * 1000);
-    const bucket = Math.min(BUCKETS - 1, Math.floor(Math.log(us) / LOG_GROWTH));
-    this.#counts[bucket]!++;
-    this.#count++;
-    this.#sum += ms;
-    if (ms > this.#max) this.#max = ms;
+    this.#histogram.record(Math.max(1, Math.round(ms * US_PER_MS)));
   }
 
   /** Latencies recorded. */
   get count(): number {
-    return this.#count;
+    return this.#histogram.count;
   }
 
   /** Mean latency, in ms (0 when empty). */
   get mean(): number {
-    return this.#count === 0 ? 0 : this.#sum / this.#count;
+    return this.count === 0 ? 0 : this.#histogram.mean / US_PER_MS;
   }
 
-  /** Largest latency, in ms. */
+  /** Largest latency, in ms (0 when empty). */
   get max(): number {
-    return this.#max;
+    return this.count === 0 ? 0 : this.#histogram.max / US_PER_MS;
   }
 
   /** The latency below which a fraction `p` (0..1) of the recorded ones fall, in ms (0 when empty). */
   percentile(p: number): number {
-    if (this.#count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(p * this.#count));
-    let seen = 0;
-    for (let bucket = 0; bucket < BUCKETS; bucket++) {
-      seen += this.#counts[bucket]!;
-      // Report the bucket's upper edge, capped by the true maximum.
-      if (seen >= rank) return Math.min(this.#max, GROWTH ** (bucket + 1) / 1000);
-    }
-    return this.#max;
+    if (this.count === 0) return 0;
+    // perf_hooks takes the percentile in (0, 100].
+    return (
+      this.#histogram.percentile(Math.min(100, Math.max(p * 100, Number.MIN_VALUE))) / US_PER_MS
+    );
   }
 }

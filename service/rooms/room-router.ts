@@ -3,7 +3,7 @@ import { RoomLimitError, RoomStoppedError } from './room-errors.ts';
 import type { RoomWorker } from './room-worker.ts';
 
 /** Why a room stopped. */
-export type StopReason = 'idle' | 'evicted' | 'shutdown' | 'refused';
+export type StopReason = 'idle' | 'evicted' | 'shutdown' | 'refused' | 'moved';
 
 /** Builds the worker of a room the first time a message for it arrives. */
 export type RoomFactory = (rid: string) => RoomWorker;
@@ -154,6 +154,17 @@ export class RoomRouter {
     );
   }
 
+  /**
+   * Stops the room `rid` because it no longer belongs to this node (its owner changed, or its
+   * lease was lost). `drain: false` rejects what is queued with `TIERCACHE_ROOM_STOPPED` (the
+   * senders resend to the owner); only `worker`, when given, is stopped, not a newer one.
+   */
+  drop(rid: string, options: { drain?: boolean; worker?: RoomWorker } = {}): Promise<void> {
+    const worker = options.worker ?? this.#rooms.get(rid);
+    if (worker === undefined) return Promise.resolve();
+    return this.#retire(rid, worker, 'moved', options.drain ?? true);
+  }
+
   /** Stops every room idle for `idleMs`; returns how many were stopped. Runs on its own timer too. */
   sweep(): number {
     const now = this.#now();
@@ -193,15 +204,17 @@ export class RoomRouter {
     this.#retire(victim[0], victim[1], 'evicted');
   }
 
-  #retire(rid: string, worker: RoomWorker, reason: StopReason): void {
+  #retire(rid: string, worker: RoomWorker, reason: StopReason, drain = true): Promise<void> {
     // Out of the map first: a message arriving meanwhile creates a fresh worker.
     if (this.#rooms.get(rid) === worker) this.#rooms.delete(rid);
-    const stopping = worker.stop({ drain: true }).then(() => {
+    if (worker.state !== 'running') return worker.stop();
+    const stopping = worker.stop({ drain }).then(() => {
       this.#stopped++;
       this.#handledByStopped += worker.handled;
       this.#stopping.delete(stopping);
       this.#onRoomStopped?.(rid, reason);
     });
     this.#stopping.add(stopping);
+    return stopping;
   }
 }

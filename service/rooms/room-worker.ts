@@ -73,6 +73,10 @@ export class RoomWorker {
   #commands = new Map<string, CommandHandler>();
   #timers = new Map<string, ArmedTimer>();
   #stopHooks: Array<(worker: RoomWorker) => void | Promise<void>> = [];
+  #setup: ((worker: RoomWorker) => Promise<void>) | undefined;
+  #setupDone = false;
+  #setupError: unknown;
+  #setupFailed = false;
   #timerGeneration = 0;
   #state: RoomWorkerState = 'running';
   #stopping: Promise<void> | undefined;
@@ -152,6 +156,16 @@ export class RoomWorker {
   /** Runs `hook` once when the worker stops, after its queue is done: release what the room holds there. */
   onStop(hook: (worker: RoomWorker) => void | Promise<void>): this {
     this.#stopHooks.push(hook);
+    return this;
+  }
+
+  /**
+   * Runs `step` once before the first message is handled (loading the room, taking its lease).
+   * Messages queued meanwhile wait for it; if it fails, every message is rejected with its error.
+   */
+  setup(step: (worker: RoomWorker) => Promise<void>): this {
+    this.#setup = step;
+    if (!this.#busy && this.#mailbox.length === 0) this.#pump();
     return this;
   }
 
@@ -324,7 +338,21 @@ export class RoomWorker {
   }
 
   async #run(): Promise<void> {
+    if (!this.#setupDone && this.#setup !== undefined) {
+      this.#setupDone = true;
+      try {
+        await this.#setup(this);
+      } catch (error) {
+        this.#setupFailed = true;
+        this.#setupError = error;
+      }
+    }
     for (let envelope = this.#mailbox.shift(); envelope; envelope = this.#mailbox.shift()) {
+      if (this.#setupFailed) {
+        // A room that could not start handles nothing: each sender hears why.
+        if (envelope.kind !== 'timer') envelope.reject?.(this.#setupError);
+        continue;
+      }
       await this.#dispatch(envelope);
       this.#handled++;
       this.#lastActiveAt = this.#now();

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Profile } from 'pprof-format';
-import { ErrorCodes, InvalidOptionTypeError, ProfileBusyError } from '../errors.ts';
+import {
+  ErrorCodes,
+  InvalidOptionTypeError,
+  MissingDependencyError,
+  ProfileBusyError,
+} from '../errors.ts';
 import { createAuthorizer, validateToken } from './auth.ts';
 import { takeCpuProfile } from './cpu-profiler.ts';
 import { type DiagnosticsOptions, useDiagnostics } from './enable.ts';
@@ -12,7 +17,7 @@ import {
 } from './heap-profiler.ts';
 import { renderIndexPage } from './index-page.ts';
 import { collectMemstats } from './memstats.ts';
-import { createMetricsRegistry } from './metrics.ts';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
 import { encodeProfile } from './pprof-builder.ts';
 
 /** Longest profile window a request may ask for, seconds. */
@@ -34,6 +39,11 @@ export interface DiagnosticsHandlerOptions extends DiagnosticsOptions {
    * never a request carrying a proxy header, and only under a loopback `Host` (see `loopbackTrust`).
    */
   token?: string;
+  /**
+   * The application's prom-client `Registry`: `/metrics` adds the tiercache metrics to it and
+   * serves it whole, so one scrape gets both. @default a registry of tiercache's own
+   */
+  metricsRegistry?: MetricsRegistry;
 }
 
 /**
@@ -69,7 +79,14 @@ export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {})
   const prefix = validatePrefix(options.prefix);
   const authorize = createAuthorizer(validateToken(options.token));
   validateSamplingInterval(options.heapSamplingIntervalBytes);
-  const registry = createMetricsRegistry();
+  if (
+    options.metricsRegistry !== undefined &&
+    typeof options.metricsRegistry?.registerMetric !== 'function'
+  ) {
+    throw new InvalidOptionTypeError('metricsRegistry', 'must be a prom-client Registry');
+  }
+  // Built on the first scrape: prom-client is optional and only /metrics needs it.
+  let registry: MetricsRegistry | undefined;
   const use = useDiagnostics({ ...options, monitors: true });
   const enabled = use.ready;
   // A failure here resurfaces on the first profile request; never as an unhandled rejection.
@@ -120,6 +137,12 @@ export function createDiagnosticsRoutes(options: DiagnosticsHandlerOptions = {})
         );
       },
       '/metrics': async (res) => {
+        try {
+          registry ??= createMetricsRegistry({ registry: options.metricsRegistry });
+        } catch (err) {
+          if (!(err instanceof MissingDependencyError)) throw err;
+          return sendError(res, 501, err.code, err.message);
+        }
         sendBody(res, 200, registry.contentType, await registry.metrics());
       },
     }),

@@ -35,7 +35,11 @@ export {
   type WatchedMetric,
 } from './leak-watch.ts';
 export { collectMemstats, type HeapSpace, type Memstats } from './memstats.ts';
-export { createMetricsRegistry } from './metrics.ts';
+export {
+  createMetricsRegistry,
+  type MetricsRegistry,
+  type MetricsRegistryOptions,
+} from './metrics.ts';
 export { encodeProfile } from './pprof-builder.ts';
 export {
   decodeProfile,

@@ -1,5 +1,54 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
+import { InvalidOptionTypeError, MissingDependencyError } from '../errors.ts';
 import { collectMemstats, type Memstats } from './memstats.ts';
+
+type PromClient = typeof import('prom-client');
+let promClient: PromClient | undefined;
+
+/**
+ * prom-client is an optional peer dependency: it is loaded on first use, so an application that
+ * never mounts `/metrics` need not install it. `require` rather than `import()` keeps
+ * {@link createMetricsRegistry} synchronous (prom-client is a CommonJS package either way).
+ */
+function loadPromClient(): PromClient {
+  if (promClient !== undefined) return promClient;
+  try {
+    promClient = createRequire(import.meta.url)('prom-client') as PromClient;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new MissingDependencyError(
+      'prom-client',
+      'The /metrics endpoint (createMetricsRegistry)',
+      {
+        cause: err,
+      },
+    );
+  }
+  return promClient;
+}
+
+/**
+ * The part of a prom-client `Registry` tiercache uses. Declared here, not imported, so that
+ * tiercache's type declarations compile without prom-client installed; any `Registry` fits.
+ */
+export interface MetricsRegistry {
+  /** The Content-Type of {@link MetricsRegistry.metrics}'s text. */
+  readonly contentType: string;
+  /** Every registered metric in Prometheus text format. */
+  metrics(): Promise<string>;
+  /** Adds a metric (prom-client calls this for each metric's `registers`). */
+  registerMetric(metric: unknown): void;
+}
+
+/** Options of {@link createMetricsRegistry}. */
+export interface MetricsRegistryOptions<R extends MetricsRegistry = MetricsRegistry> {
+  /**
+   * A prom-client `Registry` of the application's to add the tiercache metrics to, so one scrape
+   * serves both. @default a new Registry of tiercache's own (never prom-client's global one)
+   */
+  registry?: R;
+}
 
 /**
  * How long one memstats snapshot serves the collectors of a scrape: every metric reads the
@@ -16,16 +65,28 @@ const MAX_LABELLED_NAMES = 20;
 const OTHER = 'other';
 
 /**
- * Builds a prom-client `Registry` (its own, never the global one) exposing the memstats figures
+ * Builds a prom-client `Registry` (its own, never the global one, unless `options.registry`
+ * names the application's) exposing the memstats figures
  * in Prometheus form: process and V8 memory, GC, event-loop delay, active resources, the live
  * MemoryStores (summed by store name) and every numeric TieredCache stat. Only the 20 store
  * names holding the most reserved bytes, and the 20 busiest cache names (memory-tier hits +
  * misses), get their own label; the rest are summed under `store="other"` / `cache="other"`,
- * so a store or cache per room does not explode cardinality. Merge it into an application registry with
- * `Registry.merge([app, diagnostics])` if one scrape should serve both.
+ * so a store or cache per room does not explode cardinality. Pass `{ registry }` to add them to
+ * an application registry. Throws `MissingDependencyError` (`TIERCACHE_MISSING_DEPENDENCY`) when
+ * prom-client is not installed.
  */
-export function createMetricsRegistry(): Registry {
-  const registry = new Registry();
+export function createMetricsRegistry<R extends MetricsRegistry = MetricsRegistry>(
+  options: MetricsRegistryOptions<R> = {},
+): R {
+  const given = options.registry;
+  if (
+    given !== undefined &&
+    (typeof given !== 'object' || given === null || typeof given.registerMetric !== 'function')
+  ) {
+    throw new InvalidOptionTypeError('registry', 'must be a prom-client Registry');
+  }
+  const { Counter, Gauge, Registry: PromRegistry } = loadPromClient();
+  const registry = (given ?? new PromRegistry()) as unknown as Registry;
   let snapshot: Memstats | undefined;
   let takenAt = 0;
   const stats = (): Memstats => {
@@ -224,7 +285,7 @@ export function createMetricsRegistry(): Registry {
       for (const [cache, value] of worst) this.set({ cache }, value);
     },
   });
-  return registry;
+  return registry as unknown as R;
 }
 
 /**

@@ -3,6 +3,12 @@
  * its budget before it allocates a chunk or an index table and releases when it frees one, so the
  * sum of `reservedBytes` over every store on a budget never exceeds the budget's `maxBytes`.
  *
+ * When the budget is full, memory moves from the stores holding the most to the store that asks
+ * ({@link MemoryBudget.reclaimFor}): the store holding the most evicts its own coldest chunk (the
+ * one its eviction policy would evict next), as long as it still holds more than the asking
+ * store would after the transfer. Stores that keep writing thus converge to equal shares, a new
+ * store is never locked out, and no store loses memory to one that holds more than it.
+ *
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -35,12 +41,26 @@ export interface MemoryBudgetSnapshot {
   readonly stores: number;
 }
 
+/** A store as its budget sees it: what it holds, and a way to give some of it back. */
+export interface BudgetMember {
+  /** Bytes the store holds on this budget. */
+  readonly reservedBytes: number;
+  /** Evicts the store's coldest chunk; returns the bytes released (0 when it has none). */
+  giveBack(): number;
+}
+
 /** A shared byte allowance: stores reserve from it before allocating and release when freeing. */
 export class MemoryBudget {
   readonly name: string;
   readonly #maxBytes: number;
   #reservedBytes = 0;
   #stores = 0;
+  /** The stores that may give memory back; weak, so a dropped store is still collected. */
+  readonly #members = new Set<WeakRef<BudgetMember>>();
+  /** Size of {@link #members} at which {@link join} drops the references of collected stores. */
+  #pruneAt = 64;
+  /** Set while memory moves between stores: a store giving back never takes from another. */
+  #reclaiming = false;
 
   constructor(options: MemoryBudgetOptions) {
     if (options === undefined) {
@@ -89,6 +109,66 @@ export class MemoryBudget {
   /** Gives back `bytes` reserved earlier. */
   release(bytes: number): void {
     this.#reservedBytes -= bytes;
+  }
+
+  /**
+   * Makes `bytes` available to `requester` by taking memory from the other members, largest
+   * first: each gives back its own coldest chunk, while it holds more than `requester` would
+   * after receiving `bytes`. Returns whether `bytes` are now available. The members' eviction
+   * runs synchronously inside the requester's call; a member never takes from another while
+   * giving back.
+   */
+  reclaimFor(requester: BudgetMember, bytes: number): boolean {
+    if (this.#reclaiming) return false;
+    this.#reclaiming = true;
+    let exhausted: Set<BudgetMember> | undefined;
+    try {
+      while (this.availableBytes < bytes) {
+        const floor = requester.reservedBytes + bytes;
+        let victim: BudgetMember | undefined;
+        for (const ref of this.#members) {
+          const member = ref.deref();
+          if (member === undefined) {
+            this.#members.delete(ref);
+            continue;
+          }
+          if (member === requester || exhausted?.has(member) === true) continue;
+          const held = member.reservedBytes;
+          if (held > floor && (victim === undefined || held > victim.reservedBytes)) {
+            victim = member;
+          }
+        }
+        if (victim === undefined) return false;
+        if (victim.giveBack() === 0) {
+          exhausted ??= new Set();
+          exhausted.add(victim);
+        }
+      }
+      return true;
+    } finally {
+      this.#reclaiming = false;
+    }
+  }
+
+  /**
+   * Lets `member` give memory back to other stores on this budget (called by the store); the
+   * returned reference is what {@link leave} takes.
+   */
+  join(member: BudgetMember): WeakRef<BudgetMember> {
+    const members = this.#members;
+    if (members.size >= this.#pruneAt) {
+      // Stores dropped without close(): forget them, at a cost amortised over the joins.
+      for (const ref of members) if (ref.deref() === undefined) members.delete(ref);
+      this.#pruneAt = Math.max(64, members.size * 2);
+    }
+    const ref = new WeakRef(member);
+    members.add(ref);
+    return ref;
+  }
+
+  /** Removes a member added by {@link join} (called when the store closes). */
+  leave(ref: WeakRef<BudgetMember>): void {
+    this.#members.delete(ref);
   }
 
   /** Counts a store that draws on this budget (called by the store). */

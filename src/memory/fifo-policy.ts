@@ -14,6 +14,7 @@ export class FifoPolicy implements Policy {
   readonly #queue = new ChunkQueue();
   readonly queues: readonly ChunkQueue[] = [this.#queue];
   readonly tracksPositions = false;
+  readonly slotBytes = 0;
   readonly bytes = 0;
 
   constructor(host: PolicyHost) {

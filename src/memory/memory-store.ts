@@ -7,8 +7,14 @@
  * @module
  */
 import { isAscii } from 'node:buffer';
-import { EntryTooLargeError, InvalidArgumentError, StoreClosedError } from '../errors.ts';
-import type { MemoryBudget } from './budget.ts';
+import {
+  EntryTooLargeError,
+  InvalidArgumentError,
+  StoreClosedError,
+  WarningCodes,
+} from '../errors.ts';
+import type { BudgetMember, MemoryBudget } from './budget.ts';
+import { newCounters } from './counters.ts';
 import { HEADER_BYTES, MAX_KEY_UNITS } from './entry-layout.ts';
 import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
@@ -56,41 +62,125 @@ export interface MemoryStoreStats {
   readonly ghostHits: number;
 }
 
-/** The pieces of a store its shards and registry record share; never references the store. */
-class StoreHost implements ShardHost {
+/**
+ * The pieces of a store its shards, its budget and its registry record share; never references
+ * the store, so a store dropped without `close()` is still collected.
+ */
+class StoreHost implements ShardHost, BudgetMember {
   readonly now: () => number;
-  readonly counters: Counters = {
-    hits: 0,
-    misses: 0,
-    sets: 0,
-    deletes: 0,
-    evictions: 0,
-    expirations: 0,
-    collisions: 0,
-    reinserted: 0,
-    ghostHits: 0,
-  };
+  readonly counters: Counters = newCounters();
   readonly removals: [string, Buffer, RemovalReason][] | undefined;
   readonly account: BudgetAccount;
   readonly #shards: readonly (Shard | undefined)[];
+  readonly #onRemove: MemoryStoreOptions['onRemove'];
+  /** A dispatch of removals is queued as a microtask (after another store took memory). */
+  #dispatchQueued = false;
+  /** Membership of the budget (see `MemoryBudget.reclaimFor`), from the first reservation on. */
+  #membership: WeakRef<BudgetMember> | undefined;
 
   constructor(
     shards: readonly (Shard | undefined)[],
     now: () => number,
     budget: MemoryBudget | null,
-    withRemovals: boolean,
+    onRemove: MemoryStoreOptions['onRemove'],
   ) {
     this.#shards = shards;
     this.now = now;
     this.account = { budget, bytes: 0 };
-    this.removals = withRemovals ? [] : undefined;
+    this.#onRemove = onRemove;
+    this.removals = onRemove !== undefined ? [] : undefined;
+  }
+
+  /** Bytes the store holds (its budget's view). */
+  get reservedBytes(): number {
+    return this.account.bytes;
   }
 
   reserve(bytes: number): boolean {
     const account = this.account;
-    if (account.budget !== null && !account.budget.tryReserve(bytes)) return false;
+    const budget = account.budget;
+    // Refused by a full budget: take the memory from stores holding more than this one.
+    if (budget === null) {
+      account.bytes += bytes;
+      return true;
+    }
+    // Joined on the first reservation, so empty stores (a store per room) cost the budget nothing.
+    this.#membership ??= budget.join(this);
+    if (
+      !budget.tryReserve(bytes) &&
+      !(budget.reclaimFor(this, bytes) && budget.tryReserve(bytes))
+    ) {
+      return false;
+    }
     account.bytes += bytes;
     return true;
+  }
+
+  /** Stops giving memory back to other stores (the store is closing). */
+  leaveBudget(): void {
+    if (this.#membership === undefined) return;
+    this.account.budget?.leave(this.#membership);
+    this.#membership = undefined;
+  }
+
+  /**
+   * Another store on the budget needs memory: the shard holding the most gives up a spare chunk
+   * or its coldest one (the oldest chunk of the queue its policy evicts from). The `onRemove`
+   * calls for the evicted entries run in a microtask, not inside the other store's call.
+   */
+  giveBack(): number {
+    const victim = this.#largestShard(undefined);
+    if (victim === undefined) return 0;
+    const freed = victim.evictOldestChunk();
+    if (this.removals !== undefined && this.removals.length > 0 && !this.#dispatchQueued) {
+      this.#dispatchQueued = true;
+      queueMicrotask(() => {
+        this.#dispatchQueued = false;
+        try {
+          this.dispatchRemovals();
+        } catch (error) {
+          // No caller is waiting for this error: report it, as the background sweep does.
+          const message = error instanceof Error ? error.message : String(error);
+          process.emitWarning(
+            `onRemove threw for entries evicted to make room for another store on the budget: ${message}`,
+            { code: WarningCodes.ON_REMOVE_FAILED },
+          );
+        }
+      });
+    }
+    return freed;
+  }
+
+  /**
+   * Calls `onRemove` for every queued removal. Callbacks run after the store is consistent, so
+   * they may use the store; a throwing callback does not stop the others, and the first error is
+   * rethrown at the end.
+   */
+  dispatchRemovals(): void {
+    const removals = this.removals;
+    if (removals === undefined || removals.length === 0) return;
+    const onRemove = this.#onRemove!;
+    let failure: { error: unknown } | undefined;
+    while (removals.length > 0) {
+      for (const [key, value, reason] of removals.splice(0)) {
+        try {
+          onRemove(key, value, reason);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** The shard (other than `except`) holding the most chunk bytes, if any holds some. */
+  #largestShard(except: Shard | undefined): Shard | undefined {
+    let victim: Shard | undefined;
+    for (const shard of this.#shards) {
+      if (shard === undefined || shard === except || shard.chunkBytes === 0) continue;
+      if (victim === undefined || shard.reservedBytes > victim.reservedBytes) victim = shard;
+    }
+    return victim;
   }
 
   release(bytes: number): void {
@@ -104,11 +194,7 @@ class StoreHost implements ShardHost {
     while (freed < bytes) {
       // The shard holding the most gives up a chunk: a spare, or the oldest of the queue its
       // policy evicts from.
-      let victim: Shard | undefined;
-      for (const shard of this.#shards) {
-        if (shard === undefined || shard === requester || shard.chunkBytes === 0) continue;
-        if (victim === undefined || shard.reservedBytes > victim.reservedBytes) victim = shard;
-      }
+      const victim = this.#largestShard(requester);
       if (victim === undefined) break;
       freed += victim.evictOldestChunk();
     }
@@ -138,12 +224,7 @@ export class MemoryStore {
     this.#hash = resolved.hash;
     this.#shardMask = resolved.shards - 1;
     this.#shards = new Array<Shard | undefined>(resolved.shards).fill(undefined);
-    this.#host = new StoreHost(
-      this.#shards,
-      resolved.now,
-      resolved.budget,
-      resolved.onRemove !== undefined,
-    );
+    this.#host = new StoreHost(this.#shards, resolved.now, resolved.budget, resolved.onRemove);
     this.#record = {
       name: resolved.name,
       maxBytes: resolved.maxBytes,
@@ -496,6 +577,7 @@ export class MemoryStore {
     this.#closed = true;
     for (let i = 0; i < this.#shards.length; i++) this.#dropShard(i);
     this.#host.removals?.splice(0);
+    this.#host.leaveBudget();
     unregisterStore(this.#record);
   }
 
@@ -524,8 +606,9 @@ export class MemoryStore {
   }
 
   *#walk(withValues: boolean): Generator<[string, Buffer | undefined]> {
-    this.#assertOpen();
     for (let i = 0; i < this.#shards.length; i++) {
+      // Checked per shard too: after close() every shard is gone, which must not end quietly.
+      this.#assertOpen();
       const keys = this.#shards[i]?.keys();
       if (keys === undefined) continue;
       for (const key of keys) {
@@ -552,8 +635,12 @@ export class MemoryStore {
       if (!host.reclaim(SHARD_BASE_BYTES, undefined) || !host.reserve(SHARD_BASE_BYTES))
         return undefined;
     }
-    const { shardLimit, chunkBytes, maxChunkBytes, eviction } = this.#options;
-    const shard = new Shard(this.#host, shardLimit, chunkBytes, maxChunkBytes, eviction);
+    const { shardLimit, chunkBytes, maxChunkBytes, policy } = this.#options;
+    const shard = new Shard(this.#host, shardLimit, chunkBytes, maxChunkBytes, policy);
+    if (!shard.start()) {
+      shard.dispose();
+      return undefined;
+    }
     this.#shards[index] = shard;
     return shard;
   }
@@ -582,21 +669,7 @@ export class MemoryStore {
 
   #dispatchRemovals(): void {
     const removals = this.#host.removals;
-    if (removals === undefined || removals.length === 0) return;
-    const onRemove = this.#options.onRemove!;
-    let failure: { error: unknown } | undefined;
-    // Callbacks run after the store is consistent, so they may use the store; a throwing
-    // callback does not stop the others, and its error is rethrown at the end.
-    while (removals.length > 0) {
-      for (const [key, value, reason] of removals.splice(0)) {
-        try {
-          onRemove(key, value, reason);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    }
-    if (failure !== undefined) throw failure.error;
+    if (removals !== undefined && removals.length > 0) this.#host.dispatchRemovals();
   }
 }
 

@@ -20,10 +20,11 @@ import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
 import { hashString } from './hash.ts';
-import { DEFAULT_EVICTION, EVICTION_POLICIES, type EvictionPolicy } from './policies.ts';
+import { DEFAULT_EVICTION, EVICTION_POLICIES, type EvictionPolicy, POLICIES } from './policies.ts';
+import type { PolicyFactory } from './policy.ts';
 import type { RemovalReason } from './shard.ts';
 import { SHARD_BASE_BYTES } from './shard.ts';
-import { HASH_FUNCTION } from './test-hooks.ts';
+import { HASH_FUNCTION, POLICY_FACTORY } from './test-hooks.ts';
 
 /** Options of a {@link MemoryStore}; every one is optional. */
 export interface MemoryStoreOptions {
@@ -57,6 +58,9 @@ export interface MemoryStoreOptions {
    * again soon after (remembered by hash in a ghost queue sized with the index: 3 bytes per index
    * slot, 12 per remembered key) goes straight to the main queue. `'fifo'`:
    * the oldest entries leave first, bigcache's order; no ghost, and reads write nothing.
+   * `'adaptive'`: S3-FIFO whose small queue admits an unread entry to main by a frequency sketch
+   * (3 bytes per index slot, in place of the ghost) and whose small-queue share is tuned by hill
+   * climbing on the hit ratio (docs/memory-store.md, "The adaptive policy").
    * @default 's3fifo'
    */
   eviction?: EvictionPolicy;
@@ -97,6 +101,8 @@ export interface ResolvedOptions {
   readonly shards: number;
   readonly maxEntryBytes: number;
   readonly eviction: EvictionPolicy;
+  /** Makes each shard's policy: the `eviction` policy's (or a test's own). */
+  readonly policy: PolicyFactory;
   readonly ttlMs: number;
   readonly sweepIntervalMs: number;
   readonly initialBytes: number;
@@ -217,12 +223,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const onRemove = optionalFunction(o, 'onRemove') as MemoryStoreOptions['onRemove'];
   const now = (optionalFunction(o, 'now') as (() => number) | undefined) ?? Date.now;
   const hash = (o[HASH_FUNCTION] as HashFunction | undefined) ?? hashString;
+  const policy = (o[POLICY_FACTORY] as PolicyFactory | undefined) ?? POLICIES[eviction];
   return {
     name,
     maxBytes,
     shards,
     maxEntryBytes,
     eviction,
+    policy,
     ttlMs,
     sweepIntervalMs,
     initialBytes,

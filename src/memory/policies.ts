@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { AdaptivePolicy } from './adaptive-policy.ts';
 import { FifoPolicy } from './fifo-policy.ts';
 import type { PolicyFactory } from './policy.ts';
 import { S3FifoPolicy } from './s3fifo-policy.ts';
@@ -12,6 +13,7 @@ import { S3FifoPolicy } from './s3fifo-policy.ts';
 export const POLICIES = {
   s3fifo: (host) => new S3FifoPolicy(host),
   fifo: (host) => new FifoPolicy(host),
+  adaptive: (host) => new AdaptivePolicy(host),
 } as const satisfies Record<string, PolicyFactory>;
 
 /** Which entries leave when a full store needs room: the name of one of {@link POLICIES}. */

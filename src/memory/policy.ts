@@ -28,6 +28,7 @@
  *   old one's queue, then {@link Policy.onInsert} and {@link Policy.onHit}.
  * - Any removal (delete, expiry, eviction, a rewrite that moves): {@link Policy.onRemove} while
  *   the entry is still at its position, before the index slot is emptied.
+ * - Shard start: {@link Policy.resized} with the first index's capacity.
  * - Index growth or shrink: {@link Policy.rehashed} (positions changed; only when {@link
  *   Policy.tracksPositions}), then {@link
  *   Policy.resized} with the new capacity (a policy sized by the index resizes here).
@@ -41,7 +42,8 @@
  * the entry's header word and one or two typed-array cells. Every array a policy holds is
  * reserved through {@link PolicyHost.tryReserve} before it is allocated (so it counts in the
  * store's `reservedBytes`, its `maxBytes` and its budget) and given back with {@link
- * PolicyHost.release}; {@link Policy.bytes} reports their sum. No per-entry JS object.
+ * PolicyHost.release}, or declared per index slot ({@link Policy.slotBytes}) and reserved by the
+ * shard with the index; {@link Policy.bytes} reports their sum. No per-entry JS object.
  *
  * To add a policy: a file implementing {@link Policy}, one line in `policies.ts`, and one line in
  * the policy list of test/memory/model.property.test.ts.
@@ -101,6 +103,12 @@ export interface Policy {
    * {@link moved} and {@link rehashed} (a policy that does not need them pays nothing).
    */
   readonly tracksPositions: boolean;
+  /**
+   * Bytes per index slot the policy keeps (per-entry state by position): the shard reserves
+   * `capacity * slotBytes` together with the index, before {@link resized}, and releases them
+   * with it. Absent or 0 for a policy without per-slot arrays.
+   */
+  readonly slotBytes?: number;
   /** Bytes of the policy's own arrays (already part of the shard's reserved bytes). */
   readonly bytes: number;
   /** The queue the slot of a new key (hash `hash`) is appended to: the admission decision. */
@@ -123,7 +131,11 @@ export interface Policy {
   /**
    * Frees room for `need` bytes: cleans a chunk ({@link PolicyHost.clean}) or evicts entries
    * ({@link PolicyHost.evictAt}). `force`: earlier calls made no room, evict regardless of what
-   * the entries' use says. Returns false when there is nothing left to evict.
+   * the entries' use says. Returns false when there is nothing left to evict. With `need` 0 and
+   * `force` (a budget taking memory back) it must release a whole chunk, e.g. by cleaning the
+   * oldest chunk of a queue with {@link EVICT_ALL}. After an eviction by a policy that {@link
+   * tracksPositions}, the shard relocates entries again before asking for more, so evicting a
+   * few entries per call is enough.
    */
   evict(need: number, force: boolean): boolean;
   /**
@@ -136,7 +148,11 @@ export interface Policy {
    * was none). Called before {@link resized}.
    */
   rehashed(map: Int32Array): void;
-  /** The index now has `capacity` slots; arrays sized by it may be resized (they are advice). */
+  /**
+   * The index now has `capacity` slots (also called once when the shard starts): per-slot arrays
+   * are resized here (their {@link slotBytes} are already reserved); other arrays sized by the
+   * index reserve their own bytes and may stay as they are when refused.
+   */
   resized(capacity: number): void;
   /** The shard is dropped and every byte was released: forget everything. */
   dispose(): void;

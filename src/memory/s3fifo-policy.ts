@@ -41,6 +41,7 @@ export class S3FifoPolicy implements Policy {
   readonly #small = new ChunkQueue();
   readonly queues: readonly ChunkQueue[] = [this.#main, this.#small];
   readonly tracksPositions = false;
+  readonly slotBytes = 0;
   /** Hashes the small queue evicted; sized with the index, absent while it is minimal. */
   #ghost: GhostQueue | undefined;
 

@@ -38,8 +38,14 @@ import {
   slotBytes,
 } from './entry-layout.ts';
 import { IndexTable, MIN_CAPACITY } from './index-table.ts';
-import { type EvictionPolicy, POLICIES } from './policies.ts';
-import { type CleanMode, EVICT, type Policy, type PolicyHost, RELOCATE } from './policy.ts';
+import {
+  type CleanMode,
+  EVICT,
+  type Policy,
+  type PolicyFactory,
+  type PolicyHost,
+  RELOCATE,
+} from './policy.ts';
 
 export type { Counters } from './counters.ts';
 export type { EvictionPolicy } from './policies.ts';
@@ -101,14 +107,25 @@ export class Shard implements PolicyHost {
     limit: number,
     chunkBytes: number,
     maxChunkBytes: number,
-    policy: EvictionPolicy,
+    policy: PolicyFactory,
   ) {
     this.#host = host;
     this.#limit = limit;
     this.#arena = new Arena(chunkBytes, maxChunkBytes);
     this.#chunkBytes = chunkBytes;
-    this.#policy = POLICIES[policy](this);
+    this.#policy = policy(this);
     if (this.#policy.tracksPositions) this.#table.observe(this.#policy);
+  }
+
+  /**
+   * Reserves the policy's per-slot bytes for the first index and tells the policy its capacity;
+   * false (the shard must then be disposed) when they are not available. Called once, before use.
+   */
+  start(): boolean {
+    const capacity = this.#table.capacity;
+    if (!this.tryReserve(capacity * (this.#policy.slotBytes ?? 0))) return false;
+    this.#policy.resized(capacity);
+    return true;
   }
 
   /** Live entries. */
@@ -686,10 +703,14 @@ export class Shard implements PolicyHost {
     return true;
   }
 
-  /** Rebuilds the index at `capacity`, reserving the new array before allocating it. */
+  /**
+   * Rebuilds the index at `capacity`, reserving the new array (and the policy's per-slot bytes)
+   * before allocating it.
+   */
   #resizeIndex(capacity: number): boolean {
-    const oldBytes = this.#table.bytes;
-    if (!this.tryReserve(IndexTable.bytesFor(capacity))) return false;
+    const perSlot = this.#policy.slotBytes ?? 0;
+    const oldBytes = this.#table.bytes + this.#table.capacity * perSlot;
+    if (!this.tryReserve(IndexTable.bytesFor(capacity) + capacity * perSlot)) return false;
     this.#table.resize(capacity);
     this.release(oldBytes);
     this.#policy.resized(capacity);
@@ -712,6 +733,8 @@ export class Shard implements PolicyHost {
   /** A location with `size` free bytes at the head of `queue`, making room as needed; 0 if none. */
   #allocate(size: number, queue: ChunkQueue): number {
     const arena = this.#arena;
+    // Relocation may go once round every chunk from this round on (see below).
+    let relocateFrom = 0;
     for (let round = 0; ; round++) {
       const head = queue.head;
       if (head !== undefined && head.size - head.used >= size) {
@@ -726,7 +749,8 @@ export class Shard implements PolicyHost {
       }
       const passes = arena.chunkCount;
       const free = arena.bytes - this.#liveBytes;
-      if (round <= passes && free > arena.bytes / 3 && this.#compact(size)) {
+      const relocate = round - relocateFrom <= passes;
+      if (relocate && free > arena.bytes / 3 && this.#compact(size)) {
         // A third of the arena is dead: reclaim it before growing (copying at most 2 bytes
         // per byte freed), so a store that only overwrites stays near 1.5x its live bytes
         // instead of climbing to maxBytes.
@@ -746,11 +770,17 @@ export class Shard implements PolicyHost {
         }
       }
       // Full. Relocate while there is slack (free bytes above the entry plus 1/16 of the arena)
-      // and relocation has not yet gone once round every chunk; then evict. A policy may keep
+      // and relocation has not yet gone once round every chunk (since the last entry-by-entry
+      // eviction); then evict. A policy may keep
       // every entry of a chunk (all were read), but each pass spends a read, so a few passes
       // always free room; past them, evict regardless.
-      if (round <= passes && free >= size + arena.bytes / 16 && this.#compact(size)) continue;
-      if (this.#policy.evict(size, round > 4 * passes + 4)) continue;
+      if (relocate && free >= size + arena.bytes / 16 && this.#compact(size)) continue;
+      if (this.#policy.evict(size, round > 4 * passes + 4)) {
+        // A policy that evicts entry by entry leaves dead bytes across the chunks: relocation
+        // may go round them again to gather them.
+        if (this.#policy.tracksPositions) relocateFrom = round + 1;
+        continue;
+      }
       if (!this.#host.reclaim(size, this)) return 0;
     }
   }

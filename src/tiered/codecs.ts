@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Options as PackrOptions } from 'msgpackr';
+import { MissingDependencyError } from '../errors.ts';
 
 /**
  * Turns values into bytes for the Redis and memory tiers and back. `decode` may throw on bytes it
@@ -39,17 +39,16 @@ export function jsonCodec<V = unknown>(): Codec<V> {
 
 /**
  * MessagePack through `msgpackr` (an optional peer dependency, loaded when this is called).
- * Smaller and faster than JSON for binary-heavy values; `options` go to msgpackr's `Packr`.
+ * Smaller and faster than JSON for binary-heavy values; `options` go to msgpackr's `Packr`
+ * (typed loosely, so tiercache's declarations compile without msgpackr installed).
  */
-export function msgpackCodec<V = unknown>(options: PackrOptions = {}): Codec<V> {
+export function msgpackCodec<V = unknown>(options: Record<string, unknown> = {}): Codec<V> {
   let msgpackr: typeof import('msgpackr');
   try {
     // Loaded lazily so that tiercache does not require msgpackr unless this codec is used.
     msgpackr = createRequire(import.meta.url)('msgpackr') as typeof import('msgpackr');
   } catch (cause) {
-    throw new Error('msgpackCodec() needs the "msgpackr" package: npm install msgpackr', {
-      cause,
-    });
+    throw new MissingDependencyError('msgpackr', 'msgpackCodec()', { cause });
   }
   const packr = new msgpackr.Packr({ useRecords: false, ...options });
   return {

@@ -7,6 +7,13 @@
  * @module
  */
 export type { BreakerOptions, BreakerState } from './breaker.ts';
+export type {
+  GetOrSetOptions,
+  KeyLoader,
+  ReadOptions,
+  ReadPolicy,
+  WriteOptions,
+} from './call-options.ts';
 export { TieredChannels } from './channels.ts';
 export { bytesCodec, type Codec, jsonCodec, msgpackCodec, stringCodec } from './codecs.ts';
 export type { Loader, LoaderResult } from './loader.ts';
@@ -14,12 +21,4 @@ export type { TieredCacheOptions } from './options.ts';
 export type { RedisClient } from './redis-tier.ts';
 export { tieredCaches } from './registry.ts';
 export type { TieredCacheStats } from './stats.ts';
-export {
-  type GetOrSetOptions,
-  type KeyLoader,
-  type ReadOptions,
-  type ReadPolicy,
-  TieredCache,
-  type TieredCacheEvents,
-  type WriteOptions,
-} from './tiered-cache.ts';
+export { TieredCache, type TieredCacheEvents } from './tiered-cache.ts';

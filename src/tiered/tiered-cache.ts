@@ -18,6 +18,17 @@ import {
 import { Breaker } from './breaker.ts';
 import { Bus, type BusHandlers, type BusMessage } from './bus.ts';
 import {
+  checkKey,
+  type GetOrSetOptions,
+  isIterable,
+  type KeyLoader,
+  keyLoader,
+  type ReadOptions,
+  readPolicy,
+  type WriteOptions,
+  writeTtl,
+} from './call-options.ts';
+import {
   decodeEntry,
   decodeEntryText,
   ENTRY_CORRUPT,
@@ -33,6 +44,7 @@ import {
   wrap,
 } from './envelope.ts';
 import { ErrorReporter, type FaultTier } from './error-reporter.ts';
+import { Lifetimes, memoryTtlUntil, redisEntry } from './lifetimes.ts';
 import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
@@ -40,35 +52,6 @@ import { NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-
 import { registerCache } from './registry.ts';
 import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
-
-/**
- * How a read uses the memory tier. `fresh` skips it: Redis, then the loader, so the answer is as
- * fresh as Redis (shared by every node). `fast` answers from memory when it can: the answer may
- * be as old as the bus delay after another node's write, or `memoryTtlMs` if a bus message is
- * lost. Without Redis, memory is the only cache tier and both policies read it.
- */
-export type ReadPolicy = 'fresh' | 'fast';
-
-/** Per-call read options. */
-export interface ReadOptions {
-  /** `get` defaults to `fresh`, `getMany` to `fast`, as go2cache did. */
-  read?: ReadPolicy;
-}
-
-/** Per-call write options. */
-export interface WriteOptions {
-  /** Lifetime in Redis for this write, in ms; 0 = no expiry. @default the cache's `ttlMs` */
-  ttlMs?: number;
-}
-
-/** Options of {@link TieredCache.getOrSet}: a read policy and the lifetime of a loaded value. */
-export interface GetOrSetOptions extends ReadOptions, WriteOptions {}
-
-/**
- * A per-call loader for {@link TieredCache.getOrSet}: the value of one key, or `undefined` when the
- * source has no such key (`null` is a value).
- */
-export type KeyLoader<V> = (key: string) => V | undefined | Promise<V | undefined>;
 
 /** Events a TieredCache emits. */
 export interface TieredCacheEvents {
@@ -91,6 +74,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #bus: Bus | null;
   readonly #flights = new SingleFlight<V>();
   readonly #stats = new StatsCounters();
+  readonly #lifetimes: Lifetimes;
   readonly #report: ErrorReporter;
   readonly #unregister: () => void;
   readonly #decodeText: ((text: string) => V) | null;
@@ -109,6 +93,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.name = resolved.name;
     this.#prefix = `${resolved.name}:`;
     this.#report = new ErrorReporter(resolved.name, this, this.#stats);
+    this.#lifetimes = new Lifetimes(resolved, resolved.redis !== null);
     this.#memory = resolved.memory
       ? new MemoryTier({
           store: resolved.memory,
@@ -421,19 +406,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       await this.#publish({ keys: dropped! }, deadline, strict);
       return true;
     }
+    // Every key this call changed, for the bus: the written ones and the ones dropped for size.
+    const told = writes.map(([key]) => key);
+    if (dropped !== null) for (const key of dropped) told.push(key);
     // Reads in flight may have seen the old state: detach them now, and again once Redis has the
     // write (a read that started in between may have read Redis before the write landed).
     for (const [key] of writes) this.#flights.forget(key);
     const full = writes.map(([key]) => this.#prefix + key);
     // One jittered lifetime per key, given to both tiers: memory must not outlive Redis.
-    const lifetimes = writes.map(() => this.#jitter(ttlMs));
+    const lifetimes = writes.map(() => this.#lifetimes.jitter(ttlMs));
     if (this.#redis) {
       const now = Date.now();
       const redisWrites = writes.map(
         ([, entry], i): RedisWrite => [
           full[i]!,
           redisEntry(entry, lifetimes[i]!, now),
-          this.#redisTtl(lifetimes[i]!),
+          this.#lifetimes.redisPx(lifetimes[i]!),
         ],
       );
       if (dropped !== null) await this.#dropTooLarge(dropped, deadline);
@@ -455,7 +443,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           }
         }
         this.#failedWrite('SET', error, strict);
-        await this.#publish({ keys: writes.map(([key]) => key) }, deadline, strict);
+        await this.#publish({ keys: told }, deadline, strict);
         return false;
       }
       for (const [key] of writes) this.#flights.forget(key);
@@ -463,10 +451,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     for (let i = 0; i < writes.length; i++) {
       const [key, entry] = writes[i]!;
       const lifetime = lifetimes[i]!;
-      this.#memorySet(key, entry, this.#memoryTtl(lifetime), this.#atSource(lifetime));
+      this.#memorySet(
+        key,
+        entry,
+        this.#lifetimes.memory(lifetime),
+        this.#lifetimes.atSource(lifetime),
+      );
     }
-    const told = writes.map(([key]) => key);
-    if (dropped !== null) for (const key of dropped) told.push(key);
     await this.#publish({ keys: told }, deadline, strict);
     return true;
   }
@@ -705,8 +696,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     ttlMs: number,
     reload: boolean,
   ): Promise<FetchResult<V>> {
-    const memory = this.#memory;
-    const epoch = memory?.epoch ?? 0;
+    const epoch = this.#memory?.epoch ?? 0;
     const result: FetchResult<V> = {
       values: new Array<V | undefined>(keys.length),
       failed: null,
@@ -714,115 +704,145 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       settled: null,
       loaded: load !== null,
     };
-    const { values } = result;
-    const timed = this.#timed;
-    let pending: number[];
-    /** Redis entries past their TTL (kept `graceMs` longer), by position, to serve if `load` fails. */
-    let stale: Array<RawEntry | undefined> | null = null;
-    /** Positions whose Redis read failed, to serve from memory's stale copy when there is no loader. */
-    let unreadable: number[] | null = null;
-    /** Keys Redis answered with less than `refreshAheadMs` left. */
-    let refresh: string[] | null = null;
-    if (this.#redis === null || reload) pending = Array.from(keys, (_, i) => i);
-    else {
-      const fullKeys = keys.map((key) => this.#prefix + key);
-      // With memory on, Redis's bytes are what memory stores: read them as bytes (even for a
-      // text codec, decoded to text once here) so the back-fill copies them without re-encoding.
-      const text = this.#decodeText !== null && memory === null;
-      const raws =
-        fullKeys.length === 1
-          ? [await this.#redis.get(fullKeys[0]!, text)]
-          : await this.#redis.mget(fullKeys, text);
-      pending = [];
-      const now = Date.now();
-      // The back-fill, written to memory in one batch once every entry is decoded.
-      let fill: Backfill | null = null;
-      for (let i = 0; i < fullKeys.length; i++) {
-        const raw = raws[i];
-        if (raw === undefined || raw === null) {
-          // undefined: Redis failed or was skipped (already reported); null: not in Redis.
-          if (raw === null) this.#stats.redisMisses++;
-          else if (timed) {
-            unreadable ??= [];
-            unreadable.push(i);
-          }
-          pending.push(i);
-          continue;
-        }
-        const expiresAt = redisExpiry(raw, this.#expiry);
-        const stored = withoutExpiry(raw);
-        if (timed && expiresAt !== 0 && !(expiresAt > now)) {
-          // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
-          this.#stats.redisMisses++;
-          stale ??= new Array<RawEntry | undefined>(keys.length);
-          stale[i] = stored;
-          pending.push(i);
-          continue;
-        }
-        const entry = this.#decodeRaw(stored);
-        if (entry === ENTRY_CORRUPT) {
-          this.#corrupt('redis', keys[i]!, this.#fault.error!);
-          this.#stats.redisMisses++;
-          pending.push(i);
-          continue;
-        }
-        this.#stats.redisHits++;
-        values[i] = entry === ENTRY_MISSING ? undefined : entry;
-        // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
-        // Redis keeps it, unless a write since the read made it stale.
-        if (memory && flights[i]!.current && epoch === memory.epoch) {
-          const missing = entry === ENTRY_MISSING;
-          const base = missing ? this.#negativeMemoryTtl() : this.#options.memoryTtlMs;
-          const ttl = memoryTtlUntil(base, expiresAt, now);
-          if (ttl >= 0) {
-            fill ??= newBackfill(fullKeys.length, timed);
-            const at = fill.keys.length;
-            fill.keys.push(keys[i]!);
-            fill.entries.push(stored);
-            fill.ttlMs[at] = ttl;
-            if (timed) {
-              fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
-              fill.grace![at] = missing ? 0 : 1;
-            }
-          }
-        }
-        if (
-          timed &&
-          load !== null &&
-          entry !== ENTRY_MISSING &&
-          expiresAt !== 0 &&
-          expiresAt - now < this.#options.refreshAheadMs
-        ) {
-          refresh ??= [];
-          refresh.push(keys[i]!);
-        }
-      }
-      if (fill !== null && memory !== null && !this.#closed) {
-        const count = fill.keys.length;
-        memory.setMany(
-          fill.keys,
-          fill.entries,
-          fill.ttlMs.subarray(0, count),
-          fill.atSource,
-          fill.grace,
-          this.#onTooLarge,
-        );
+    const found =
+      this.#redis === null || reload
+        ? allPending(keys.length)
+        : await this.#readRedis(this.#redis, keys, flights, result.values, epoch, load !== null);
+    if (found.pending.length > 0 && !this.#closed) {
+      if (load !== null)
+        await this.#loadMissing(result, keys, flights, found, load, ttlMs, reload, epoch);
+      else if (found.unreadable !== null) {
+        this.#serveStale(keys, found.unreadable, null, result.values, undefined);
       }
     }
-    if (refresh !== null) {
-      // After this fetch has left the flight table (a refresh joins nothing in flight).
-      const keysToRefresh = refresh;
+    if (found.refresh !== null && load !== null) {
+      // Once this fetch has left the flight table: a refresh never joins a fetch in flight.
+      const refresh = found.refresh;
       void Promise.resolve(result.settled).then(() =>
         setImmediate(() => {
-          for (const key of keysToRefresh) this.#refreshAhead(key, load, ttlMs);
+          for (const key of refresh) this.#refreshAhead(key, load, ttlMs);
         }),
       );
     }
-    if (pending.length === 0 || this.#closed) return result;
-    if (load === null) {
-      if (unreadable !== null) this.#serveStale(keys, unreadable, null, values, undefined);
-      return result;
+    return result;
+  }
+
+  /**
+   * Reads `keys` from Redis into `values`: decodes hits, back-fills memory with them (unless a
+   * write or a clear since the read made them stale), and tells what is left for the loader.
+   */
+  async #readRedis(
+    redis: RedisTier,
+    keys: readonly string[],
+    flights: ReadonlyArray<Flight<V>>,
+    values: Array<V | undefined>,
+    epoch: number,
+    loader: boolean,
+  ): Promise<RedisFound> {
+    const fullKeys = keys.map((key) => this.#prefix + key);
+    const memory = this.#memory;
+    // With memory on, Redis's bytes are what memory stores: read them as bytes (even for a text
+    // codec, decoded to text once here) so the back-fill copies them without re-encoding.
+    const text = this.#decodeText !== null && memory === null;
+    const raws =
+      fullKeys.length === 1
+        ? [await redis.get(fullKeys[0]!, text)]
+        : await redis.mget(fullKeys, text);
+    const found: RedisFound = { pending: [], stale: null, unreadable: null, refresh: null };
+    const timed = this.#timed;
+    const now = Date.now();
+    // The back-fill, written to memory in one batch once every entry is decoded.
+    let fill: Backfill | null = null;
+    for (let i = 0; i < fullKeys.length; i++) {
+      const raw = raws[i];
+      if (raw === undefined || raw === null) {
+        // undefined: Redis failed or was skipped (already reported); null: not in Redis.
+        if (raw === null) this.#stats.redisMisses++;
+        else if (timed) {
+          found.unreadable ??= [];
+          found.unreadable.push(i);
+        }
+        found.pending.push(i);
+        continue;
+      }
+      const expiresAt = redisExpiry(raw, this.#expiry);
+      const stored = withoutExpiry(raw);
+      if (timed && expiresAt !== 0 && !(expiresAt > now)) {
+        // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
+        this.#stats.redisMisses++;
+        found.stale ??= new Array<RawEntry | undefined>(keys.length);
+        found.stale[i] = stored;
+        found.pending.push(i);
+        continue;
+      }
+      const entry = this.#decodeRaw(stored);
+      if (entry === ENTRY_CORRUPT) {
+        this.#corrupt('redis', keys[i]!, this.#fault.error!);
+        this.#stats.redisMisses++;
+        found.pending.push(i);
+        continue;
+      }
+      this.#stats.redisHits++;
+      const missing = entry === ENTRY_MISSING;
+      values[i] = missing ? undefined : entry;
+      // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
+      // Redis keeps it, unless a write since the read made it stale.
+      if (memory && flights[i]!.current && epoch === memory.epoch) {
+        const base = missing ? this.#lifetimes.negativeMemory() : this.#options.memoryTtlMs;
+        const ttl = memoryTtlUntil(base, expiresAt, now);
+        if (ttl >= 0) {
+          fill ??= newBackfill(fullKeys.length, timed);
+          const at = fill.keys.length;
+          fill.keys.push(keys[i]!);
+          fill.entries.push(stored);
+          fill.ttlMs[at] = ttl;
+          if (timed) {
+            fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
+            fill.grace![at] = missing ? 0 : 1;
+          }
+        }
+      }
+      if (
+        timed &&
+        loader &&
+        !missing &&
+        expiresAt !== 0 &&
+        expiresAt - now < this.#options.refreshAheadMs
+      ) {
+        found.refresh ??= [];
+        found.refresh.push(keys[i]!);
+      }
     }
+    if (fill !== null && memory !== null && !this.#closed) {
+      memory.setMany(
+        fill.keys,
+        fill.entries,
+        fill.ttlMs.subarray(0, fill.keys.length),
+        fill.atSource,
+        fill.grace,
+        this.#onTooLarge,
+      );
+    }
+    return found;
+  }
+
+  /**
+   * Calls `load` for the keys Redis did not answer and puts the codec's round trip of each value
+   * in `result.values` (what a later hit returns); starts their back-fill (`result.settled`).
+   * A loader failure fails those keys, unless a value past its TTL is still held (graceMs).
+   */
+  async #loadMissing(
+    result: FetchResult<V>,
+    keys: readonly string[],
+    flights: ReadonlyArray<Flight<V>>,
+    found: RedisFound,
+    load: Loader<V>,
+    ttlMs: number,
+    reload: boolean,
+    epoch: number,
+  ): Promise<void> {
+    const { values } = result;
+    const { pending } = found;
     let loaded: (key: string) => V | undefined;
     try {
       loaded = await this.#load(
@@ -830,15 +850,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         pending.map((i) => keys[i]!),
       );
     } catch (error) {
-      // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error,
-      // unless a value past its TTL is still held for them (graceMs).
-      const failed = timed ? this.#serveStale(keys, pending, stale, values, error) : pending;
+      // Keys Redis answered still succeed; only the loaded keys' callers see the loader's error.
+      const failed = this.#timed
+        ? this.#serveStale(keys, pending, found.stale, values, error)
+        : pending;
       if (failed.length > 0) {
         result.error = error;
         result.failed = new Uint8Array(keys.length);
         for (const i of failed) result.failed[i] = 1;
       }
-      return result;
+      return;
     }
     const backfill: Array<[key: string, entry: RawEntry | undefined, flight: Flight<V>]> = [];
     for (const i of pending) {
@@ -867,8 +888,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       values[i] = decoded === ENTRY_MISSING ? undefined : decoded;
       backfill.push([key, entry, flights[i]!]);
     }
-    result.settled = this.#backfill(backfill, epoch === (memory?.epoch ?? 0), ttlMs, reload);
-    return result;
+    const toMemory = epoch === (this.#memory?.epoch ?? 0);
+    result.settled = this.#backfill(backfill, toMemory, ttlMs, reload);
   }
 
   /**
@@ -942,7 +963,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           if (overwrite) gone.push(key);
           continue;
         }
-        if (toMemory) this.#memorySet(key, MISSING_ENTRY, this.#negativeMemoryTtl(), false, false);
+        if (toMemory)
+          this.#memorySet(key, MISSING_ENTRY, this.#lifetimes.negativeMemory(), false, false);
         writes.push([fullKey, withExpiry(MISSING_ENTRY, now + negativeTtlMs), negativeTtlMs]);
         continue;
       }
@@ -957,10 +979,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           continue;
         }
       }
-      const lifetime = this.#jitter(ttlMs);
+      const lifetime = this.#lifetimes.jitter(ttlMs);
       if (toMemory)
-        this.#memorySet(key, entry, this.#memoryTtl(lifetime), this.#atSource(lifetime));
-      writes.push([fullKey, redisEntry(entry, lifetime, now), this.#redisTtl(lifetime)]);
+        this.#memorySet(
+          key,
+          entry,
+          this.#lifetimes.memory(lifetime),
+          this.#lifetimes.atSource(lifetime),
+        );
+      writes.push([fullKey, redisEntry(entry, lifetime, now), this.#lifetimes.redisPx(lifetime)]);
     }
     for (const key of gone) this.#memoryDelete(key);
     if (this.#redis && (writes.length > 0 || gone.length > 0)) {
@@ -1033,36 +1060,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     this.#report.emit(error);
   }
 
-  /** Redis `PX` for an entry living `lifetime` ms (0 = forever): kept `graceMs` past it. */
-  #redisTtl(lifetime: number): number {
-    return lifetime === 0 ? 0 : lifetime + this.#options.graceMs;
-  }
-
-  /** Whether memory's copy of an entry living `lifetime` ms expires when its source's does. */
-  #atSource(lifetime: number): boolean {
-    return this.#redis === null || (lifetime !== 0 && this.#memoryTtl(lifetime) === lifetime);
-  }
-
   #memoryDelete(key: string): void {
     if (!this.#closed) this.#memory?.delete(key);
-  }
-
-  /** Memory lifetime for an entry living `redisTtl` ms in Redis (0 = forever in both). */
-  #memoryTtl(redisTtl: number): number {
-    const memoryTtl = this.#options.memoryTtlMs;
-    if (memoryTtl === 0) return redisTtl;
-    if (redisTtl === 0) return memoryTtl;
-    return Math.min(memoryTtl, redisTtl);
-  }
-
-  #negativeMemoryTtl(): number {
-    return this.#memoryTtl(this.#options.negativeTtlMs);
-  }
-
-  #jitter(ttlMs: number): number {
-    const { ttlJitter } = this.#options;
-    if (ttlMs === 0 || ttlJitter === 0) return ttlMs;
-    return Math.max(1, ttlMs - Math.floor(ttlMs * ttlJitter * Math.random()));
   }
 
   /** Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`). */
@@ -1131,33 +1130,26 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
 const busFinalizer = new FinalizationRegistry<Bus>((bus) => bus.close());
 
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string') {
-    throw new InvalidArgumentError(
-      `Cache keys must be strings, got ${key === null ? 'null' : typeof key}`,
-    );
-  }
+/** What a fetch's Redis read left for the loader, and what it noticed on the way. */
+interface RedisFound {
+  /** Positions Redis did not answer (missing, failed, corrupt, or past their TTL). */
+  pending: number[];
+  /** Redis entries past their TTL (kept `graceMs` longer), by position, to serve if the loader fails. */
+  stale: Array<RawEntry | undefined> | null;
+  /** Positions whose Redis read failed, to answer from memory's copy when there is no loader. */
+  unreadable: number[] | null;
+  /** Keys Redis answered with less than `refreshAheadMs` left. */
+  refresh: string[] | null;
 }
 
-/** What Redis stores for an entry living `ttlMs` from `now` (0 = forever): behind its expiry. */
-function redisEntry(entry: RawEntry, ttlMs: number, now: number): RawEntry {
-  return ttlMs > 0 ? withExpiry(entry, now + ttlMs) : entry;
-}
-
-/**
- * Memory lifetime for an entry Redis holds until `expiresAt` (0 = no expiry): `base` (0 = none),
- * cut to what Redis has left; -1 when nothing is left (or the expiry header was malformed).
- */
-function memoryTtlUntil(base: number, expiresAt: number, now: number): number {
-  if (expiresAt === 0) return base;
-  const left = expiresAt - now;
-  if (!(left > 0)) return -1;
-  return base === 0 ? left : Math.min(base, left);
-}
-
-/** A per-key loader as a batch loader (an array aligned with the keys). */
-function keyLoader<V>(loader: KeyLoader<V>): Loader<V> {
-  return (keys) => Promise.all(keys.map((key) => loader(key)));
+/** Every position of a batch pending: no Redis read (no Redis, or a refresh). */
+function allPending(length: number): RedisFound {
+  return {
+    pending: Array.from({ length }, (_, i) => i),
+    stale: null,
+    unreadable: null,
+    refresh: null,
+  };
 }
 
 function toError(error: unknown): Error {
@@ -1198,27 +1190,4 @@ function realign<T>(values: readonly T[], slots: Uint32Array): T[] {
   const out = new Array<T>(slots.length);
   for (let i = 0; i < slots.length; i++) out[i] = values[slots[i]!]!;
   return out;
-}
-
-function isIterable(value: unknown): value is Iterable<unknown> {
-  return typeof (value as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] === 'function';
-}
-
-function readPolicy(options: ReadOptions | undefined, fallback: ReadPolicy): ReadPolicy {
-  const read = options?.read ?? fallback;
-  if (read !== 'fresh' && read !== 'fast') {
-    throw new InvalidArgumentError(`read must be "fresh" or "fast", got ${JSON.stringify(read)}`);
-  }
-  return read;
-}
-
-function writeTtl(options: WriteOptions | undefined, fallback: number): number {
-  const ttlMs = options?.ttlMs ?? fallback;
-  // Whole ms: Redis refuses `PX 1500.5`, which would fail every write of the call.
-  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 0 || ttlMs > 2 ** 31 - 1) {
-    throw new InvalidArgumentError(
-      `{ ttlMs } must be a whole number of ms between 0 and ${2 ** 31 - 1}, got ${String(ttlMs)}`,
-    );
-  }
-  return ttlMs;
 }

@@ -55,19 +55,59 @@ test('a store short of budget takes memory from its own other shards, not from f
   store.close();
 });
 
-test('a store whose budget is taken by others cannot store, and says so with false', () => {
+test('a store on a full budget takes memory from the store holding the most, never locked out', async () => {
   const budget = new MemoryBudget({ maxBytes: 64 * 1024 });
-  const greedy = new MemoryStore({ shards: 1, maxBytes: 64 * 1024, budget });
+  const evicted: string[] = [];
+  const greedy = new MemoryStore({
+    shards: 1,
+    maxBytes: 64 * 1024,
+    budget,
+    onRemove: (key, _value, reason) => {
+      if (reason === 'evicted') evicted.push(key);
+    },
+  });
   for (let i = 0; i < 5000; i++) greedy.set(`k${i}`, 'v'.repeat(100));
+  assert.ok(budget.availableBytes < 4096, 'the first store filled the budget');
+  const greedyEvictions = greedy.stats().evictions;
+  evicted.length = 0;
   const late = new MemoryStore({ shards: 1, maxBytes: 64 * 1024, budget });
-  assert.equal(budget.reservedBytes, budget.maxBytes, 'the first store took the whole budget');
-  assert.equal(late.set('k', 'v'), false, 'nothing of its own to evict: not stored');
-  assert.equal(late.has('k'), false);
-  assert.equal(budget.reservedBytes, budget.maxBytes);
-  greedy.clear();
-  assert.equal(late.set('k', 'v'), true, 'once memory is back, the late store works');
+  let stored = 0;
+  for (let i = 0; i < 1000; i++) {
+    if (late.set(`late:${i}`, 'w'.repeat(100))) stored++;
+    const sum = greedy.reservedBytes + late.reservedBytes;
+    assert.equal(budget.reservedBytes, sum);
+    assert.ok(sum <= budget.maxBytes, `sum ${sum} > budget ${budget.maxBytes}`);
+  }
+  assert.equal(stored, 1000, 'every set of the late store succeeded');
+  assert.ok(late.size > 0, 'the late store holds entries');
+  assert.ok(late.has('late:999'), 'and its newest one');
+  assert.ok(greedy.size > 0, 'the first store keeps entries too');
+  // Shares converge: each holds a good part of the budget.
+  assert.ok(late.reservedBytes >= budget.maxBytes * 0.3, `late holds ${late.reservedBytes}`);
+  assert.ok(greedy.reservedBytes >= budget.maxBytes * 0.3, `greedy holds ${greedy.reservedBytes}`);
+  // The first store's entries went by its own eviction, reported to its onRemove (after a tick).
+  assert.ok(greedy.stats().evictions > greedyEvictions);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(evicted.length, greedy.stats().evictions - greedyEvictions);
+  for (const key of evicted) assert.equal(greedy.has(key), false);
   greedy.close();
   late.close();
+  assert.equal(budget.reservedBytes, 0);
+});
+
+test('a store never takes memory from one holding less than it', () => {
+  const budget = new MemoryBudget({ maxBytes: 64 * 1024 });
+  const small = new MemoryStore({ shards: 1, maxBytes: 64 * 1024, budget });
+  for (let i = 0; i < 20; i++) small.set(`s${i}`, 'v'.repeat(100));
+  const smallBytes = small.reservedBytes;
+  const big = new MemoryStore({ shards: 1, maxBytes: 64 * 1024, budget });
+  for (let i = 0; i < 5000; i++) assert.equal(big.set(`b${i}`, 'v'.repeat(100)), true);
+  assert.ok(big.stats().evictions > 0, 'the big store evicted its own entries');
+  assert.equal(small.size, 20, 'the small store lost nothing');
+  assert.equal(small.reservedBytes, smallBytes);
+  assert.ok(small.reservedBytes + big.reservedBytes <= budget.maxBytes);
+  small.close();
+  big.close();
 });
 
 test('snapshot() exposes the figures for diagnostics', () => {

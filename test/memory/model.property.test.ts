@@ -113,6 +113,10 @@ const policyChecks: Record<EvictionPolicy, (stats: Stats) => void> = {
     addTotals('fifo', stats);
     assert.equal(stats.reinserted + stats.ghostHits, 0, 'fifo neither reinserts nor ghosts');
   },
+  adaptive: (stats) => {
+    addTotals('adaptive', stats);
+    assert.equal(stats.ghostHits, 0, 'adaptive admits by its sketch, not by a ghost queue');
+  },
 };
 
 let totalOps = 0;

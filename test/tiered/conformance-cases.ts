@@ -537,15 +537,23 @@ export function conformance(label: string, make: MakeCache): void {
       const cache = make<string>({ load, ttlMs: 20_000, ttlJitter: 0, refreshAheadMs: 19_900 });
       try {
         assert.equal(await cache.get('k'), 'k@1');
+        assert.equal(await cache.get('j'), 'j@2');
         await sleep(150); // now less than refreshAheadMs is left
         const reads = await Promise.all(
           Array.from({ length: 20 }, (_, i) => cache.get('k', { read: i % 2 ? 'fast' : 'fresh' })),
         );
         for (const value of reads)
           assert.equal(value, 'k@1', 'the current value is served at once');
-        await until(() => loads >= 2);
-        assert.equal(loads, 2, 'one background reload for all those reads');
-        await until(async () => (await cache.get('k')) === 'k@2');
+        await until(() => loads >= 3);
+        assert.equal(loads, 3, 'one background reload for all those reads');
+        await until(async () => (await cache.get('k')) === 'k@3');
+        // In a batch that also loads a missing key, the near-expiry key is refreshed after it.
+        const before = loads;
+        const [j, added] = await cache.getMany(['j', 'new'], { read: 'fresh' });
+        assert.equal(j, 'j@2');
+        assert.match(added!, /^new@\d+$/);
+        await until(() => loads >= before + 2);
+        await until(async () => (await cache.get('j')) !== 'j@2');
         assert.ok(cache.stats().grace.refreshes >= 1);
       } finally {
         await cache.close();

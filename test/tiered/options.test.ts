@@ -110,3 +110,25 @@ it('words every numeric option the same way, with the unit and the range', () =>
     /Invalid option "maxEntryBytes": expected a whole number of bytes >= 1, got 0/,
   );
 });
+
+it('checks the grace, refresh and size options', () => {
+  const cases: Array<[Partial<TieredCacheOptions<unknown>>, string, unknown]> = [
+    [{ graceMs: -1 }, 'graceMs', InvalidOptionError],
+    [{ graceMs: '5s' as unknown as number }, 'graceMs', InvalidOptionTypeError],
+    [{ ttlMs: 1000, refreshAheadMs: 1000 }, 'refreshAheadMs', InvalidOptionError],
+    [{ ttlMs: 2 ** 31 - 1, graceMs: 1 }, 'graceMs', InvalidOptionError],
+    [{ maxValueBytes: 0 }, 'maxValueBytes', InvalidOptionError],
+    [{ maxValueBytes: 2 ** 30 }, 'maxValueBytes', InvalidOptionError],
+  ];
+  for (const [options, option, type] of cases) {
+    assert.throws(
+      () => new TieredCache({ name: 'ok', redis: false, ...options }),
+      (error: Error & { option?: string }) => {
+        assert.ok(error instanceof (type as typeof Error), `${option}: ${error.name}`);
+        assert.equal(error.option, option);
+        return true;
+      },
+    );
+  }
+  void new TieredCache({ name: 'ok', ttlMs: 1000, refreshAheadMs: 999, graceMs: 5000 }).close();
+});

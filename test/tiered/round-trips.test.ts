@@ -26,6 +26,10 @@ async function delta(
   return (command) => (after.get(command) ?? 0) - (before.get(command) ?? 0);
 }
 
+// These tests count commands, not time: a generous per-command timeout keeps a busy 2-core
+// machine (a stalled MGET over the default 500 ms) from turning a count into a fail-over.
+const redisTimeoutMs = 10_000;
+
 const keys = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe('round trips on a standalone server', () => {
@@ -44,8 +48,18 @@ describe('round trips on a standalone server', () => {
   });
 
   it('getMany of 1000 keys in Redis is one MGET, and no GET', async () => {
-    const writer = new TieredCache<number>({ name: 'rt1', redis: client, memory: false });
-    const reader = new TieredCache<number>({ name: 'rt1', redis: client, bus: false });
+    const writer = new TieredCache<number>({
+      name: 'rt1',
+      redis: client,
+      redisTimeoutMs,
+      memory: false,
+    });
+    const reader = new TieredCache<number>({
+      name: 'rt1',
+      redis: client,
+      redisTimeoutMs,
+      bus: false,
+    });
     await writer.setMany(keys(1000).map((key, i) => [key, i]));
     const count = await delta([admin], async () => {
       const values = await reader.getMany(keys(1000));
@@ -65,6 +79,7 @@ describe('round trips on a standalone server', () => {
     const cache = new TieredCache<string>({
       name: 'rt2',
       redis: client,
+      redisTimeoutMs,
       bus: false,
       load: (batch) => {
         loads++;
@@ -89,6 +104,7 @@ describe('round trips on a standalone server', () => {
     const cache = new TieredCache<string>({
       name: 'rt4',
       redis: client,
+      redisTimeoutMs,
       bus: false,
       load: (batch) => {
         loads++;
@@ -161,7 +177,12 @@ describe('round trips on a three-master cluster', () => {
   });
 
   it('getMany of 1000 keys is one MGET per slot group', async () => {
-    const cache = new TieredCache<number>({ name: 'rtc', redis: client, memory: false });
+    const cache = new TieredCache<number>({
+      name: 'rtc',
+      redis: client,
+      redisTimeoutMs,
+      memory: false,
+    });
     const all = keys(1000);
     await cache.setMany(all.map((key, i) => [key, i]));
     const slots = new Set(all.map((key) => keySlot(`rtc:${key}`)));
@@ -200,7 +221,12 @@ describe('round trips on a three-master cluster', () => {
   });
 
   it('keys sharing a {hash tag} are read with one MGET', async () => {
-    const cache = new TieredCache<number>({ name: '{room-7}', redis: client, memory: false });
+    const cache = new TieredCache<number>({
+      name: '{room-7}',
+      redis: client,
+      redisTimeoutMs,
+      memory: false,
+    });
     const all = keys(1000);
     await cache.setMany(all.map((key, i) => [key, i]));
     const count = await delta(admins, () => cache.getMany(all));

@@ -25,7 +25,8 @@ test('bots over HTTP do everything a room offers, then stop by themselves', asyn
   const report = await generator.run();
   await target.close();
   assert.equal(report.running, false);
-  assert.ok(report.actions > 100, `${report.actions} actions`);
+  // Progress, not speed: every bot acted at least once, however busy the machine is.
+  assert.ok(report.actions >= 30, `${report.actions} actions from 30 bots`);
   assert.equal(report.outcomes.failed, 0);
   assert.ok(report.outcomes.ok > report.actions * 0.8);
   assert.ok(report.latencyMs.p50 > 0 && report.latencyMs.p50 <= report.latencyMs.p99);
@@ -49,7 +50,7 @@ test('the load generator refuses targets that are not loopback', () => {
   });
 });
 
-test('latency percentiles are within 2 % of the exact ones', () => {
+test('latency percentiles are within 0.2 % of the exact ones', () => {
   const h = new LatencyHistogram();
   const values = Array.from({ length: 10_000 }, (_, i) => 0.05 + (i % 1000) * 0.37);
   for (const v of values) h.record(v);
@@ -57,8 +58,13 @@ test('latency percentiles are within 2 % of the exact ones', () => {
   for (const p of [0.5, 0.9, 0.99]) {
     const exact = sorted[Math.ceil(p * sorted.length) - 1]!;
     const approx = h.percentile(p);
-    assert.ok(Math.abs(approx - exact) / exact <= 0.021, `p${p * 100}: ${approx} vs ${exact}`);
+    // 3 significant digits, after rounding to whole microseconds.
+    assert.ok(Math.abs(approx - exact) / exact <= 0.002, `p${p * 100}: ${approx} vs ${exact}`);
   }
   assert.equal(h.count, 10_000);
-  assert.equal(new LatencyHistogram().percentile(0.5), 0);
+  assert.ok(Math.abs(h.max - Math.max(...values)) / h.max <= 0.002, `max ${h.max}`);
+  const exactMean = values.reduce((a, b) => a + b, 0) / values.length;
+  assert.ok(Math.abs(h.mean - exactMean) / exactMean <= 0.002, `mean ${h.mean}`);
+  const empty = new LatencyHistogram();
+  assert.deepEqual([empty.percentile(0.5), empty.mean, empty.max, empty.count], [0, 0, 0, 0]);
 });

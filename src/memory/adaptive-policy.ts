@@ -1,0 +1,143 @@
+/**
+ * The `adaptive` eviction policy: S3-FIFO over queues of chunks (as `s3fifo-policy.ts`) with a
+ * TinyLFU admission in place of the ghost queue, and a small queue whose share of the shard is
+ * tuned by hill climbing:
+ *
+ * - Every request of a key counts in a {@link FrequencySketch}: a miss when the key is stored;
+ *   a hit while the entry's 2-bit read count is below 3 (a hot entry stops paying for it),
+ *   buffered and counted at the next miss.
+ * - New keys enter the small queue. When its oldest chunk is cleaned, entries read there move to
+ *   main (as in S3-FIFO); an unread one moves to main too when the sketch says its key is asked
+ *   for more often than the entries main has been evicting lately (a moving average of their
+ *   estimates), else it is evicted. A key wanted again soon after it left thus comes back into
+ *   main, as a ghost hit would send it, and a loop longer than the cache keeps a stable part of
+ *   it in main instead of cycling everything through.
+ * - Main's oldest chunk is cleaned as in S3-FIFO: entries read since their last pass are
+ *   reinserted with one read spent, the others evicted (their estimates feed the average).
+ * - The small queue's share (S3-FIFO's fixed 10 %) moves between 1 % and 80 % by a
+ *   {@link HillClimber} on the shard's hit ratio.
+ *
+ * Costs: the sketch is sized with the index, 2 bytes of counters plus 1 byte of doorkeeper per
+ * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits, reserved and counted
+ * in the shard's bytes; a hit adds at most a buffer write to S3-FIFO's header update.
+ *
+ * @module
+ */
+import { ChunkQueue } from './chunk-queue.ts';
+import { FREQ_MASK, FREQ_ONE, HASH_WORD, KEY_INFO_WORD } from './entry-layout.ts';
+import { FrequencySketch } from './frequency-sketch.ts';
+import { HillClimber } from './hill-climber.ts';
+import { MIN_CAPACITY } from './index-table.ts';
+import { EVICT, EVICT_ALL, type Policy, type PolicyHost } from './policy.ts';
+
+/** Fewest counters per sketch row: one 64-byte block per row quarter (see the sketch). */
+const MIN_SKETCH_WIDTH = 32;
+
+/** Weight of each main eviction in the moving average of evicted entries' estimates. */
+const VICTIM_WEIGHT = 1 / 32;
+
+/** S3-FIFO with sketch admission and a hill-climbed small queue. */
+export class AdaptivePolicy implements Policy {
+  readonly #host: PolicyHost;
+  readonly #main = new ChunkQueue();
+  readonly #small = new ChunkQueue();
+  readonly queues: readonly ChunkQueue[] = [this.#main, this.#small];
+  readonly tracksPositions = false;
+  readonly #climber = new HillClimber();
+  /** Absent while the index is minimal; sized with it. */
+  #sketch: FrequencySketch | undefined;
+  /** Moving average of the sketch estimates of the entries main evicted. */
+  #victimFrequency = 0;
+
+  constructor(host: PolicyHost) {
+    this.#host = host;
+  }
+
+  get bytes(): number {
+    return this.#sketch?.bytes ?? 0;
+  }
+
+  /** The small queue's current share of the shard's chunk bytes (for tests and docs). */
+  get smallShare(): number {
+    return this.#climber.share;
+  }
+
+  queueFor(hash: number): ChunkQueue {
+    this.#sketch?.increment(hash);
+    this.#climber.miss(this.#host.table.count);
+    return this.#small;
+  }
+
+  onInsert(): void {}
+
+  onHit(words: Int32Array, infoWord: number): void {
+    this.#climber.hit();
+    const info = words[infoWord]!;
+    if ((info & FREQ_MASK) === FREQ_MASK) return;
+    words[infoWord] = info + FREQ_ONE;
+    this.#sketch?.incrementLater(words[infoWord - KEY_INFO_WORD + HASH_WORD]!);
+  }
+
+  onRemove(): void {}
+
+  keeps(words: Int32Array, infoWord: number, queue: ChunkQueue): boolean {
+    const info = words[infoWord]!;
+    const reads = info & FREQ_MASK;
+    if (queue === this.#small) {
+      if (reads !== 0) {
+        words[infoWord] = info - reads;
+        return true;
+      }
+      const sketch = this.#sketch;
+      if (sketch === undefined) return false;
+      // Admission: asked for before (a one-hit key never passes), and more often than what
+      // main has been giving up.
+      const estimate = sketch.estimate(words[infoWord - KEY_INFO_WORD + HASH_WORD]!);
+      return estimate > 1 && estimate > this.#victimFrequency;
+    }
+    if (reads !== 0) {
+      words[infoWord] = info - FREQ_ONE;
+      return true;
+    }
+    const sketch = this.#sketch;
+    if (sketch !== undefined) {
+      const estimate = sketch.estimate(words[infoWord - KEY_INFO_WORD + HASH_WORD]!);
+      this.#victimFrequency += (estimate - this.#victimFrequency) * VICTIM_WEIGHT;
+    }
+    return false;
+  }
+
+  evict(need: number, force: boolean): boolean {
+    const small = this.#small;
+    const main = this.#main;
+    const fromSmall =
+      small.chunkCount > 0 &&
+      (main.chunkCount === 0 || small.bytes >= this.#host.arenaBytes * this.#climber.share);
+    const queue = fromSmall ? small : main;
+    if (queue.chunkCount === 0) return false;
+    this.#host.clean(queue, need, force ? EVICT_ALL : EVICT, fromSmall && !force ? main : queue);
+    return true;
+  }
+
+  moved(): void {}
+
+  rehashed(): void {}
+
+  resized(capacity: number): void {
+    const host = this.#host;
+    const sketch = this.#sketch;
+    const width = capacity > MIN_CAPACITY ? Math.max(MIN_SKETCH_WIDTH, capacity) : 0;
+    if (width === (sketch?.width ?? 0)) return;
+    // The sketch only advises: its bytes go back first, and when the new one does not fit the
+    // policy runs without one (plain S3-FIFO without a ghost) until the next resize.
+    if (sketch !== undefined) host.release(sketch.bytes);
+    this.#sketch = undefined;
+    if (width > 0 && host.tryReserve(FrequencySketch.bytesFor(width))) {
+      this.#sketch = new FrequencySketch(width);
+    }
+  }
+
+  dispose(): void {
+    this.#sketch = undefined;
+  }
+}

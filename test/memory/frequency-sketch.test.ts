@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FrequencySketch } from '../../src/memory/frequency-sketch.ts';
+
+/** Distinct 32-bit hashes, spread like a real hash function's output. */
+function hashOf(i: number): number {
+  return Math.imul(i + 1, 0x9e3779b1) ^ 0x5bd1e995;
+}
+
+test('the first request only reaches the doorkeeper; later ones the counters', () => {
+  const sketch = new FrequencySketch(1024);
+  const h = hashOf(7);
+  assert.equal(sketch.estimate(h), 0);
+  sketch.increment(h);
+  assert.equal(sketch.estimate(h), 1, 'doorkeeper bit');
+  sketch.increment(h);
+  sketch.increment(h);
+  assert.equal(sketch.estimate(h), 3);
+});
+
+test('estimates never fall below the true count (before aging) and saturate at 16', () => {
+  const sketch = new FrequencySketch(256);
+  // 200 keys, key i requested (i % 7) + 1 times: 800 requests, below the aging sample (1,024).
+  for (let i = 0; i < 200; i++) for (let n = 0; n <= i % 7; n++) sketch.increment(hashOf(i));
+  for (let i = 0; i < 200; i++) {
+    assert.ok(sketch.estimate(hashOf(i)) >= (i % 7) + 1, `key ${i}`);
+  }
+  const hot = hashOf(10_000);
+  for (let n = 0; n < 40; n++) sketch.increment(hot);
+  assert.equal(sketch.estimate(hot), 16, '15 in the counters plus the doorkeeper');
+});
+
+test('aging halves the counters and clears the doorkeeper', () => {
+  const width = 64;
+  const sketch = new FrequencySketch(width);
+  const hot = hashOf(1);
+  for (let n = 0; n < 13; n++) sketch.increment(hot); // doorkeeper + 12
+  assert.equal(sketch.estimate(hot), 13);
+  // Requests of other keys until the sample (4 x width) is complete: one halving.
+  for (let i = 0; i < width * 4 - 13; i++) sketch.increment(hashOf(1000 + i));
+  const after = sketch.estimate(hot);
+  // 12 halved is 6, plus what colliding keys added to the least counter; the doorkeeper is gone.
+  assert.ok(after >= 6 && after < 12, `estimate after aging: ${after}`);
+});
+
+test('bytes: 2 per counter column, a doorkeeper byte, and the 64-hash buffer of hits', () => {
+  const sketch = new FrequencySketch(4096);
+  assert.equal(sketch.bytes, 4096 * 3 + 256);
+  assert.equal(FrequencySketch.bytesFor(4096), sketch.bytes);
+});
+
+test('hits counted later reach the counters before the next estimate; a full buffer drops', () => {
+  const sketch = new FrequencySketch(1024);
+  const a = hashOf(3);
+  const b = hashOf(4);
+  sketch.increment(a); // both into the doorkeeper
+  sketch.increment(b);
+  for (let n = 0; n < 5; n++) sketch.incrementLater(a);
+  assert.equal(sketch.estimate(a), 6, 'the five buffered hits were counted');
+  for (let n = 0; n < 64; n++) sketch.incrementLater(a); // fills the buffer
+  for (let n = 0; n < 10; n++) sketch.incrementLater(b); // dropped
+  assert.equal(sketch.estimate(b), 1, 'the hits of b found the buffer full');
+  assert.equal(sketch.estimate(a), 16, 'a saturated: 15 in the counters plus the doorkeeper');
+});

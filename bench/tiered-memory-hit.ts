@@ -78,11 +78,11 @@ async function opsPerSecond(get: (key: string) => unknown): Promise<number> {
   return ops / ((now - start) / 1000);
 }
 
-/** Fills a library's tiers with every key, 500 writes in flight at a time. */
+/** Fills a library's tiers with every key, 200 writes in flight at a time. */
 async function fill(set: (key: string, i: number) => Promise<unknown>): Promise<void> {
-  for (let start = 0; start < keyCount; start += 500) {
+  for (let start = 0; start < keyCount; start += 200) {
     const batch: Promise<unknown>[] = [];
-    for (let i = start; i < Math.min(keyCount, start + 500); i++) batch.push(set(KEYS[i]!, i));
+    for (let i = start; i < Math.min(keyCount, start + 200); i++) batch.push(set(KEYS[i]!, i));
     await Promise.all(batch);
   }
 }
@@ -100,6 +100,8 @@ function tiercacheVariant(name: string, options: Partial<TieredCacheOptions<unkn
     redis: client,
     memory: { maxBytes: 256 * 2 ** 20, budget: null },
     ttlMs: 600_000,
+    // The fill sends many writes at once to a busy machine: no write may time out and leave a key out.
+    redisTimeoutMs: 10_000,
     ...options,
   } as TieredCacheOptions<unknown>);
   cache.on('error', () => {});

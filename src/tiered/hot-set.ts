@@ -9,7 +9,9 @@
  * Admission is frequency-gated so a scan does not flush it: each read the byte tier answers
  * bumps a small counter for the key's hash (one byte per counter, halved every `8 * maxEntries`
  * bumps so old popularity fades); a key is admitted once its counter reaches 2, and when the set
- * is full only if it is read more often than the oldest member, which it then replaces. Only the
+ * is full only if it has been read more often than the oldest member, which it then replaces
+(ties keep the member: churning the set on every read of a lukewarm key would cost more than
+it saves). Only the
  * hot set's own members are heap objects; the rest of the cache stays in the store's arena.
  *
  * @module
@@ -106,11 +108,11 @@ export class HotSet<V> {
     const members = this.#members;
     if (members.has(key)) return;
     while (members.size >= this.#maxEntries || this.#bytes + bytes > this.#maxBytes) {
-      // The oldest member goes only for a key read more often than it.
+      // The oldest member goes only for a key read more often than it (`count + 1` now).
       const oldest = members.keys().next();
       if (oldest.done) return;
       const victim = oldest.value;
-      if ((counts[hashString(victim) & this.#countMask] ?? 0) > count) return;
+      if ((counts[hashString(victim) & this.#countMask] ?? 0) >= count + 1) return;
       this.delete(victim);
     }
     members.set(key, { value, bytes, expiresAt });

@@ -34,6 +34,8 @@ interface Result {
   gcCount: number;
   readsPerSec: number;
   hotEntries: number;
+  admitted: number;
+  hotHits: number;
 }
 
 function trace(count: number): Uint32Array {
@@ -102,6 +104,8 @@ async function worker(hot: boolean): Promise<Result> {
     gcCount: gc.count,
     readsPerSec: READS / (readMs / 1000),
     hotEntries: cache.stats().hotSet.entries,
+    admitted: cache.stats().hotSet.admitted,
+    hotHits: cache.stats().hotSet.hits,
   };
   await cache.close();
   return result;

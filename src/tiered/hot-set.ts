@@ -26,11 +26,12 @@ export interface HotSetOptions {
   maxBytes?: number;
 }
 
-/** A hot set member: its value, encoded size and expiry (0: none; ms since the epoch). */
+/** A hot set member: its value, encoded size, expiry (0: none; ms since the epoch) and ring slot. */
 interface Member<V> {
   value: V;
   bytes: number;
   expiresAt: number;
+  slot: number;
 }
 
 /** {@link HotSet.get}'s answer for a key the hot set does not hold. */
@@ -40,8 +41,17 @@ export const NOT_HOT: unique symbol = Symbol('tiercache.not-hot');
 export class HotSet<V> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
-  /** Insertion order is the eviction order (oldest first). */
   readonly #members = new Map<string, Member<V>>();
+  /**
+   * Member keys by slot, swept by a clock hand to pick the next candidate for replacement. Why
+   * not the Map's own order: reaching the first key of a Map that has seen many deletes walks
+   * over their holes, which made a full hot set slower than no hot set at all.
+   */
+  readonly #ring: Array<string | undefined>;
+  /** Free slots of {@link #ring}, as a stack. */
+  readonly #free: Int32Array;
+  #freeCount: number;
+  #hand = 0;
   readonly #counts: Uint8Array;
   readonly #countMask: number;
   #bumps = 0;
@@ -52,6 +62,10 @@ export class HotSet<V> {
   constructor(options: HotSetOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 1000;
     this.#maxBytes = options.maxBytes ?? 2 ** 20;
+    this.#ring = new Array<string | undefined>(this.#maxEntries).fill(undefined);
+    this.#free = new Int32Array(this.#maxEntries);
+    for (let i = 0; i < this.#maxEntries; i++) this.#free[i] = this.#maxEntries - 1 - i;
+    this.#freeCount = this.#maxEntries;
     let size = 64;
     while (size < this.#maxEntries * 8) size *= 2;
     this.#counts = new Uint8Array(size);
@@ -79,8 +93,9 @@ export class HotSet<V> {
   }
 
   /**
-   * The decoded value under `key`, or {@link NOT_HOT}. `now` is consulted only for members with
-   * an expiry; one past it is dropped. The caller checks that the byte tier still holds the key.
+   * The decoded value under `key`, or {@link NOT_HOT}. The clock is consulted only for members
+   * with an expiry; one past it is dropped. The caller checks that the byte tier still holds
+   * the key.
    */
   get(key: string): V | typeof NOT_HOT {
     const member = this.#members.get(key);
@@ -95,27 +110,34 @@ export class HotSet<V> {
 
   /**
    * A read the byte tier answered with `value` (`bytes` encoded, expiring at `expiresAt`, 0 for
-   * never): counts it, and admits the key when it has become hot enough.
+   * never): counts it, and admits the key when it has become hot enough. O(1): one counter, and
+   * at most one member looked at for replacement.
    */
   offer(key: string, value: V, bytes: number, expiresAt: number): void {
     if (bytes > this.#maxBytes) return;
     const counts = this.#counts;
-    const slot = hashString(key) & this.#countMask;
-    const count = counts[slot]!;
-    if (count < 255) counts[slot] = count + 1;
+    const mask = this.#countMask;
+    const slot = hashString(key) & mask;
+    const count = Math.min(255, counts[slot]! + 1);
+    counts[slot] = count;
     if (++this.#bumps >= counts.length) this.#age();
-    if (count + 1 < 2) return;
-    const members = this.#members;
-    if (members.has(key)) return;
-    while (members.size >= this.#maxEntries || this.#bytes + bytes > this.#maxBytes) {
-      // The oldest member goes only for a key read more often than it (`count + 1` now).
-      const oldest = members.keys().next();
-      if (oldest.done) return;
-      const victim = oldest.value;
-      if ((counts[hashString(victim) & this.#countMask] ?? 0) >= count + 1) return;
-      this.delete(victim);
+    if (count < 2 || this.#members.has(key)) return;
+    if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) {
+      // The member under the clock hand goes only for a key read more often than it (ties keep
+      // it: churning on every read of a lukewarm key would cost more than it saves); either way
+      // the hand moves on, so each member is weighed in turn.
+      const hand = this.#hand;
+      this.#hand = hand + 1 === this.#maxEntries ? 0 : hand + 1;
+      const victim = this.#ring[hand];
+      if (victim !== undefined) {
+        if (counts[hashString(victim) & mask]! >= count) return;
+        this.delete(victim);
+      }
+      if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
     }
-    members.set(key, { value, bytes, expiresAt });
+    const at = this.#free[--this.#freeCount]!;
+    this.#ring[at] = key;
+    this.#members.set(key, { value, bytes, expiresAt, slot: at });
     this.#bytes += bytes;
     this.#admitted++;
   }
@@ -125,11 +147,17 @@ export class HotSet<V> {
     const member = this.#members.get(key);
     if (member === undefined) return;
     this.#members.delete(key);
+    this.#ring[member.slot] = undefined;
+    this.#free[this.#freeCount++] = member.slot;
     this.#bytes -= member.bytes;
   }
 
   /** Drops every member and forgets every count. */
   clear(): void {
+    for (const member of this.#members.values()) {
+      this.#ring[member.slot] = undefined;
+      this.#free[this.#freeCount++] = member.slot;
+    }
     this.#members.clear();
     this.#bytes = 0;
     this.#counts.fill(0);

@@ -100,6 +100,9 @@ function tiercacheVariant(name: string, options: Partial<TieredCacheOptions<unkn
     redis: client,
     memory: { maxBytes: 256 * 2 ** 20, budget: null },
     ttlMs: 600_000,
+    // Memory keeps entries as long as Redis (the others' memory tiers do too): the fill of every
+    // variant takes longer than the default memoryTtlMs on a busy machine.
+    memoryTtlMs: 0,
     // The fill sends many writes at once to a busy machine: no write may time out and leave a key out.
     redisTimeoutMs: 10_000,
     ...options,

@@ -216,6 +216,8 @@ export class MemoryStore {
   readonly #shardMask: number;
   readonly #hash: (key: string) => number;
   #closed = false;
+  /** {@link clear} calls, counted in {@link removals} (a clear counts no deletes). */
+  #clears = 0;
 
   constructor(options?: MemoryStoreOptions) {
     const resolved = resolveOptions(options);
@@ -517,6 +519,36 @@ export class MemoryStore {
     return found;
   }
 
+  /**
+   * The expiry of the live entry under `key` (ms since the epoch, on the store's clock; 0 = none),
+   * or -1 when there is none. Counts nothing and does not tell the eviction policy.
+   */
+  expiryOf(key: string): number {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key) | 0;
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) return -1;
+    const expiry = shard.expiryOf(key, hash);
+    this.#dispatchRemovals();
+    return expiry;
+  }
+
+  /** The store's clock (its `now` option), on which entry expiries are measured. */
+  get now(): () => number {
+    return this.#options.now;
+  }
+
+  /**
+   * Entries removed since construction, for any reason (deleted, evicted, expired, cleared). While
+   * it has not changed, every entry seen before is still stored (though it may be past its
+   * expiry): a caller keeping copies of entries can skip looking them up again.
+   */
+  get removals(): number {
+    const counters = this.#host.counters;
+    return counters.deletes + counters.evictions + counters.expirations + this.#clears;
+  }
+
   /** Whether a live entry exists under `key` (does not count as a hit or miss). */
   has(key: string): boolean {
     this.#assertOpen();
@@ -547,6 +579,7 @@ export class MemoryStore {
   /** Removes every entry (`onRemove` reason `'deleted'`) and releases all memory. */
   clear(): void {
     this.#assertOpen();
+    this.#clears++;
     for (let i = 0; i < this.#shards.length; i++) {
       const shard = this.#shards[i];
       if (shard === undefined) continue;

@@ -184,6 +184,12 @@ export class Shard implements PolicyHost {
     return this.#read(key, hash);
   }
 
+  /** The expiry (ms, 0 = none) of the live entry under `key`, or -1 when there is none; counts nothing. */
+  expiryOf(key: string, hash: number): number {
+    if (this.#findLive(key, hash) < 0) return -1;
+    return this.#foundChunk!.doubles[(this.#foundOffset >>> 3) + EXPIRES_DOUBLE]!;
+  }
+
   /** The value under `key` as a new Buffer, counting nothing and not telling the policy. */
   peek(key: string, hash: number): Buffer | undefined {
     if (this.#findLive(key, hash) < 0) return undefined;

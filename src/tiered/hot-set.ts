@@ -1,10 +1,10 @@
 /**
  * The decoded hot set: the values of a cache's hottest keys, kept decoded (as JS values) beside
  * the byte tier, so a hit on them skips the codec. Bounded by entry count and by the encoded
- * bytes of its values; only keys the byte tier holds can be in it, and it never answers alone:
- * a hit checks that the byte tier still holds the key (an eviction or expiry there ends it
- * here), and every write, delete, bus invalidation and clear of the byte tier drops the key
- * here too.
+ * bytes of its values; only keys the byte tier holds can be in it, and it never outlives them: a
+ * member carries its entry's expiry, a hit re-checks the byte tier whenever that has removed
+ * anything since (an eviction or expiry there ends the member here), and every write, delete,
+ * bus invalidation and clear of the byte tier drops the key here too.
  *
  * Admission is frequency-gated so a scan does not flush it: each read the byte tier answers
  * bumps a small counter for the key's hash (one byte per counter, halved every `8 * maxEntries`
@@ -32,6 +32,8 @@ interface Member<V> {
   bytes: number;
   expiresAt: number;
   slot: number;
+  /** The store's removal count when the member was last known to be in it. */
+  checked: number;
 }
 
 /** {@link HotSet.get}'s answer for a key the hot set does not hold. */
@@ -59,7 +61,11 @@ export class HotSet<V> {
   #hits = 0;
   #admitted = 0;
 
-  constructor(options: HotSetOptions = {}) {
+  /** The byte tier's clock, in ms. */
+  readonly #now: () => number;
+
+  constructor(options: HotSetOptions = {}, now: () => number = Date.now) {
+    this.#now = now;
     this.#maxEntries = options.maxEntries ?? 1000;
     this.#maxBytes = options.maxBytes ?? 2 ** 20;
     this.#ring = new Array<string | undefined>(this.#maxEntries).fill(undefined);
@@ -93,27 +99,44 @@ export class HotSet<V> {
   }
 
   /**
-   * The decoded value under `key`, or {@link NOT_HOT}. The clock is consulted only for members
-   * with an expiry; one past it is dropped. The caller checks that the byte tier still holds
-   * the key.
+   * The decoded value under `key`, or {@link NOT_HOT}. A member past its expiry is dropped. The
+   * byte tier's `removals` count says whether it may have lost the entry since the member was
+   * last checked: if it changed, `check(key)` (a read of the byte tier) must confirm the entry
+   * first, else the member is dropped. Why not check every time: the check is a full store
+   * lookup, as long as the rest of a hot hit together.
    */
-  get(key: string): V | typeof NOT_HOT {
+  get(key: string, removals: number, check: (key: string) => boolean): V | typeof NOT_HOT {
     const member = this.#members.get(key);
     if (member === undefined) return NOT_HOT;
-    if (member.expiresAt !== 0 && Date.now() >= member.expiresAt) {
+    if (member.expiresAt !== 0 && this.#now() >= member.expiresAt) {
       this.delete(key);
       return NOT_HOT;
+    }
+    if (member.checked !== removals) {
+      if (!check(key)) {
+        this.delete(key);
+        return NOT_HOT;
+      }
+      member.checked = removals;
     }
     this.#hits++;
     return member.value;
   }
 
   /**
-   * A read the byte tier answered with `value` (`bytes` encoded, expiring at `expiresAt`, 0 for
-   * never): counts it, and admits the key when it has become hot enough. O(1): one counter, and
-   * at most one member looked at for replacement.
+   * A read the byte tier answered with `value` (`bytes` encoded): counts it, and admits the key
+   * when it has become hot enough, asking `expiry(key)` for the entry's expiry in the byte tier
+   * (ms on its clock, 0 for never, -1 when it no longer holds it) and recording `removals`, the
+   * byte tier's removal count now. O(1): one counter, at most one member weighed for
+   * replacement.
    */
-  offer(key: string, value: V, bytes: number, expiresAt: number): void {
+  offer(
+    key: string,
+    value: V,
+    bytes: number,
+    removals: number,
+    expiry: (key: string) => number,
+  ): void {
     if (bytes > this.#maxBytes) return;
     const counts = this.#counts;
     const mask = this.#countMask;
@@ -135,9 +158,11 @@ export class HotSet<V> {
       }
       if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
     }
+    const expiresAt = expiry(key);
+    if (expiresAt < 0) return;
     const at = this.#free[--this.#freeCount]!;
     this.#ring[at] = key;
-    this.#members.set(key, { value, bytes, expiresAt, slot: at });
+    this.#members.set(key, { value, bytes, expiresAt, slot: at, checked: removals });
     this.#bytes += bytes;
     this.#admitted++;
   }

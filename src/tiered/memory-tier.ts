@@ -83,6 +83,10 @@ export class MemoryTier<V> {
   refreshDue = false;
   /** The decoded hot set, or null when off. */
   readonly hot: HotSet<V> | null;
+  /** Whether the store still holds `key`, counted as its read (for the hot set). */
+  readonly #inStore = (key: string): boolean => this.store.touch(this.#prefix + key);
+  /** The store's expiry of `key`'s entry (for the hot set). */
+  readonly #storeExpiry = (key: string): number => this.store.expiryOf(this.#prefix + key);
   #epoch = 0;
   #sets = 0;
   #closed = false;
@@ -97,7 +101,7 @@ export class MemoryTier<V> {
     this.#graceMs = options.graceMs ?? 0;
     this.#refreshAheadMs = options.refreshAheadMs ?? 0;
     this.#timed = this.#graceMs > 0 || this.#refreshAheadMs > 0;
-    this.hot = options.hotSet ? new HotSet<V>(options.hotSet) : null;
+    this.hot = options.hotSet ? new HotSet<V>(options.hotSet, options.store.now) : null;
   }
 
   /**
@@ -139,16 +143,14 @@ export class MemoryTier<V> {
   }
 
   /**
-   * {@link read} through the hot set: a member answers if the store still holds its entry (the
-   * check counts as the store's read, so the entry stays as warm as its reads); otherwise the
-   * store's bytes are decoded and offered to the hot set.
+   * {@link read} through the hot set: a member answers while the store has removed nothing since
+   * it was last seen there, or once a look-up (counted as the store's read) finds it still there;
+   * otherwise the store's bytes are decoded and offered to the hot set.
    */
   #readHot(key: string, hot: HotSet<V>): MemoryRead<V> {
-    const value = hot.get(key);
-    if (value !== NOT_HOT) {
-      if (this.store.touch(this.#prefix + key)) return value;
-      hot.delete(key);
-    }
+    const store = this.store;
+    const value = hot.get(key, store.removals, this.#inStore);
+    if (value !== NOT_HOT) return value;
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
     const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);
@@ -171,7 +173,13 @@ export class MemoryTier<V> {
         ? decodeEntryText(this.#codec, decodeText!, entry, this.fault)
         : decodeEntry(this.#codec, entry, this.fault);
     if (decoded !== ENTRY_MISSING && decoded !== ENTRY_CORRUPT) {
-      hot.offer(key, decoded, entry.length, expiresAt);
+      hot.offer(
+        key,
+        decoded,
+        entry.length,
+        store.removals,
+        expiresAt === 0 ? this.#storeExpiry : () => expiresAt,
+      );
     }
     return decoded;
   }

@@ -10,27 +10,49 @@ import { HotSet, NOT_HOT } from '../../src/tiered/hot-set.ts';
 import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = await skipWithoutRedis();
+/** Expiry callback of an entry that never expires; check callback of a store that holds it. */
+const never = () => 0;
+const always = () => true;
 
 describe('HotSet', () => {
   it('admits a key on its second read, answers it decoded, and stays within its bounds', () => {
     const hot = new HotSet<object>({ maxEntries: 3, maxBytes: 1000 });
     const value = { a: 1 };
-    hot.offer('k', value, 10, 0);
-    assert.equal(hot.get('k'), NOT_HOT);
-    hot.offer('k', value, 10, 0);
-    assert.equal(hot.get('k'), value);
-    for (let i = 0; i < 50; i++) for (let r = 0; r < 4; r++) hot.offer(`x${i}`, {}, 10, 0);
+    hot.offer('k', value, 10, 0, never);
+    assert.equal(hot.get('k', 0, always), NOT_HOT);
+    hot.offer('k', value, 10, 0, never);
+    assert.equal(hot.get('k', 0, always), value);
+    for (let i = 0; i < 50; i++) for (let r = 0; r < 4; r++) hot.offer(`x${i}`, {}, 10, 0, never);
     assert.ok(hot.size <= 3);
     const big = new HotSet<string>({ maxEntries: 100, maxBytes: 100 });
-    for (let i = 0; i < 50; i++) for (let r = 0; r < 3; r++) big.offer(`y${i}`, 'v', 30, 0);
+    for (let i = 0; i < 50; i++) for (let r = 0; r < 3; r++) big.offer(`y${i}`, 'v', 30, 0, never);
     assert.ok(big.bytes <= 100 && big.size <= 3);
+  });
+
+  it('after the byte tier removed anything, a member answers only once the tier confirms it', () => {
+    const hot = new HotSet<string>();
+    hot.offer('k', 'v', 1, 5, never);
+    hot.offer('k', 'v', 1, 5, never);
+    let checks = 0;
+    const gone = () => {
+      checks++;
+      return false;
+    };
+    assert.equal(hot.get('k', 5, gone), 'v'); // nothing removed since: no look-up
+    assert.equal(checks, 0);
+    assert.equal(hot.get('k', 6, gone), NOT_HOT); // something was removed: looked up, gone
+    assert.equal(checks, 1);
+    assert.equal(hot.size, 0);
+    hot.offer('k', 'w', 1, 6, never);
+    assert.equal(hot.get('k', 7, always), 'w');
+    assert.equal(hot.get('k', 7, gone), 'w'); // confirmed at 7 already
   });
 
   it('a member past its expiry is not answered', () => {
     const hot = new HotSet<string>();
-    hot.offer('k', 'v', 1, Date.now() - 1);
-    hot.offer('k', 'v', 1, Date.now() - 1);
-    assert.equal(hot.get('k'), NOT_HOT);
+    hot.offer('k', 'v', 1, 0, () => Date.now() - 1);
+    hot.offer('k', 'v', 1, 0, () => Date.now() - 1);
+    assert.equal(hot.get('k', 0, always), NOT_HOT);
     assert.equal(hot.size, 0);
   });
 
@@ -56,7 +78,7 @@ describe('HotSet', () => {
               // The tier drops a key before offering a new value for it (see MemoryTier).
               hot.delete(key);
               model.set(key, value);
-              hot.offer(key, value, bytes, 0);
+              hot.offer(key, value, bytes, 0, never);
             } else if (op === 'delete') {
               hot.delete(key);
               model.delete(key);
@@ -66,7 +88,7 @@ describe('HotSet', () => {
             }
             assert.ok(hot.size <= 5 && hot.bytes <= 100);
             for (let i = 0; i <= 20; i++) {
-              const got = hot.get(`k${i}`);
+              const got = hot.get(`k${i}`, 0, always);
               if (got !== NOT_HOT) assert.equal(got, model.get(`k${i}`));
             }
           }
@@ -167,6 +189,31 @@ describe('TieredCache hotSet', { skip }, () => {
       for (let r = 0; r < 3; r++) await cache.get('k');
       assert.equal(cache.stats().hotSet.entries, 1);
       store.delete('hot-evict:k'); // as an eviction would
+      assert.equal(await cache.get('k'), undefined);
+      assert.equal(cache.stats().hotSet.entries, 0);
+    } finally {
+      await cache.close();
+      store.close();
+    }
+  });
+
+  it("a member expires with its byte-tier entry, on the store's clock", async () => {
+    let now = 1_000_000;
+    const store = new MemoryStore({ budget: null, now: () => now, sweepIntervalMs: 0 });
+    const cache = new TieredCache<unknown>({
+      name: 'hot-expiry',
+      redis: false,
+      memory: store,
+      memoryTtlMs: 1_000,
+      hotSet: true,
+    });
+    try {
+      await cache.set('k', json(1));
+      for (let r = 0; r < 3; r++) assert.deepEqual(await cache.get('k'), json(1));
+      assert.equal(cache.stats().hotSet.entries, 1);
+      now += 999;
+      assert.deepEqual(await cache.get('k'), json(1));
+      now += 2;
       assert.equal(await cache.get('k'), undefined);
       assert.equal(cache.stats().hotSet.entries, 0);
     } finally {

@@ -4,6 +4,7 @@ import { createDiagnosticsHandler } from 'tiercache/diagnostics';
 import { type ClusterNode, joinCluster } from './cluster/index.ts';
 import { checkConfig, type ServiceConfig } from './config.ts';
 import { LoadControl, MetricsSampler, WarningLog } from './dashboard/index.ts';
+import { startServiceLeakWatch } from './dashboard/service-leak-watch.ts';
 import { createHttpServer, type RoomSockets, serveHttp } from './http/index.ts';
 import { RoomService } from './room-service.ts';
 
@@ -67,6 +68,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const ring = cluster.ring;
   const sockets = serveHttp(server, { service, ring, sampler, warnings, load, diagnostics, guard });
   sampler.start();
+  const leakWatch = startServiceLeakWatch();
 
   let closing: Promise<void> | undefined;
   return {
@@ -76,6 +78,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     sampler,
     cluster,
     close: () => {
+      leakWatch?.stop();
       closing ??= shutdown(server, sockets, service, sampler, load, warnings, cluster);
       return closing;
     },

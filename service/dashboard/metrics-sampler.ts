@@ -1,6 +1,16 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { memoryStores } from 'tiercache';
-import { gcStats } from 'tiercache/diagnostics';
+import {
+  accountRss,
+  gcStats,
+  readRssInputs,
+  readSmaps,
+  type SmapsFigures,
+} from 'tiercache/diagnostics';
 import type { RoomService } from '../room-service.ts';
+
+/** Samples between two reads of `/proc/self/smaps` (tens of ms in a large process). */
+const SMAPS_EVERY = 5;
 
 /** One point of the dashboard's charts; bytes are bytes, times are ms. */
 export interface MetricsSample {
@@ -23,6 +33,16 @@ export interface MetricsSample {
   gcPauseMs: number;
   /** Messages handled by rooms per second over the last interval. */
   messagesPerSecond: number;
+  /**
+   * Where RSS goes, bytes by slice key of the memstats account (`file`, `jsHeap`, `v8PagePool`,
+   * `stores`, `chunkPool`, `otherBuffers`, `otherExternal`, `v8Malloced`, `nativeMalloc`,
+   * `allocatorRetained`, and the derived remainder `unattributed`); they sum to `rss`.
+   */
+  rssSlices: Record<string, number>;
+  /** Share of RSS the account names (the derived remainder excluded), 0..1. */
+  rssNamedShare: number;
+  /** Event-loop delay over the last interval, ms (null before the first interval ends). */
+  loopDelayMs: { p50: number; p99: number; max: number } | null;
 }
 
 /**
@@ -36,6 +56,9 @@ export class MetricsSampler {
   #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #last = { gcMs: 0, answered: 0, loaded: 0, handled: 0, t: 0 };
+  #loopDelay: IntervalHistogram | undefined;
+  #smaps: SmapsFigures | undefined;
+  #sampled = 0;
 
   constructor(service: RoomService, options: { intervalMs?: number; capacity?: number } = {}) {
     this.#service = service;
@@ -47,6 +70,8 @@ export class MetricsSampler {
   start(): void {
     if (this.#timer !== undefined) return;
     this.#last = this.#counters();
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay.enable();
     this.sample();
     this.#timer = setInterval(() => this.#guardedSample(), this.#intervalMs);
     this.#timer.unref();
@@ -56,6 +81,8 @@ export class MetricsSampler {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#loopDelay?.disable();
+    this.#loopDelay = undefined;
   }
 
   /**
@@ -103,11 +130,32 @@ export class MetricsSampler {
       hitRatio: answered + loaded > 0 ? answered / (answered + loaded) : null,
       gcPauseMs: Math.max(0, now.gcMs - this.#last.gcMs),
       messagesPerSecond: Math.max(0, now.handled - this.#last.handled) / seconds,
+      ...this.#rss(),
+      loopDelayMs: this.#takeLoopDelay(),
     };
     this.#last = now;
     this.#samples.push(sample);
     if (this.#samples.length > this.#capacity) this.#samples.shift();
     return sample;
+  }
+
+  /** The RSS account from `/proc/self/status`, with the smaps figures refreshed every few samples. */
+  #rss(): Pick<MetricsSample, 'rssSlices' | 'rssNamedShare'> {
+    const inputs = readRssInputs({ detail: 'status' });
+    if (this.#sampled++ % SMAPS_EVERY === 0) this.#smaps = readSmaps();
+    const account = accountRss({ ...inputs, smaps: inputs.status ? this.#smaps : undefined });
+    const rssSlices: Record<string, number> = {};
+    for (const slice of account.slices) rssSlices[slice.key] = slice.bytes;
+    return { rssSlices, rssNamedShare: account.namedShare };
+  }
+
+  #takeLoopDelay(): MetricsSample['loopDelayMs'] {
+    const h = this.#loopDelay;
+    if (h === undefined || h.count === 0) return null;
+    const ms = (ns: number) => ns / 1e6;
+    const delay = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+    h.reset();
+    return delay;
   }
 
   #counters(): { gcMs: number; answered: number; loaded: number; handled: number; t: number } {

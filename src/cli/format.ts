@@ -1,10 +1,13 @@
-/** Formats bytes like `go tool pprof` does: 1024-based, `B`, `kB`, `MB`, `GB`. */
+/**
+ * Formats bytes in the project's one convention, 1024-based with IEC names: `B`, `KiB`, `MiB`,
+ * `GiB` (the dashboard and the docs use the same).
+ */
 export function formatBytes(bytes: number): string {
   const sign = bytes < 0 ? '-' : '';
   let value = Math.abs(bytes);
-  for (const unit of ['B', 'kB', 'MB', 'GB']) {
-    if (value < 1024 || unit === 'GB') {
-      return `${sign}${unit === 'B' ? value.toFixed(0) : value.toFixed(value < 10 ? 2 : 1)}${unit}`;
+  for (const unit of ['B', 'KiB', 'MiB', 'GiB']) {
+    if (value < 1024 || unit === 'GiB') {
+      return `${sign}${unit === 'B' ? value.toFixed(0) : value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
     }
     value /= 1024;
   }

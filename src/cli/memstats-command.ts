@@ -2,13 +2,15 @@ import type { Memstats } from '../diagnostics/memstats.ts';
 import { CliError } from './cli-error.ts';
 import { COMMON_OPTIONS, type Command, parseCommandArgs, requestOptions } from './command.ts';
 import { fetchBytes, redact, routeUrl } from './fetch-source.ts';
-import { formatBytes, formatMs, row } from './format.ts';
+import { formatBytes, formatMs, formatPercent, row } from './format.ts';
 
 const HELP = `Usage: tiercache memstats <url> [--json] [--token <token>] [--timeout S]
 
-Prints a process's /debug/memstats report, readable: process and V8 memory, heap spaces,
-GC counts and pauses, event-loop delay, active resources, every live MemoryStore and
-TieredCache.
+Prints a process's /debug/memstats report, readable: where RSS goes (file-backed pages,
+the JS heap by space, stores by creation site, Buffers, V8 malloced, the allocator, and
+what is left unnamed), process and V8 memory, heap spaces, GC counts and pauses,
+event-loop delay, active resources, every live MemoryStore and TieredCache, and the
+LeakWatch alarms.
 
   <url>            the debug server (http://127.0.0.1:6060) or the full /debug/memstats URL
   --json           print the raw JSON report
@@ -57,6 +59,7 @@ export function renderMemstats(m: Memstats): string {
   const lines: string[] = [];
   const b = formatBytes;
   lines.push(`pid ${m.pid}, node ${m.node}, up ${m.uptimeSeconds.toFixed(0)} s, at ${m.time}`, '');
+  if (m.rss !== undefined) lines.push(...renderRss(m.rss), '');
   lines.push('Memory');
   lines.push(`  rss             ${b(m.memory.rss)}`);
   lines.push(
@@ -108,6 +111,12 @@ export function renderMemstats(m: Memstats): string {
       );
     }
   }
+  if ((m.stores.sites ?? []).length > 0) {
+    lines.push('  by creation site');
+    for (const site of m.stores.sites) {
+      lines.push(`  ${row([String(site.stores), b(site.reservedBytes), site.site], [9, 10, -1])}`);
+    }
+  }
   for (const budget of m.budgets ?? []) {
     lines.push(
       `Budget          ${budget.name}: ${b(budget.reservedBytes)} of ${b(budget.maxBytes)} reserved by ${budget.stores} stores`,
@@ -132,5 +141,43 @@ export function renderMemstats(m: Memstats): string {
     '',
     `Heap sampler    ${hs.mode}, every ${b(hs.intervalBytes)}${hs.inuseSince ? `, since ${new Date(hs.inuseSince).toISOString()}` : ''}`,
   );
+  const lw = m.leakWatch;
+  if (lw !== undefined) {
+    lines.push(`LeakWatch       ${lw.running} running, ${lw.alarms} alarms`);
+    for (const alarm of lw.recent.slice(-5)) {
+      lines.push(`  ${new Date(alarm.at).toISOString()} ${alarm.message}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The RSS account: one line per slice (parts indented), the derived remainder marked, the share. */
+function renderRss(account: Memstats['rss']): string[] {
+  const b = formatBytes;
+  const lines = [
+    `Where RSS goes  ${b(account.rssBytes)} resident: named ${Math.floor(account.namedShare * 100)} % of RSS (${b(account.namedBytes)})`,
+  ];
+  const a = account.allocator;
+  if (a !== undefined) {
+    lines.push(`  allocator     ${a.name}${a.version === undefined ? '' : ` ${a.version}`}`);
+  }
+  for (const slice of account.slices) {
+    const share = formatPercent(slice.bytes, account.rssBytes);
+    const mark = slice.kind === 'derived' ? ' [derived]' : '';
+    lines.push(`  ${row([b(slice.bytes), share], [10, 7])}  ${slice.label}${mark}`);
+    for (const part of (slice.parts ?? []).slice(0, 10)) {
+      if (part.bytes <= 0) continue;
+      const reserved =
+        part.reservedBytes !== undefined && part.reservedBytes !== part.bytes
+          ? ` of ${b(part.reservedBytes)} reserved`
+          : '';
+      lines.push(`  ${row([b(part.bytes)], [20])}    ${part.label}${reserved}`);
+    }
+  }
+  if (account.mallocHeapBytes !== undefined) {
+    lines.push(
+      `  (malloc heaps hold ${b(account.mallocHeapBytes)} resident, named Buffers included)`,
+    );
+  }
+  return lines;
 }

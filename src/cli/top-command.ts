@@ -5,6 +5,7 @@ import {
   summarizeProfile,
 } from '../diagnostics/profile-summary.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { relativeFile } from '../memory/registry.ts';
 import { CliError } from './cli-error.ts';
 import {
   COMMON_OPTIONS,
@@ -112,7 +113,7 @@ export function renderTop(summary: ProfileSummary, nodes: number, diff: boolean)
   let sum = 0;
   for (const f of shown) {
     sum += f.flat;
-    const where = f.file === '' ? '' : ` ${f.file.replace(/^file:\/\//, '')}:${f.line}`;
+    const where = f.file === '' ? '' : ` ${relativeFile(f.file)}:${f.line}`;
     lines.push(
       `${row(
         [

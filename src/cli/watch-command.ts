@@ -29,7 +29,7 @@ bytes, each with its trend per minute (Theil-Sen over the last 30 polls), until 
 /** Polls kept for the trend: a minute at the default interval. */
 const TREND_WINDOW = 30;
 const COLUMNS = ['rss', 'heapUsed', 'external', 'stores'] as const;
-const WIDTHS = [8, 22, 22, 22, 22];
+const WIDTHS = [8, 24, 24, 24, 24];
 
 /** `tiercache watch <url>`: live memory lines with trends until Ctrl-C or `--count`. */
 export const watchCommand: Command = {

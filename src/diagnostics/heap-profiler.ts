@@ -1,4 +1,5 @@
 import type { Profile } from 'pprof-format';
+import { storeStacks } from '../memory/registry.ts';
 import { integerOption } from '../options-check.ts';
 import { inspectorSession } from './inspector-session.ts';
 import { PprofBuilder } from './pprof-builder.ts';
@@ -73,13 +74,23 @@ function serialized(task: () => Promise<void>): Promise<void> {
   return next;
 }
 
+/** The label every synthetic sample carries: `synthetic=memorystore_reserved`. */
+export const SYNTHETIC_LABEL = { key: 'synthetic', value: 'memorystore_reserved' } as const;
+
 /**
  * The in-use heap profile (`inuse_space` in bytes, plus the raw sample count) of the objects
  * still live among those allocated since the sampler started. `gc` collects garbage first so
  * that dead objects not yet swept do not show. Starts the sampler when it was off (the profile
  * is then empty: the sampler cannot see objects allocated before it ran).
+ *
+ * With `stores` (the default), every live MemoryStore's `reservedBytes` is added as a synthetic
+ * sample at the stack that created the store (its `samples` value is the number of stores):
+ * V8's sampler never sees arena Buffers, which live outside the JS heap. Those samples carry
+ * the label `synthetic=memorystore_reserved` and `store_site=<creation site>`.
  */
-export async function takeHeapProfile(options: { gc?: boolean } = {}): Promise<Profile> {
+export async function takeHeapProfile(
+  options: { gc?: boolean; stores?: boolean } = {},
+): Promise<Profile> {
   return profileLock.run('heap', async () => {
     if (mode !== 'inuse') await startHeapSampler();
     if (options.gc) await post('HeapProfiler.collectGarbage');
@@ -90,9 +101,27 @@ export async function takeHeapProfile(options: { gc?: boolean } = {}): Promise<P
       startedAt: inuseSince ?? Date.now(),
       comments: [
         `in-use objects allocated since ${new Date(inuseSince ?? Date.now()).toISOString()}`,
+        ...(options.stores === false
+          ? []
+          : [
+              "samples labelled synthetic=memorystore_reserved are live MemoryStores' reserved bytes at their creation stack",
+            ]),
       ],
+      addSamples: options.stores === false ? undefined : addStoreSamples,
     });
   });
+}
+
+/** One synthetic sample per distinct creation stack of live stores: `[stores, reservedBytes]`. */
+function addStoreSamples(builder: PprofBuilder): void {
+  for (const { stack, stores, reservedBytes } of storeStacks()) {
+    if (reservedBytes <= 0) continue;
+    const locations = stack.frames.map((frame) => builder.location(frame));
+    builder.sample(locations, [stores, reservedBytes], {
+      [SYNTHETIC_LABEL.key]: SYNTHETIC_LABEL.value,
+      store_site: stack.site,
+    });
+  }
 }
 
 /**
@@ -148,7 +177,13 @@ async function startInuse(): Promise<void> {
  */
 function samplingProfileToPprof(
   profile: SamplingProfile,
-  options: { sampleType: string; interval: number; startedAt: number; comments: string[] },
+  options: {
+    sampleType: string;
+    interval: number;
+    startedAt: number;
+    comments: string[];
+    addSamples?: ((builder: PprofBuilder) => void) | undefined;
+  },
 ): Profile {
   const counts = new Map<number, number>();
   for (const s of profile.samples ?? []) counts.set(s.nodeId, (counts.get(s.nodeId) ?? 0) + 1);
@@ -167,6 +202,7 @@ function samplingProfileToPprof(
     }
     for (const child of node.children) stack.push({ node: child, path: here });
   }
+  options.addSamples?.(builder);
   const now = Date.now();
   return builder.build({
     periodType: ['space', 'bytes'],

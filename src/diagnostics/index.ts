@@ -3,7 +3,9 @@
  * standalone debug server) for `/debug/pprof/heap`, `/allocs`, `/profile` in the
  * `profile.proto` format `go tool pprof` reads, a `/debug/memstats` report that names the
  * bytes heap profiles cannot see (Buffers, every live MemoryStore, every TieredCache), the same
- * figures for Prometheus at `/metrics`, and `LeakWatch`, which warns on sustained growth.
+ * figures for Prometheus at `/metrics` with an account of where RSS goes, heap profiles that
+ * also show every store's bytes at the stack that created it, and `LeakWatch`, which warns on
+ * sustained growth and on a creation site whose stores step up.
  *
  * @module
  */
@@ -23,6 +25,7 @@ export {
   DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES,
   type HeapSamplerState,
   heapSamplerState,
+  SYNTHETIC_LABEL,
   takeAllocsProfile,
   takeHeapProfile,
 } from './heap-profiler.ts';
@@ -32,8 +35,11 @@ export {
   type LeakWatchOptions,
   type MemorySample,
   type MetricGrowth,
+  type SiteGrowth,
+  type SiteSample,
   type WatchedMetric,
 } from './leak-watch.ts';
+export { type LeakAlarm, type LeakWatchState, leakWatchState } from './leak-watch-state.ts';
 export { collectMemstats, type HeapSpace, type Memstats } from './memstats.ts';
 export {
   createMetricsRegistry,
@@ -55,5 +61,18 @@ export {
   loopbackTrust,
   PROXY_HEADERS,
 } from './request-trust.ts';
+export {
+  accountRss,
+  collectRssAccount,
+  describeShare,
+  parseSmaps,
+  type RssAccount,
+  type RssInputs,
+  type RssPart,
+  type RssSlice,
+  readRssInputs,
+  readSmaps,
+  type SmapsFigures,
+} from './rss-account.ts';
 export type { CacheInfo, StoreInfo } from './sources.ts';
 export { theilSenSlope } from './theil-sen.ts';

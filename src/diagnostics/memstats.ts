@@ -1,7 +1,10 @@
 import v8 from 'node:v8';
+import { type StoreSiteTotals, storeSites } from '../memory/registry.ts';
 import { type EventLoopDelayStats, eventLoopDelay } from './event-loop-delay.ts';
 import { type GcStats, gcStats } from './gc-stats.ts';
 import { type HeapSamplerState, heapSamplerState } from './heap-profiler.ts';
+import { type LeakWatchState, leakWatchState } from './leak-watch-state.ts';
+import { accountRss, type RssAccount, readRssInputs } from './rss-account.ts';
 import {
   type BudgetInfo,
   budgets,
@@ -32,6 +35,12 @@ export interface Memstats {
   uptimeSeconds: number;
   /** `process.memoryUsage()`: rss, heapTotal, heapUsed, external, arrayBuffers. */
   memory: NodeJS.MemoryUsage;
+  /**
+   * Where the resident set goes: file-backed pages, the JS heap by space, stores by creation
+   * site, other Buffers, V8 malloced, the allocator, and the derived remainder, with the share
+   * of RSS this report names.
+   */
+  rss: RssAccount;
   /** `v8.getHeapStatistics()`, keys in camelCase. */
   heap: Record<string, number>;
   heapSpaces: HeapSpace[];
@@ -53,23 +62,34 @@ export interface Memstats {
     usedBytes: number;
     reservedBytes: number;
     list: StoreInfo[];
+    /** The live stores summed by creation site (paths relative to the working directory), most reserved first. */
+    sites: StoreSiteTotals[];
   };
   /** The process memory budget the stores share (cap, reserved bytes, store count). */
   budgets: BudgetInfo[];
   /** Every live TieredCache's stats. */
   caches: CacheInfo[];
   heapSampler: HeapSamplerState;
+  /** The running LeakWatches and their recent alarms. */
+  leakWatch: LeakWatchState;
 }
 
-/** Takes the report now. Cheap (no heap walk): safe to call every second. */
-export function collectMemstats(): Memstats {
+/**
+ * Takes the report now. No heap walk; `detail: 'full'` (the default) also reads
+ * `/proc/self/smaps` to measure V8's free pages, which takes tens of milliseconds in a large
+ * process: per-second samplers pass `detail: 'status'`.
+ */
+export function collectMemstats(options: { detail?: 'full' | 'status' } = {}): Memstats {
   const stores = liveStores();
+  const sites = storeSites();
+  const inputs = readRssInputs({ detail: options.detail ?? 'full' });
   return {
     time: new Date().toISOString(),
     pid: process.pid,
     node: process.version,
     uptimeSeconds: process.uptime(),
-    memory: process.memoryUsage(),
+    memory: inputs.memory,
+    rss: accountRss({ ...inputs, sites }),
     heap: camelCaseKeys(v8.getHeapStatistics() as unknown as Record<string, number>),
     heapSpaces: v8.getHeapSpaceStatistics().map((s) => ({
       name: s.space_name,
@@ -87,10 +107,12 @@ export function collectMemstats(): Memstats {
       usedBytes: sum(stores, (s) => s.usedBytes),
       reservedBytes: sum(stores, (s) => s.reservedBytes),
       list: stores,
+      sites,
     },
     budgets: budgets(),
     caches: liveCaches(),
     heapSampler: heapSamplerState(),
+    leakWatch: leakWatchState(),
   };
 }
 

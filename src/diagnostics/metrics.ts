@@ -285,7 +285,85 @@ export function createMetricsRegistry<R extends MetricsRegistry = MetricsRegistr
       for (const [cache, value] of worst) this.set({ cache }, value);
     },
   });
+  addRssAndSiteMetrics(registers, stats);
   return registry as unknown as R;
+}
+
+/**
+ * The RSS account, the stores by creation site and LeakWatch's alarms. Sites are bounded like
+ * store names: the 20 sites holding the most reserved bytes keep their label, the rest are
+ * summed under `site="other"`.
+ */
+function addRssAndSiteMetrics(registers: Registry[], stats: () => Memstats): void {
+  const { Counter, Gauge } = loadPromClient();
+  new Gauge({
+    name: 'tiercache_rss_slice_bytes',
+    help: 'Where the resident set goes, by slice (file, jsHeap, v8PagePool, stores, otherBuffers, ..., unattributed) and kind (named or derived).',
+    labelNames: ['slice', 'kind'],
+    registers,
+    collect() {
+      this.reset();
+      for (const slice of stats().rss.slices) {
+        this.set({ slice: slice.key, kind: slice.kind }, slice.bytes);
+      }
+    },
+  });
+  new Gauge({
+    name: 'tiercache_rss_named_ratio',
+    help: 'Share of RSS the memstats account names (derived slices excluded), 0..1.',
+    registers,
+    collect() {
+      this.set(stats().rss.namedShare);
+    },
+  });
+  const perSite = (
+    name: string,
+    help: string,
+    pick: (s: Memstats['stores']['sites'][number]) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['site'],
+      registers,
+      collect() {
+        this.reset();
+        const sites = stats().stores.sites.map((s) => ({ ...s, name: s.site }));
+        const label = topNames(sites, (s) => s.reservedBytes);
+        const totals = new Map<string, number>();
+        for (const s of sites) {
+          const site = label(s.name);
+          totals.set(site, (totals.get(site) ?? 0) + pick(s));
+        }
+        for (const [site, value] of totals) this.set({ site }, value);
+      },
+    });
+  perSite('tiercache_site_stores', 'Live MemoryStores, by creation site.', (s) => s.stores);
+  perSite(
+    'tiercache_site_reserved_bytes',
+    'Bytes held by MemoryStores, by creation site.',
+    (s) => s.reservedBytes,
+  );
+  new Counter({
+    name: 'tiercache_leak_alarms_total',
+    help: 'LeakWatch alarms since the process started, by metric that grew.',
+    labelNames: ['metric'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [metric, n] of Object.entries(stats().leakWatch.alarmsByMetric)) {
+        this.inc({ metric }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'tiercache_leak_watches',
+    help: 'Running LeakWatches.',
+    registers,
+    collect() {
+      this.set(stats().leakWatch.running);
+    },
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { findSourceMap, type SourceMap } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import {
+  Label,
   Line,
   Location,
   Function as PprofFunction,
@@ -9,6 +10,7 @@ import {
   StringTable,
   ValueType,
 } from 'pprof-format';
+import { relativeFile } from '../memory/registry.ts';
 
 /** A V8 call frame as the inspector reports it (line and column are 0-based). */
 export interface V8CallFrame {
@@ -44,10 +46,14 @@ export class PprofBuilder {
     let id = this.#locationByFrame.get(key);
     if (id !== undefined) return id;
     id = this.#locations.length + 1;
-    const name = this.#strings.dedup(frame.functionName || '(anonymous)');
     const original = this.#original(frame);
     // pprof lines are 1-based; V8 reports the function's start position 0-based.
     const line = original.lineNumber + 1;
+    // Anonymous functions carry their position, so two of them never merge into one node.
+    const name = this.#strings.dedup(
+      frame.functionName ||
+        (original.url === '' ? '(anonymous)' : `(anonymous ${relativeFile(original.url)}:${line})`),
+    );
     this.#functions.push(
       new PprofFunction({
         id,
@@ -62,9 +68,23 @@ export class PprofBuilder {
     return id;
   }
 
-  /** Adds one sample: `stack` is leaf first, `values` follow the sample types in order. */
-  sample(stack: readonly number[], values: readonly number[]): void {
-    this.#samples.push(new Sample({ locationId: [...stack], value: [...values] }));
+  /**
+   * Adds one sample: `stack` is leaf first, `values` follow the sample types in order, `labels`
+   * become string labels (`go tool pprof -tags` shows them).
+   */
+  sample(
+    stack: readonly number[],
+    values: readonly number[],
+    labels?: Readonly<Record<string, string>>,
+  ): void {
+    const label =
+      labels === undefined
+        ? []
+        : Object.entries(labels).map(
+            ([key, str]) =>
+              new Label({ key: this.#strings.dedup(key), str: this.#strings.dedup(str) }),
+          );
+    this.#samples.push(new Sample({ locationId: [...stack], value: [...values], label }));
   }
 
   /** Builds the profile; `period` is expressed in `periodType`. */

@@ -9,6 +9,7 @@ import {
   type MemoryStoreInfo,
   memoryStores,
 } from '../memory/index.ts';
+import { storeSites as registrySites, type StoreSiteTotals } from '../memory/registry.ts';
 import { type TieredCacheStats, tieredCaches } from '../tiered/index.ts';
 
 /** One live MemoryStore as the registry describes it. */
@@ -36,4 +37,9 @@ export function budgets(): BudgetInfo[] {
 /** Every live (not closed, not collected) TieredCache with a snapshot of its stats. */
 export function liveCaches(): CacheInfo[] {
   return tieredCaches();
+}
+
+/** The live MemoryStores summed by creation site, most reserved bytes first. */
+export function storeSites(): StoreSiteTotals[] {
+  return registrySites();
 }

@@ -2,11 +2,14 @@
  * The in-process tier: {@link MemoryStore}, a lazily allocated, byte-bounded cache whose entries
  * live in per-shard arenas of large Buffers indexed by typed-array hash tables (no per-entry JS
  * object for the garbage collector to trace) and evicted by S3-FIFO (or plain FIFO) a chunk at
- * a time, the process-wide {@link MemoryBudget} all stores share, and {@link memoryStores} to
- * list the live stores and where they were created.
+ * a time, the process-wide {@link MemoryBudget} all stores share, {@link memoryStores} to
+ * list the live stores and where they were created, and {@link allocatorReport}: the C allocator
+ * the process runs on and the figures of the slab pool every store's chunks are leased from.
  *
  * @module
  */
+export type { AllocatorInfo, AllocatorName, AllocatorReport } from './allocator.ts';
+export { allocatorReport, detectAllocator } from './allocator.ts';
 export type { MemoryBudgetOptions, MemoryBudgetSnapshot } from './budget.ts';
 export {
   DEFAULT_MEMORY_FRACTION,
@@ -29,3 +32,5 @@ export {
   setManyStoresThreshold,
 } from './registry.ts';
 export type { RemovalReason } from './shard.ts';
+export type { ArenaBackend, SlabPoolSnapshot } from './slab-pool.ts';
+export { ARENA_BACKEND_ENV, SLAB_BYTES } from './slab-pool.ts';

@@ -12,7 +12,19 @@ test('tiercache memstats <url> prints the report readably, stores included', asy
   const result = await runTiercache(['memstats', server.url]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^Memory$/m);
-  assert.match(result.stdout, /^ {2}rss +\d+(\.\d+)?[kMG]?B$/m);
+  // Where RSS goes: the share named, the slices, the derived remainder marked as such.
+  assert.match(
+    result.stdout,
+    /^Where RSS goes +[\d.]+ (KiB|MiB|GiB) resident: named \d+ % of RSS/m,
+  );
+  assert.match(result.stdout, /^ +[\d.]+ (KiB|MiB|GiB) +[\d.]+% +file-backed/m);
+  assert.match(result.stdout, /^ +[\d.]+ (KiB|MiB|GiB) +[\d.]+% +JS heap/m);
+  assert.match(result.stdout, /^ {2}by creation site$/m);
+  assert.match(
+    result.stdout,
+    /^ +1 +[\d.]+ (B|KiB|MiB) +.*\(test\/cli\/fixtures\/debug-server\.ts:\d+:\d+\)$/m,
+  );
+  assert.match(result.stdout, /^ {2}rss +\d+(\.\d+)? (B|KiB|MiB|GiB)$/m);
   assert.match(result.stdout, /^Heap spaces$/m);
   assert.match(result.stdout, /^GC +\d+ collections/m);
   assert.match(result.stdout, /^Resources +\d+ active: \d+ sockets, [1-9]\d* servers/m);

@@ -28,12 +28,14 @@ test('tiercache top <url> ranks the in-use heap like go tool pprof -top', async 
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.split('\n');
   assert.equal(lines[0], 'Type: inuse_space');
-  assert.match(lines[1] ?? '', /^Showing \d+ of \d+ functions, \S+ of \S+ total$/);
+  assert.match(lines[1] ?? '', /^Showing \d+ of \d+ functions, \S+ \S+ of \S+ \S+ total$/);
   assert.match(lines[2] ?? '', /^ +flat +flat% +sum% +cum +cum%$/);
   // fixtureRetains holds 100,000 objects from the start; the fixture's timer keeps adding more,
   // and on a slow machine it can pass it, so either may lead: it must be among the top rows.
   assert.ok(
-    lines.slice(3, 6).some((l) => /^ +\d+(\.\d+)?[kMG]?B +\d+(\.\d+)?% .*fixtureRetains /.test(l)),
+    lines
+      .slice(3, 6)
+      .some((l) => /^ +\d+(\.\d+)? (B|KiB|MiB|GiB) +\d+(\.\d+)?% .*fixtureRetains /.test(l)),
     result.stdout,
   );
 });
@@ -48,7 +50,7 @@ test('tiercache top <file> --base <file> shows the growth between two heap profi
   // The fixture keeps adding objects from an anonymous timer callback; nothing else grows as much.
   assert.match(
     result.stdout.split('\n')[3] ?? '',
-    /^ +\d+(\.\d+)?[kMG]?B .*\(anonymous\) .*debug-server\.ts/,
+    /^ +\d+(\.\d+)? (B|KiB|MiB|GiB) .*\(anonymous test\/cli\/fixtures\/debug-server\.ts:\d+\) .*debug-server\.ts/,
   );
 });
 

@@ -10,7 +10,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-const DATA_LINE = /^\d\d:\d\d:\d\d +\S+B/;
+const DATA_LINE = /^\d\d:\d\d:\d\d +[\d.]+ (B|KiB|MiB|GiB)/;
 
 test('tiercache watch --count N prints N live lines with trends, then exits 0', async () => {
   const result = await runTiercache(['watch', server.url, '--count', '4', '--interval', '0.2']);
@@ -19,7 +19,7 @@ test('tiercache watch --count N prints N live lines with trends, then exits 0', 
   assert.equal(lines.length, 4);
   assert.match(result.stdout, /^ +time +rss +heap used +external +stores$/m);
   // From the third poll on, each column carries its trend per minute.
-  assert.match(lines[3] ?? '', /[+-]\S+B\/m/);
+  assert.match(lines[3] ?? '', /[+-][\d.]+ (B|KiB|MiB|GiB)\/m/);
 });
 
 test('tiercache watch runs until Ctrl-C and then exits 0', async () => {

@@ -30,7 +30,52 @@ async function api(path, body) {
   return json;
 }
 
+// Where RSS goes, bottom to top; the derived remainder (what nothing names) last, in red.
+const RSS_SLICES = [
+  { label: 'file-backed', stroke: '#6b7689', keys: ['file'] },
+  { label: 'JS heap', stroke: '#f0c04b', keys: ['jsHeap'] },
+  { label: 'V8 free pages', stroke: '#b8963a', keys: ['v8PagePool'] },
+  { label: 'stores', stroke: '#5aa0ff', keys: ['stores'] },
+  {
+    label: 'Buffers, chunk pool, external',
+    stroke: '#c77dff',
+    keys: ['chunkPool', 'otherBuffers', 'otherExternal'],
+  },
+  { label: 'V8 + native malloc', stroke: '#3fb68b', keys: ['v8Malloced', 'nativeMalloc'] },
+  { label: 'allocator-retained', stroke: '#ff9f43', keys: ['allocatorRetained'] },
+  { label: 'unexplained (derived)', stroke: '#e0574f', keys: ['unattributed'] },
+];
+const sliceBytes = (s, slice) =>
+  s.rssSlices ? slice.keys.reduce((sum, key) => sum + (s.rssSlices[key] ?? 0), 0) : null;
+// Stacked by hand: each series is the running total up to its slice, drawn top slice first so
+// every fill to zero is painted over by the slices below it; the legend shows the slice itself.
+const stackedRss = RSS_SLICES.map((slice, i) => ({
+  label: slice.label,
+  stroke: slice.stroke,
+  fill: `${slice.stroke}cc`,
+  value: (s) =>
+    s.rssSlices
+      ? RSS_SLICES.slice(0, i + 1).reduce((sum, below) => sum + sliceBytes(s, below), 0) / MiB
+      : null,
+  own: (s) => {
+    const bytes = sliceBytes(s, slice);
+    return bytes === null ? null : bytes / MiB;
+  },
+})).reverse();
+
 const CHARTS = [
+  {
+    id: 'chart-rss',
+    series: stackedRss,
+  },
+  {
+    id: 'chart-loop',
+    series: [
+      { label: 'p50 ms', stroke: '#3fb68b', value: (s) => s.loopDelayMs?.p50 ?? null },
+      { label: 'p99 ms', stroke: '#f0c04b', value: (s) => s.loopDelayMs?.p99 ?? null },
+      { label: 'max ms', stroke: '#e0574f', value: (s) => s.loopDelayMs?.max ?? null },
+    ],
+  },
   {
     id: 'chart-memory',
     series: [
@@ -86,7 +131,22 @@ const plots = CHARTS.map((chart) => {
     ],
     series: [
       {},
-      ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5 })),
+      ...chart.series.map((s) => ({
+        label: s.label,
+        stroke: s.stroke,
+        fill: s.fill,
+        width: 1.5,
+        // A stacked series shows its own slice in the legend, not the running total.
+        ...(s.own
+          ? {
+              value: (_u, _v, _si, idx) => {
+                const sample = idx === null ? undefined : samples[idx];
+                const own = sample === undefined ? null : s.own(sample);
+                return own === null ? '–' : `${own.toFixed(1)} MiB`;
+              },
+            }
+          : {}),
+      })),
     ],
   };
   return new uPlot(opts, [[], ...chart.series.map(() => [])], el);
@@ -112,6 +172,9 @@ async function pollMetrics() {
     $('fig-stores').textContent = String(last.stores);
     $('fig-reserved').textContent = formatBytes(last.storeReserved);
     $('fig-rss').textContent = formatBytes(last.rss);
+    if (typeof last.rssNamedShare === 'number') {
+      $('fig-named').textContent = `${Math.floor(last.rssNamedShare * 100)} % of RSS`;
+    }
     $('fig-hit').textContent =
       last.hitRatio === null ? '–' : `${(last.hitRatio * 100).toFixed(1)} %`;
     $('fig-mps').textContent = last.messagesPerSecond.toFixed(0);

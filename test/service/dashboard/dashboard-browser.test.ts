@@ -18,6 +18,8 @@ if (missing && process.env.CI === 'true') {
 
 before(async () => {
   if (missing) return;
+  // The service's LeakWatch samples every second here (5 s in production), so its alarm shows soon.
+  process.env.LEAK_WATCH_INTERVAL_MS = '1000';
   app = await startTestApp({ bugStoreBytes: 2 * MiB, seedUsers: 2000 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -68,7 +70,11 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(app!.url);
   await until('two samples on the charts', async () => (await samples(page)) >= 2);
-  assert.equal(await page.locator('.uplot').count(), 6, 'six charts drawn');
+  assert.equal(await page.locator('.uplot').count(), 8, 'eight charts drawn');
+  assert.match(await text(page, '#fig-named'), /^\d+ % of RSS$/, 'the named share of RSS');
+  // The stacked RSS chart's legend lists the slices, the unexplained one included.
+  assert.match(await text(page, '#chart-rss'), /unexplained \(derived\)/);
+  assert.match(await text(page, '#chart-loop'), /p99 ms/);
   assert.equal(await page.locator('#mode-shared').getAttribute('aria-pressed'), 'true');
 
   // Start the load: bots in rooms that keep being created.
@@ -98,7 +104,16 @@ test('the dashboard plots the load, and bug mode climbs and warns', {
     30_000,
   );
   await page.waitForSelector('.warning[data-code="TIERCACHE_MANY_STORES"]', { timeout: 15_000 });
-  assert.match(await text(page, '.warning'), /live MemoryStores were created at/);
+  assert.match(
+    await text(page, '.warning[data-code="TIERCACHE_MANY_STORES"]'),
+    /live MemoryStores were created at/,
+  );
+  // The service's LeakWatch flags the step of stores and names the line that creates them.
+  await page.waitForSelector('.warning[data-code="TIERCACHE_MEMORY_GROWTH"]', { timeout: 30_000 });
+  assert.match(
+    await text(page, '.warning[data-code="TIERCACHE_MEMORY_GROWTH"]'),
+    /stores grew at createOwnCache \(service\/cache\/profile-cache\.ts:\d+:\d+\)/,
+  );
   assert.ok((await page.locator('#stores tbody tr').count()) > 1, 'the stores table lists them');
 
   mkdirSync(outDir, { recursive: true });

@@ -1,0 +1,339 @@
+/**
+ * The process-wide pool every store's arena chunks come from, built so that freed chunk memory
+ * leaves the process's RSS at once, without a GC, a `malloc_trim` or an environment variable.
+ *
+ * Why not one `Buffer` per chunk: a chunk Buffer's bytes come from the C allocator (glibc
+ * `malloc` on Linux). Chunks below glibc's mmap threshold (128 KiB to start with) fragment the
+ * brk heap, and freed pieces stay resident until something calls `malloc_trim`; larger ones are
+ * mmapped, but each free of an mmapped block raises glibc's threshold to its size (up to 32 MiB),
+ * so the next ones come from the heap and stay resident too. And a freed Buffer's memory goes
+ * back only when V8 collects its (old-space) object, which an idle process never does.
+ *
+ * What the pool does instead: chunks are page-aligned ranges of **slabs**, resizable
+ * `ArrayBuffer`s of up to {@link SLAB_BYTES} whose pages V8 maps itself (outside `malloc`).
+ * A slab's committed length is the end of its highest leased range: when the top range is
+ * freed, the slab shrinks (`resize`), and V8 decommits those pages immediately; a slab with
+ * nothing leased shrinks to 0 bytes. Ranges are handed out first-fit, lowest slab first, so live
+ * chunks pack into the low slabs and the high ones empty out. Freed ranges below a slab's top
+ * are reused by the next chunk of any store; their bytes are {@link SlabPoolSnapshot.retainedBytes}.
+ * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a resizable buffer of its own, shrunk to 0
+ * when it is freed.
+ *
+ * Where resizable ArrayBuffers are missing (Node < 20), or with `TIERCACHE_ARENA=buffers` in the
+ * environment (to compare), every chunk is its own `Buffer.allocUnsafeSlow` as before.
+ *
+ * @module
+ */
+
+/** Bytes of a page, the granule of slab ranges. */
+export const PAGE_BYTES = 4096;
+
+/** Largest size of one slab (its reserved address space; only leased pages are committed). */
+export const SLAB_BYTES = 4 * 1024 * 1024;
+
+/** Largest chunk taken from a slab; a larger chunk gets a buffer of its own. */
+export const SLAB_CHUNK_LIMIT = SLAB_BYTES / 4;
+
+/** Environment variable that selects the arena backend: `slabs` (default) or `buffers`. */
+export const ARENA_BACKEND_ENV = 'TIERCACHE_ARENA';
+
+/** How chunk memory is obtained: pooled resizable slabs, or one malloc'd Buffer per chunk. */
+export type ArenaBackend = 'slabs' | 'buffers';
+
+/** Most empty slabs kept for reuse (they hold no memory, only address space and a JS object). */
+const MAX_IDLE_SLABS = 16;
+
+/**
+ * A slab, or the buffer of one large chunk: the memory chunks are views into. Only the pool
+ * changes it.
+ */
+export class Slab {
+  /** The bytes chunks view; resizable unless the backend is `buffers`. */
+  readonly buffer: ArrayBuffer;
+  /** True when the buffer holds one chunk (a large chunk, or every chunk under `buffers`). */
+  readonly dedicated: boolean;
+  /** Bytes leased to chunks (page-rounded). */
+  leased = 0;
+  /** Committed bytes: the end of the highest leased range. */
+  top = 0;
+  /** Free ranges below `top`, sorted by start, never adjacent: starts and lengths in bytes. */
+  readonly freeStarts: number[] = [];
+  readonly freeLengths: number[] = [];
+
+  constructor(buffer: ArrayBuffer, dedicated: boolean) {
+    this.buffer = buffer;
+    this.dedicated = dedicated;
+  }
+
+  /** Bytes that can still be leased: free ranges plus the uncommitted rest. */
+  get available(): number {
+    return SLAB_BYTES - this.leased;
+  }
+}
+
+/** Figures of a {@link SlabPool} at one instant, in bytes unless named otherwise. */
+export interface SlabPoolSnapshot {
+  /** The backend in use. */
+  readonly backend: ArenaBackend;
+  /** Shared slabs (leased from or empty and kept). */
+  readonly slabs: number;
+  /** Buffers of one chunk each (large chunks; every chunk under `buffers`). */
+  readonly dedicatedBuffers: number;
+  /** Chunks currently leased. */
+  readonly chunks: number;
+  /** Bytes leased to chunks (page-rounded), shared slabs and dedicated buffers together. */
+  readonly leasedBytes: number;
+  /** Bytes committed: the resident-if-touched memory of the pool (slab tops + dedicated sizes). */
+  readonly committedBytes: number;
+  /** Committed but not leased: freed ranges below a slab's top, kept for the next chunk. */
+  readonly retainedBytes: number;
+  /** Bytes released to the operating system since the process started (shrinks). */
+  readonly releasedBytes: number;
+}
+
+/** Rounds `size` up to whole pages. */
+function pageRound(size: number): number {
+  return Math.ceil(size / PAGE_BYTES) * PAGE_BYTES;
+}
+
+function resizableSupported(): boolean {
+  return typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === 'function';
+}
+
+/** The resizable-buffer surface of Node 20's ArrayBuffer (lib.es2024 is not in our TS target). */
+interface ResizableArrayBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+}
+
+type ResizableArrayBufferConstructor = new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableArrayBuffer;
+
+function newResizable(length: number, max: number): ArrayBuffer {
+  return new (ArrayBuffer as unknown as ResizableArrayBufferConstructor)(length, {
+    maxByteLength: max,
+  });
+}
+
+function resize(buffer: ArrayBuffer, length: number): void {
+  (buffer as ResizableArrayBuffer).resize(length);
+}
+
+/**
+ * Slabs of chunk memory shared by every store of the process; see the module comment.
+ * `allocate` returns the slab and leaves the range's offset in {@link SlabPool.offset}, so
+ * leasing a chunk creates no object besides the chunk's own views.
+ */
+export class SlabPool {
+  readonly #backend: ArenaBackend;
+  /** Shared slabs in allocation-preference order (lowest first). */
+  readonly #slabs: Slab[] = [];
+  /** Index of the first slab that may have a free page. */
+  #firstWithSpace = 0;
+  #dedicated = 0;
+  #dedicatedBytes = 0;
+  #chunks = 0;
+  #leased = 0;
+  #committed = 0;
+  #released = 0;
+  /** Byte offset of the range the last {@link allocate} leased. */
+  offset = 0;
+
+  /** `backend` defaults to `slabs` where resizable ArrayBuffers exist. */
+  constructor(backend: ArenaBackend = resizableSupported() ? 'slabs' : 'buffers') {
+    this.#backend = backend === 'slabs' && resizableSupported() ? 'slabs' : 'buffers';
+  }
+
+  /** The backend in use. */
+  get backend(): ArenaBackend {
+    return this.#backend;
+  }
+
+  /** Leases `size` bytes (a multiple of 8); returns the slab, with the range's start in `offset`. */
+  allocate(size: number): Slab {
+    this.#chunks++;
+    if (this.#backend === 'buffers') {
+      const bytes = Buffer.allocUnsafeSlow(size);
+      const slab = new Slab(bytes.buffer as ArrayBuffer, true);
+      this.#lease(slab, 0, size);
+      this.#dedicated++;
+      this.#dedicatedBytes += size;
+      return slab;
+    }
+    const pages = pageRound(size);
+    if (pages > SLAB_CHUNK_LIMIT) {
+      const slab = new Slab(newResizable(pages, pages), true);
+      slab.top = pages;
+      this.#committed += pages;
+      this.#lease(slab, 0, pages);
+      this.#dedicated++;
+      this.#dedicatedBytes += pages;
+      return slab;
+    }
+    const slabs = this.#slabs;
+    for (let i = this.#firstWithSpace; i < slabs.length; i++) {
+      const slab = slabs[i]!;
+      if (slab.available < pages) continue;
+      if (this.#fit(slab, pages)) return slab;
+    }
+    const slab = new Slab(newResizable(0, SLAB_BYTES), false);
+    slabs.push(slab);
+    this.#fit(slab, pages);
+    return slab;
+  }
+
+  /** Takes back the range `[offset, offset + size)` of `slab` leased by {@link allocate}. */
+  free(slab: Slab, offset: number, size: number): void {
+    this.#chunks--;
+    if (slab.dedicated) {
+      const bytes = slab.top > 0 ? slab.top : size;
+      this.#leased -= slab.leased;
+      slab.leased = 0;
+      this.#dedicated--;
+      this.#dedicatedBytes -= this.#backend === 'buffers' ? size : bytes;
+      if (this.#backend === 'slabs') this.#shrink(slab, 0);
+      // A `buffers` chunk's memory goes back when V8 collects its ArrayBuffer.
+      return;
+    }
+    const pages = pageRound(size);
+    slab.leased -= pages;
+    this.#leased -= pages;
+    const at = this.#slabs.indexOf(slab);
+    if (at >= 0 && at < this.#firstWithSpace) this.#firstWithSpace = at;
+    if (slab.leased === 0) {
+      slab.freeStarts.length = 0;
+      slab.freeLengths.length = 0;
+      this.#shrink(slab, 0);
+      this.#dropIdleSlabs();
+      return;
+    }
+    const end = offset + pages;
+    if (end === slab.top) {
+      // The top range: the slab shrinks to the end of the highest range still leased.
+      let top = offset;
+      const last = slab.freeStarts.length - 1;
+      if (last >= 0 && slab.freeStarts[last]! + slab.freeLengths[last]! === top) {
+        top = slab.freeStarts[last]!;
+        slab.freeStarts.pop();
+        slab.freeLengths.pop();
+      }
+      this.#shrink(slab, top);
+      return;
+    }
+    this.#insertFree(slab, offset, pages);
+  }
+
+  /** The pool's figures now. */
+  snapshot(): SlabPoolSnapshot {
+    return Object.freeze({
+      backend: this.#backend,
+      slabs: this.#slabs.length,
+      dedicatedBuffers: this.#dedicated,
+      chunks: this.#chunks,
+      leasedBytes: this.#leased,
+      committedBytes: this.#committed + (this.#backend === 'buffers' ? this.#dedicatedBytes : 0),
+      retainedBytes:
+        this.#committed + (this.#backend === 'buffers' ? this.#dedicatedBytes : 0) - this.#leased,
+      releasedBytes: this.#released,
+    });
+  }
+
+  /** Leases `pages` bytes of `slab` (first fit, else growing its top); false when it cannot. */
+  #fit(slab: Slab, pages: number): boolean {
+    const starts = slab.freeStarts;
+    const lengths = slab.freeLengths;
+    for (let i = 0; i < starts.length; i++) {
+      const length = lengths[i]!;
+      if (length < pages) continue;
+      const start = starts[i]!;
+      if (length === pages) {
+        starts.splice(i, 1);
+        lengths.splice(i, 1);
+      } else {
+        starts[i] = start + pages;
+        lengths[i] = length - pages;
+      }
+      this.#lease(slab, start, pages);
+      this.#advanceFirstWithSpace();
+      return true;
+    }
+    if (slab.top + pages > SLAB_BYTES) return false;
+    const start = slab.top;
+    resize(slab.buffer, start + pages);
+    slab.top = start + pages;
+    this.#committed += pages;
+    this.#lease(slab, start, pages);
+    this.#advanceFirstWithSpace();
+    return true;
+  }
+
+  #lease(slab: Slab, start: number, bytes: number): void {
+    slab.leased += bytes;
+    this.#leased += bytes;
+    this.offset = start;
+  }
+
+  #advanceFirstWithSpace(): void {
+    const slabs = this.#slabs;
+    while (this.#firstWithSpace < slabs.length && slabs[this.#firstWithSpace]!.available === 0) {
+      this.#firstWithSpace++;
+    }
+  }
+
+  /** Adds a free range below the top, merged with its neighbours. */
+  #insertFree(slab: Slab, offset: number, pages: number): void {
+    const starts = slab.freeStarts;
+    const lengths = slab.freeLengths;
+    // Ranges are few per slab (a slab holds at most 1024 pages); a linear search is enough.
+    let i = 0;
+    while (i < starts.length && starts[i]! < offset) i++;
+    const mergesBefore = i > 0 && starts[i - 1]! + lengths[i - 1]! === offset;
+    const mergesAfter = i < starts.length && offset + pages === starts[i]!;
+    if (mergesBefore && mergesAfter) {
+      lengths[i - 1]! += pages + lengths[i]!;
+      starts.splice(i, 1);
+      lengths.splice(i, 1);
+    } else if (mergesBefore) {
+      lengths[i - 1]! += pages;
+    } else if (mergesAfter) {
+      starts[i] = offset;
+      lengths[i]! += pages;
+    } else {
+      starts.splice(i, 0, offset);
+      lengths.splice(i, 0, pages);
+    }
+  }
+
+  /** Shrinks `slab` to `top` bytes: V8 decommits the pages above at once. */
+  #shrink(slab: Slab, top: number): void {
+    const released = slab.top - top;
+    if (released <= 0) return;
+    resize(slab.buffer, top);
+    slab.top = top;
+    this.#committed -= released;
+    this.#released += released;
+  }
+
+  /** Forgets empty slabs beyond {@link MAX_IDLE_SLABS}, highest first. */
+  #dropIdleSlabs(): void {
+    const slabs = this.#slabs;
+    let idle = 0;
+    for (const slab of slabs) if (slab.leased === 0) idle++;
+    for (let i = slabs.length - 1; i >= 0 && idle > MAX_IDLE_SLABS; i--) {
+      if (slabs[i]!.leased !== 0) continue;
+      slabs.splice(i, 1);
+      idle--;
+    }
+    this.#firstWithSpace = 0;
+    this.#advanceFirstWithSpace();
+  }
+}
+
+function backendFromEnv(): ArenaBackend | undefined {
+  const value = process.env[ARENA_BACKEND_ENV];
+  return value === 'buffers' || value === 'slabs' ? value : undefined;
+}
+
+/** The pool every arena of the process leases its chunks from. */
+export const slabPool: SlabPool = new SlabPool(backendFromEnv());

@@ -17,8 +17,8 @@ import {
   type RoomMessage,
   type RoomRequest,
   type RoomSnapshot,
-} from './room/index.ts';
-import { RoomRouter } from './rooms/index.ts';
+} from './dj-room/index.ts';
+import { RoomRouter } from './runtime/index.ts';
 
 /**
  * What delivering a message produced: a reply (request types) or an acknowledgement (events:

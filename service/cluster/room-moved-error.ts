@@ -1,5 +1,5 @@
 import { TiercacheError } from 'tiercache/errors';
-import { type RoomErrorCode, RoomErrorCodes } from '../rooms/index.ts';
+import { type RoomErrorCode, RoomErrorCodes } from '../runtime/index.ts';
 
 /**
  * This node cannot run the room: another node holds its lease, or this node's lease lapsed

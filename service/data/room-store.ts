@@ -1,5 +1,5 @@
 import { TiercacheError } from 'tiercache/errors';
-import { type RoomErrorCode, RoomErrorCodes } from '../rooms/index.ts';
+import { type RoomErrorCode, RoomErrorCodes } from '../runtime/index.ts';
 
 /** One acknowledged room message as the log keeps it. */
 export interface RoomLogEntry {
@@ -12,7 +12,7 @@ export interface RoomLogEntry {
   node: string;
   /** The client's idempotency key, if it sent one. */
   key: string | null;
-  /** The change as JSON (see `RoomChange` in service/room). */
+  /** The change as JSON (see `RoomChange` in service/dj-room). */
   change: string;
   /** The reply the client got, as JSON, kept with the key so a retry gets it again. */
   result: string | null;

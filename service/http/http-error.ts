@@ -1,6 +1,6 @@
 import { ErrorCodes } from 'tiercache/errors';
 import { NodeUnreachableError } from '../cluster/index.ts';
-import { RoomErrorCodes } from '../rooms/index.ts';
+import { RoomErrorCodes } from '../runtime/index.ts';
 
 /** Codes of failures that exist only at the HTTP edge of the service. */
 export const HttpErrorCodes = {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes } from 'tiercache/errors';
 import { z } from 'zod';
 import { forwardRequest, NODE_HEADER, type NodeRing } from '../cluster/index.ts';
-import { IdempotencyKeySchema, RoomIdSchema, RoomMessageSchema } from '../room/index.ts';
+import { IdempotencyKeySchema, RoomIdSchema, RoomMessageSchema } from '../dj-room/index.ts';
 import type { RoomService } from '../room-service.ts';
 import { HttpError, HttpErrorCodes, misdirected } from './http-error.ts';
 import { isPeerRequest } from './peer-request.ts';

@@ -5,7 +5,7 @@ import { FORWARD_SIGNATURE_HEADER, signForward } from '../cluster/forward-signat
 import { FORWARDED_HEADER, type NodeRing } from '../cluster/index.ts';
 import { socketLimit } from '../config.ts';
 import type { RoomService } from '../room-service.ts';
-import type { RoomWorker } from '../rooms/index.ts';
+import type { RoomWorker } from '../runtime/index.ts';
 import { HttpError, HttpErrorCodes, misdirected } from './http-error.ts';
 import { isPeerRequest } from './peer-request.ts';
 import { sendRawError } from './respond.ts';

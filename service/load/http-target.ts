@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { InvalidArgumentError, InvalidOptionError } from 'tiercache/errors';
 import { isLoopbackHost } from '../config.ts';
-import type { RoomMessage } from '../room/index.ts';
+import type { RoomMessage } from '../dj-room/index.ts';
 import { type LoadTarget, type Outcome, outcomeOf } from './load-target.ts';
 
 /** Options of an {@link HttpTarget}. */

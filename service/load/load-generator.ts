@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { InvalidArgumentError, InvalidOptionError } from 'tiercache/errors';
-import { SEAT_COUNT } from '../room/index.ts';
+import { SEAT_COUNT } from '../dj-room/index.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { LoadTarget, Outcome } from './load-target.ts';
 

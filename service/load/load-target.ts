@@ -1,4 +1,4 @@
-import type { RoomMessage } from '../room/index.ts';
+import type { RoomMessage } from '../dj-room/index.ts';
 
 /** The outcome class of one bot action. */
 export type Outcome = 'ok' | 'rejected' | 'busy' | 'failed';

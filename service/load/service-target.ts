@@ -1,5 +1,5 @@
+import type { RoomMessage } from '../dj-room/index.ts';
 import { toErrorResponse } from '../http/http-error.ts';
-import type { RoomMessage } from '../room/index.ts';
 import type { RoomService } from '../room-service.ts';
 import { type LoadTarget, type Outcome, outcomeOf } from './load-target.ts';
 

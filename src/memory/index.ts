@@ -8,8 +8,11 @@
  *
  * @module
  */
-export type { AllocatorInfo, AllocatorName, AllocatorReport } from './allocator.ts';
-export { allocatorReport, detectAllocator } from './allocator.ts';
+export type { AllocatorReport } from './allocator.ts';
+export { allocatorReport } from './allocator.ts';
+export type { AllocatorInfo, AllocatorName } from './allocator-detect.ts';
+export { detectAllocator } from './allocator-detect.ts';
+export { CHUNK_HEAP_BYTES } from './arena.ts';
 export type { MemoryBudgetOptions, MemoryBudgetSnapshot } from './budget.ts';
 export {
   DEFAULT_MEMORY_FRACTION,
@@ -20,10 +23,13 @@ export {
 } from './budget.ts';
 export type { MemoryStoreStats, SetOptions } from './memory-store.ts';
 export { MemoryStore, SET_NO_ROOM, SET_STORED, SET_TOO_LARGE } from './memory-store.ts';
+export type { MallocInfo } from './native-memory.ts';
 export type { MemoryStoreOptions } from './options.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_SHARDS, DEFAULT_SWEEP_INTERVAL_MS } from './options.ts';
 export { parseBytes } from './parse-bytes.ts';
 export type { EvictionPolicy } from './policies.ts';
+export type { ReclaimSnapshot } from './reclaimer.ts';
+export { RECLAIM_ENV } from './reclaimer.ts';
 export type { MemoryStoreInfo } from './registry.ts';
 export {
   DEFAULT_MANY_STORES_THRESHOLD,

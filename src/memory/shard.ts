@@ -420,6 +420,11 @@ export class Shard implements PolicyHost {
     return this.#host.counters;
   }
 
+  /** Number of arena chunks (each is a few JS objects: see `CHUNK_HEAP_BYTES`). */
+  get chunkCount(): number {
+    return this.#arena.chunkCount;
+  }
+
   /** Bytes of arena chunks (for the policy). */
   get arenaBytes(): number {
     return this.#arena.bytes;

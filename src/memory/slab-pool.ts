@@ -9,21 +9,29 @@
  * so the next ones come from the heap and stay resident too. And a freed Buffer's memory goes
  * back only when V8 collects its (old-space) object, which an idle process never does.
  *
- * What the pool does instead: chunks are page-aligned ranges of **slabs**, resizable
- * `ArrayBuffer`s of up to {@link SLAB_BYTES} whose pages V8 maps itself (outside `malloc`).
- * A slab's committed length is the end of its highest leased range: when the top range is
- * freed, the slab shrinks (`resize`), and V8 decommits those pages immediately; a slab with
- * nothing leased shrinks to 0 bytes. Ranges are handed out first-fit, lowest slab first, so live
- * chunks pack into the low slabs and the high ones empty out. Freed ranges below a slab's top
- * are reused by the next chunk of any store; their bytes are {@link SlabPoolSnapshot.retainedBytes}.
- * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a resizable buffer of its own, shrunk to 0
- * when it is freed.
+ * What the pool does instead: chunks are page-aligned ranges of **slabs** of up to
+ * {@link SLAB_BYTES}, handed out first-fit, lowest slab first, so live chunks pack into the low
+ * slabs and the high ones empty out; a freed range is reused by the next chunk of any store.
+ * Slabs are obtained outside `malloc`, in one of two ways:
  *
- * Where resizable ArrayBuffers are missing (Node < 20), or with `TIERCACHE_ARENA=buffers` in the
- * environment (to compare), every chunk is its own `Buffer.allocUnsafeSlow` as before.
+ * - `mapped` (when the native helper is built): each slab is mmapped by the helper, and every
+ *   freed range is discarded at once (`madvise(MADV_DONTNEED)`), so it leaves RSS immediately
+ *   wherever it sits in the slab.
+ * - `slabs` (without the helper): each slab is a resizable `ArrayBuffer` whose committed length
+ *   is the end of its highest leased range; freeing that range shrinks the slab (`resize`) and V8
+ *   decommits the pages at once. Ranges freed below the top stay committed until reused
+ *   ({@link SlabPoolSnapshot.retainedBytes}). Typed-array stores into resizable buffers run at
+ *   about half speed in Node 20, which slows `set` (reads are unaffected).
+ *
+ * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a slab of its own, discarded or shrunk to 0
+ * when it is freed. `TIERCACHE_ARENA=mapped|slabs|buffers` in the environment picks a backend;
+ * `buffers` is one `Buffer.allocUnsafeSlow` per chunk as before the pool, for comparison.
  *
  * @module
  */
+
+import { discardPages, mapPages, nativeMemoryStatus } from './native-memory.ts';
+import { type Reclaimer, reclaimer } from './reclaimer.ts';
 
 /** Bytes of a page, the granule of slab ranges. */
 export const PAGE_BYTES = 4096;
@@ -37,8 +45,12 @@ export const SLAB_CHUNK_LIMIT = SLAB_BYTES / 4;
 /** Environment variable that selects the arena backend: `slabs` (default) or `buffers`. */
 export const ARENA_BACKEND_ENV = 'TIERCACHE_ARENA';
 
-/** How chunk memory is obtained: pooled resizable slabs, or one malloc'd Buffer per chunk. */
-export type ArenaBackend = 'slabs' | 'buffers';
+/**
+ * How chunk memory is obtained: `mapped` slabs (mmapped by the native helper, freed ranges
+ * discarded with `madvise`), `slabs` (resizable ArrayBuffers, shrunk when their top is freed),
+ * or `buffers` (one malloc'd Buffer per chunk, as before the pool).
+ */
+export type ArenaBackend = 'mapped' | 'slabs' | 'buffers';
 
 /** Most empty slabs kept for reuse (they hold no memory, only address space and a JS object). */
 const MAX_IDLE_SLABS = 16;
@@ -127,6 +139,7 @@ function resize(buffer: ArrayBuffer, length: number): void {
  */
 export class SlabPool {
   readonly #backend: ArenaBackend;
+  readonly #reclaimer: Reclaimer | undefined;
   /** Shared slabs in allocation-preference order (lowest first). */
   readonly #slabs: Slab[] = [];
   /** Index of the first slab that may have a free page. */
@@ -140,9 +153,26 @@ export class SlabPool {
   /** Byte offset of the range the last {@link allocate} leased. */
   offset = 0;
 
-  /** `backend` defaults to `slabs` where resizable ArrayBuffers exist. */
-  constructor(backend: ArenaBackend = resizableSupported() ? 'slabs' : 'buffers') {
-    this.#backend = backend === 'slabs' && resizableSupported() ? 'slabs' : 'buffers';
+  /**
+   * `backend` defaults to {@link defaultBackend}; a backend this process cannot run falls back
+   * to the next one. `reclaim`, when given, is told of every drop in leased bytes (the
+   * process-wide pool's reclaimer).
+   */
+  constructor(backend: ArenaBackend = defaultBackend(), reclaim?: Reclaimer) {
+    if (backend === 'mapped' && !nativeMemoryStatus().loaded) backend = 'slabs';
+    if (backend === 'slabs' && !resizableSupported()) backend = 'buffers';
+    this.#backend = backend;
+    this.#reclaimer = reclaim;
+  }
+
+  /** A new slab's buffer (`size` bytes mapped, or a resizable one of that maximum, empty). */
+  #newBuffer(size: number): ArrayBuffer {
+    if (this.#backend === 'mapped') {
+      const mapped = mapPages(size);
+      if (mapped !== undefined) return mapped;
+      throw new RangeError(`tiercache: mmap of ${size} bytes for arena chunks failed`);
+    }
+    return newResizable(0, size);
   }
 
   /** The backend in use. */
@@ -163,7 +193,8 @@ export class SlabPool {
     }
     const pages = pageRound(size);
     if (pages > SLAB_CHUNK_LIMIT) {
-      const slab = new Slab(newResizable(pages, pages), true);
+      const slab = new Slab(this.#newBuffer(pages), true);
+      if (this.#backend === 'slabs') resize(slab.buffer, pages);
       slab.top = pages;
       this.#committed += pages;
       this.#lease(slab, 0, pages);
@@ -177,7 +208,7 @@ export class SlabPool {
       if (slab.available < pages) continue;
       if (this.#fit(slab, pages)) return slab;
     }
-    const slab = new Slab(newResizable(0, SLAB_BYTES), false);
+    const slab = new Slab(this.#newBuffer(SLAB_BYTES), false);
     slabs.push(slab);
     this.#fit(slab, pages);
     return slab;
@@ -185,6 +216,12 @@ export class SlabPool {
 
   /** Takes back the range `[offset, offset + size)` of `slab` leased by {@link allocate}. */
   free(slab: Slab, offset: number, size: number): void {
+    const before = this.#leased;
+    this.#freeRange(slab, offset, size);
+    this.#reclaimer?.leasedDropped(before, this.#leased);
+  }
+
+  #freeRange(slab: Slab, offset: number, size: number): void {
     this.#chunks--;
     if (slab.dedicated) {
       const bytes = slab.top > 0 ? slab.top : size;
@@ -193,12 +230,24 @@ export class SlabPool {
       this.#dedicated--;
       this.#dedicatedBytes -= this.#backend === 'buffers' ? size : bytes;
       if (this.#backend === 'slabs') this.#shrink(slab, 0);
+      else if (this.#backend === 'mapped') {
+        discardPages(slab.buffer, 0, bytes);
+        this.#committed -= bytes;
+        this.#released += bytes;
+      }
       // A `buffers` chunk's memory goes back when V8 collects its ArrayBuffer.
       return;
     }
     const pages = pageRound(size);
     slab.leased -= pages;
     this.#leased -= pages;
+    if (this.#backend === 'mapped') {
+      // Every freed range leaves RSS now; the bookkeeping below only decides where the next
+      // chunk goes (and never resizes a mapped slab).
+      discardPages(slab.buffer, offset, pages);
+      this.#committed -= pages;
+      this.#released += pages;
+    }
     const at = this.#slabs.indexOf(slab);
     if (at >= 0 && at < this.#firstWithSpace) this.#firstWithSpace = at;
     if (slab.leased === 0) {
@@ -254,13 +303,14 @@ export class SlabPool {
         starts[i] = start + pages;
         lengths[i] = length - pages;
       }
+      if (this.#backend === 'mapped') this.#committed += pages;
       this.#lease(slab, start, pages);
       this.#advanceFirstWithSpace();
       return true;
     }
     if (slab.top + pages > SLAB_BYTES) return false;
     const start = slab.top;
-    resize(slab.buffer, start + pages);
+    if (this.#backend === 'slabs') resize(slab.buffer, start + pages);
     slab.top = start + pages;
     this.#committed += pages;
     this.#lease(slab, start, pages);
@@ -309,8 +359,10 @@ export class SlabPool {
   #shrink(slab: Slab, top: number): void {
     const released = slab.top - top;
     if (released <= 0) return;
-    resize(slab.buffer, top);
     slab.top = top;
+    // A mapped slab's freed ranges were discarded and uncounted when freed.
+    if (this.#backend === 'mapped') return;
+    resize(slab.buffer, top);
     this.#committed -= released;
     this.#released += released;
   }
@@ -330,10 +382,17 @@ export class SlabPool {
   }
 }
 
-function backendFromEnv(): ArenaBackend | undefined {
+/**
+ * The backend a pool uses unless told otherwise: `TIERCACHE_ARENA` when set to a backend's
+ * name, else `mapped` when the native helper is loaded, else `slabs` (resizable ArrayBuffers,
+ * Node 20), else `buffers`.
+ */
+export function defaultBackend(): ArenaBackend {
   const value = process.env[ARENA_BACKEND_ENV];
-  return value === 'buffers' || value === 'slabs' ? value : undefined;
+  if (value === 'buffers' || value === 'slabs' || value === 'mapped') return value;
+  if (nativeMemoryStatus().loaded) return 'mapped';
+  return resizableSupported() ? 'slabs' : 'buffers';
 }
 
 /** The pool every arena of the process leases its chunks from. */
-export const slabPool: SlabPool = new SlabPool(backendFromEnv());
+export const slabPool: SlabPool = new SlabPool(defaultBackend(), reclaimer);

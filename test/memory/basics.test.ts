@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryStore } from 'tiercache/memory';
+import { CHUNK_HEAP_BYTES, MemoryStore } from 'tiercache/memory';
 
 test('set, get, getString, has and delete', () => {
   const store = new MemoryStore({ name: 'basics', budget: null });
@@ -27,6 +27,10 @@ test('set, get, getString, has and delete', () => {
     collisions: 0,
     reinserted: 0,
     ghostHits: 0,
+    // One 4 KiB chunk holds the entry left; its objects count in the footprint.
+    chunks: 1,
+    chunkObjectBytes: CHUNK_HEAP_BYTES,
+    footprintBytes: store.reservedBytes + CHUNK_HEAP_BYTES,
   });
   store.close();
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CacheClosedError, InvalidArgumentError } from 'tiercache/errors';
 import { HttpError, toErrorResponse } from '../../../service/http/index.ts';
-import { RoomBusyError, RoomLimitError, RoomStoppedError } from '../../../service/rooms/index.ts';
+import { RoomBusyError, RoomLimitError, RoomStoppedError } from '../../../service/runtime/index.ts';
 
 test('library errors map to HTTP statuses and keep their TIERCACHE_ code', () => {
   const cases: Array<[unknown, number, string]> = [

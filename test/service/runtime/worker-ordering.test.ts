@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RoomWorker } from '../../../service/rooms/index.ts';
+import { RoomWorker } from '../../../service/runtime/index.ts';
 
 test('messages are handled one at a time, in arrival order, across kinds', async () => {
   const worker = new RoomWorker('r1');

@@ -3,7 +3,7 @@ import { InvalidArgumentError, TiercacheError } from 'tiercache/errors';
 import type { CacheLease } from '../cache/index.ts';
 import { type LeaseManager, RoomMovedError } from '../cluster/index.ts';
 import type { RoomStore, UserProfile } from '../data/index.ts';
-import { RoomWorker, type RoomWorkerOptions } from '../rooms/index.ts';
+import { RoomWorker, type RoomWorkerOptions } from '../runtime/index.ts';
 import type { RoomMessage } from './messages.ts';
 import type { RoomEvent, RoomHub } from './room-hub.ts';
 import { type ChangeEvent, type ChatLine, type RoomChange, RoomState } from './room-state.ts';

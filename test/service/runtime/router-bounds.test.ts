@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RoomRouter, RoomWorker } from '../../../service/rooms/index.ts';
+import { RoomRouter, RoomWorker } from '../../../service/runtime/index.ts';
 
 function echoRoom(rid: string, now: () => number = Date.now): RoomWorker {
   return new RoomWorker(rid, { now }).handleRequest('echo', (x: unknown) => x);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RoomWorker } from '../../../service/rooms/index.ts';
+import { RoomWorker } from '../../../service/runtime/index.ts';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

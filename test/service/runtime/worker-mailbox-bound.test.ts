@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RoomBusyError, RoomWorker } from '../../../service/rooms/index.ts';
+import { RoomBusyError, RoomWorker } from '../../../service/runtime/index.ts';
 
 test('a full mailbox refuses with TIERCACHE_ROOM_BUSY and keeps what it queued', async () => {
   const worker = new RoomWorker('busy', { mailboxSize: 500 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RoomRouter, RoomWorker } from '../../../service/rooms/index.ts';
+import { RoomRouter, RoomWorker } from '../../../service/runtime/index.ts';
 
 test('setup runs once before the first message; messages queued meanwhile wait for it', async () => {
   const order: string[] = [];

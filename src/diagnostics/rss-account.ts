@@ -104,19 +104,26 @@ export function readRssInputs(options: { detail?: 'full' | 'status' } = {}): Rss
     sites: storeSites(),
     allocator: allocatorFigures(),
     status,
-    smaps: options.detail === 'full' && status !== undefined ? recentSmaps() : undefined,
+    smaps: options.detail === 'full' && status !== undefined ? recentSmaps(status.rss) : undefined,
   };
 }
 
 /** How long one smaps walk serves full reports (it costs tens of ms in a large process). */
 export const SMAPS_MAX_AGE_MS = 5_000;
-let lastSmaps: { at: number; figures: SmapsFigures | undefined } | undefined;
+let lastSmaps: { at: number; rss: number; figures: SmapsFigures | undefined } | undefined;
 
-/** The smaps figures, walked again only when the last walk is older than {@link SMAPS_MAX_AGE_MS}. */
-function recentSmaps(): SmapsFigures | undefined {
+/**
+ * The smaps figures, walked again when the last walk is older than {@link SMAPS_MAX_AGE_MS} or
+ * RSS has moved by more than 2 % (at least 2 MiB) since (a GC or a closed store makes old figures
+ * name pages that are gone).
+ */
+function recentSmaps(rss: number): SmapsFigures | undefined {
   const now = Date.now();
-  if (lastSmaps === undefined || now - lastSmaps.at > SMAPS_MAX_AGE_MS) {
-    lastSmaps = { at: now, figures: readSmaps() };
+  const moved =
+    lastSmaps !== undefined &&
+    Math.abs(rss - lastSmaps.rss) > Math.max(2 * 1024 * 1024, 0.02 * rss);
+  if (lastSmaps === undefined || moved || now - lastSmaps.at > SMAPS_MAX_AGE_MS) {
+    lastSmaps = { at: now, rss, figures: readSmaps() };
   }
   return lastSmaps.figures;
 }
@@ -188,10 +195,11 @@ export function accountRss(input: RssInputs): RssAccount {
     spaces.filter((s) => s.name.includes('large_object')),
     (s) => s.physicalBytes,
   );
+  // malloc's own mmapped blocks are anonymous mappings too; they are named below, not here.
   const cap =
     smaps === undefined || chunksInArrayBuffers
       ? Number.POSITIVE_INFINITY
-      : Math.max(0, smaps.otherAnonBytes - largeObjects);
+      : Math.max(0, smaps.otherAnonBytes - largeObjects - (allocator?.mallocMmappedBytes ?? 0));
   const held = reservedBytes + poolReserved;
   const scale = held > cap ? cap / held : 1;
   const storeBytes = Math.round(reservedBytes * scale);
@@ -221,11 +229,27 @@ export function accountRss(input: RssInputs): RssAccount {
     bytes: otherBuffers,
     source: 'v8',
   });
+  // V8 counts every mmapped slab (`mapped` backend) in `external` at its full size, resident or
+  // not: those slabs are the stores and the pool above, not other external memory. A slab the
+  // pool has dropped (its pages already discarded) and a dedicated one stay in `external` until
+  // V8 collects them; with malloc's figures the slice is capped by what malloc holds besides
+  // Buffers and V8's own, since other external memory is malloc'd.
+  const inUse = allocator?.inUseBytes;
+  let otherExternal = Math.max(
+    0,
+    memory.external - memory.arrayBuffers - (allocator?.mappedSlabBytes ?? 0),
+  );
+  if (inUse !== undefined) {
+    otherExternal = Math.min(
+      otherExternal,
+      Math.max(0, inUse - memory.arrayBuffers - input.mallocedBytes),
+    );
+  }
   named({
     key: 'otherExternal',
     label: 'other external memory (external strings, native objects V8 is told of)',
-    bytes: Math.max(0, memory.external - memory.arrayBuffers),
-    source: 'v8',
+    bytes: otherExternal,
+    source: inUse === undefined ? 'v8' : 'v8, capped by allocator',
   });
   named({
     key: 'v8Malloced',
@@ -233,21 +257,29 @@ export function accountRss(input: RssInputs): RssAccount {
     bytes: input.mallocedBytes,
     source: 'v8',
   });
-  if (allocator?.inUseBytes !== undefined) {
+  if (inUse !== undefined) {
     // Everything malloc handed out that the slices above do not already hold.
     named({
       key: 'nativeMalloc',
       label: 'native malloc in use (libraries: SQLite, OpenSSL, libuv, ...)',
-      bytes: Math.max(0, allocator.inUseBytes - memory.external - input.mallocedBytes),
+      bytes: Math.max(0, inUse - memory.arrayBuffers - otherExternal - input.mallocedBytes),
       source: 'allocator',
     });
   }
   if (allocator?.retainedBytes !== undefined) {
+    // Free blocks whose pages a `malloc_trim` gave back still count as free in `mallinfo2`:
+    // with smaps, the resident part is at most what the malloc heaps hold beyond blocks in use.
+    const heapInUse = (inUse ?? 0) - (allocator.mallocMmappedBytes ?? 0);
+    const retained =
+      smaps === undefined || inUse === undefined
+        ? allocator.retainedBytes
+        : Math.min(allocator.retainedBytes, Math.max(0, smaps.mallocHeapBytes - heapInUse));
     named({
       key: 'allocatorRetained',
       label: `free memory ${allocator.name} keeps and has not returned`,
-      bytes: allocator.retainedBytes,
-      source: 'allocator',
+      bytes: retained,
+      source:
+        retained < allocator.retainedBytes ? 'allocator, capped by /proc/self/smaps' : 'allocator',
     });
   }
   const namedTotal = sum(slices, (s) => s.bytes);

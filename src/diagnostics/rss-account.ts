@@ -95,37 +95,46 @@ const GLIBC_ARENA_ALIGN = 64 * 1024 * 1024;
  */
 export function readRssInputs(options: { detail?: 'full' | 'status' } = {}): RssInputs {
   const status = readStatus();
+  const heapSpaces = v8
+    .getHeapSpaceStatistics()
+    .map((s) => ({ name: s.space_name, physicalBytes: s.physical_space_size }));
+  const heap = heapSpaces.reduce((total, s) => total + s.physicalBytes, 0);
   return {
     memory: process.memoryUsage(),
-    heapSpaces: v8
-      .getHeapSpaceStatistics()
-      .map((s) => ({ name: s.space_name, physicalBytes: s.physical_space_size })),
+    heapSpaces,
     mallocedBytes: v8.getHeapStatistics().malloced_memory,
     sites: storeSites(),
     allocator: allocatorFigures(),
     status,
-    smaps: options.detail === 'full' && status !== undefined ? recentSmaps(status.rss) : undefined,
+    smaps:
+      options.detail === 'full' && status !== undefined ? recentSmaps(status.rss, heap) : undefined,
   };
 }
 
 /** How long one smaps walk serves full reports (it costs tens of ms in a large process). */
 export const SMAPS_MAX_AGE_MS = 5_000;
-let lastSmaps: { at: number; rss: number; figures: SmapsFigures | undefined } | undefined;
+let lastSmaps:
+  | { at: number; rss: number; heap: number; figures: SmapsFigures | undefined }
+  | undefined;
+const SMAPS_MOVED_BYTES = 1024 * 1024;
 
 /**
  * The smaps figures, walked again when the last walk is older than {@link SMAPS_MAX_AGE_MS} or
- * RSS has moved by more than 2 % (at least 2 MiB) since (a GC or a closed store makes old figures
- * name pages that are gone).
+ * RSS or the JS heap's resident size has moved by more than 1 MiB since (a GC or new stores make
+ * old figures name pages that are gone, or miss new ones).
  */
-function recentSmaps(rss: number): SmapsFigures | undefined {
+function recentSmaps(rss: number, heap: number): SmapsFigures | undefined {
   const now = Date.now();
-  const moved =
-    lastSmaps !== undefined &&
-    Math.abs(rss - lastSmaps.rss) > Math.max(2 * 1024 * 1024, 0.02 * rss);
-  if (lastSmaps === undefined || moved || now - lastSmaps.at > SMAPS_MAX_AGE_MS) {
-    lastSmaps = { at: now, rss, figures: readSmaps() };
+  const last = lastSmaps;
+  if (
+    last === undefined ||
+    now - last.at > SMAPS_MAX_AGE_MS ||
+    Math.abs(rss - last.rss) > SMAPS_MOVED_BYTES ||
+    Math.abs(heap - last.heap) > SMAPS_MOVED_BYTES
+  ) {
+    lastSmaps = { at: now, rss, heap, figures: readSmaps() };
   }
-  return lastSmaps.figures;
+  return lastSmaps!.figures;
 }
 
 /** Takes the account now; see {@link readRssInputs} for `detail`. */

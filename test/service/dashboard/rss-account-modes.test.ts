@@ -10,8 +10,18 @@ before(async () => {
 });
 after(() => app?.close());
 
+/**
+ * The account, read up to 3 times 250 ms apart until it names 95 %: its figures come from
+ * several sources read one after another, and a compiler thread that allocates or frees its
+ * zones between two reads (early in a test process) can shift a few MiB for one reading.
+ */
 async function account(): Promise<Memstats['rss']> {
-  return ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
+  let rss = ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
+  for (let i = 1; i < 3 && rss.namedShare < 0.95; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    rss = ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
+  }
+  return rss;
 }
 
 /** The slices add up to RSS, and only measured slices count as named. */

@@ -49,6 +49,7 @@ export {
   bytesCodec,
   type Codec,
   type GetOrSetOptions,
+  type HotSetOptions,
   jsonCodec,
   type KeyLoader,
   type Loader,

@@ -22,7 +22,7 @@ export {
   MemoryBudget,
 } from './budget.ts';
 export type { MemoryStoreStats, SetOptions } from './memory-store.ts';
-export { MemoryStore } from './memory-store.ts';
+export { MemoryStore, SET_NO_ROOM, SET_STORED, SET_TOO_LARGE } from './memory-store.ts';
 export type { MallocInfo } from './native-memory.ts';
 export type { MemoryStoreOptions } from './options.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_SHARDS, DEFAULT_SWEEP_INTERVAL_MS } from './options.ts';

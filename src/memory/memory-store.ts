@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isAscii } from 'node:buffer';
 import {
   EntryTooLargeError,
   InvalidArgumentError,
@@ -29,6 +30,13 @@ export interface SetOptions {
   /** Lifetime of this entry in ms; 0 = none. @default the store's `ttlMs` */
   ttlMs?: number;
 }
+
+/** {@link MemoryStore.setMany}'s per-entry outcome: the entry was stored. */
+export const SET_STORED = 1;
+/** {@link MemoryStore.setMany}'s per-entry outcome: no room even after evicting (any older value is gone). */
+export const SET_NO_ROOM = 0;
+/** {@link MemoryStore.setMany}'s per-entry outcome: larger than `maxEntryBytes`, not stored (any older value is gone). */
+export const SET_TOO_LARGE = 2;
 
 /** A frozen snapshot of a store's counters since construction. */
 export interface MemoryStoreStats {
@@ -219,6 +227,8 @@ export class MemoryStore {
   readonly #shardMask: number;
   readonly #hash: (key: string) => number;
   #closed = false;
+  /** {@link clear} calls, counted in {@link removals} (a clear counts no deletes). */
+  #clears = 0;
 
   constructor(options?: MemoryStoreOptions) {
     const resolved = resolveOptions(options);
@@ -333,6 +343,144 @@ export class MemoryStore {
     return stored;
   }
 
+  /**
+   * Stores many entries at once, as many `set` calls would, but visiting each shard once: the
+   * batch is grouped by shard, and a shard sizes its index and its next chunk for its whole share
+   * before the first write (a new store's first fill does not grow them step by step). Byte
+   * values are copied as they are (`Uint8Array` values that are ASCII are marked so, and read
+   * back by `getString` as cheaply as an ASCII string). `ttlMs`: one lifetime for all, or one per
+   * entry (0 = none); omitted, the store's `ttlMs`. An entry larger than `maxEntryBytes` is not
+   * stored and its key's older value is dropped (as when there is no room), instead of throwing;
+   * `outcomes`, when given, receives `SET_STORED`, `SET_NO_ROOM` or `SET_TOO_LARGE` per entry.
+   * Returns how many entries were stored. Throws `InvalidArgumentError`, with nothing stored,
+   * on a bad key, value or TTL anywhere in the batch.
+   */
+  setMany(
+    keys: readonly string[],
+    values: readonly (Uint8Array | string)[],
+    ttlMs?: number | ArrayLike<number>,
+    outcomes?: Uint8Array,
+  ): number {
+    this.#assertOpen();
+    const n = keys.length;
+    if (values.length !== n || (outcomes !== undefined && outcomes.length < n)) {
+      throw new InvalidArgumentError(
+        `MemoryStore "${this.name}": setMany needs as many values (and outcomes) as keys, got ${n} keys, ${values.length} values`,
+      );
+    }
+    if (typeof ttlMs === 'number' || ttlMs === undefined) {
+      checkTtl(ttlMs ?? this.#options.ttlMs);
+    } else if (ttlMs.length !== n) {
+      throw new InvalidArgumentError(
+        `MemoryStore "${this.name}": setMany needs one ttlMs per key, got ${ttlMs.length} for ${n} keys`,
+      );
+    }
+    // Validated and measured before the first write: bad input stores nothing.
+    const hashes = new Int32Array(n);
+    const sizes = new Int32Array(n);
+    /** Per entry: bit 0 wide key, bit 1 ASCII value, bit 2 too large. */
+    const flags = new Uint8Array(n);
+    const shardCount = this.#shards.length;
+    const perShard = new Int32Array(shardCount + 1);
+    const bytesPerShard = new Float64Array(shardCount);
+    const maxEntryBytes = this.#options.maxEntryBytes;
+    const hashOf = this.#hash;
+    const mask = this.#shardMask;
+    let anyTtl = false;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      checkKey(key);
+      const value = values[i];
+      let valueBytes: number;
+      let ascii: boolean;
+      if (typeof value === 'string') {
+        valueBytes = Buffer.byteLength(value, 'utf8');
+        ascii = valueBytes === value.length;
+      } else if (value instanceof Uint8Array) {
+        valueBytes = value.byteLength;
+        ascii = isAscii(value);
+      } else {
+        throw new InvalidArgumentError(
+          `MemoryStore "${this.name}": value must be a string or Uint8Array, got ${typeName(value)} (entry ${i})`,
+        );
+      }
+      if (typeof ttlMs === 'object') {
+        const ttl = ttlMs[i]!;
+        checkTtl(ttl);
+        if (ttl > 0) anyTtl = true;
+      }
+      const wide = hasWideUnit(key);
+      const entryBytes = HEADER_BYTES + (wide ? key.length * 2 : key.length) + valueBytes;
+      const hash = hashOf(key) | 0;
+      hashes[i] = hash;
+      sizes[i] = valueBytes;
+      flags[i] = (wide ? 1 : 0) | (ascii ? 2 : 0) | (entryBytes > maxEntryBytes ? 4 : 0);
+      if (entryBytes <= maxEntryBytes) {
+        const shard = hash & mask;
+        perShard[shard + 1]!++;
+        bytesPerShard[shard] = bytesPerShard[shard]! + entryBytes;
+      }
+    }
+    if (typeof ttlMs !== 'object' && (ttlMs ?? this.#options.ttlMs) > 0) anyTtl = true;
+    if (anyTtl && this.#record.timer === undefined) this.#startSweeper();
+    // Counting sort by shard: `order` lists entry indexes shard by shard, in batch order.
+    for (let s = 0; s < shardCount; s++) perShard[s + 1]! += perShard[s]!;
+    const order = new Int32Array(perShard[shardCount]!);
+    const next = perShard.slice(0, shardCount);
+    for (let i = 0; i < n; i++) {
+      if ((flags[i]! & 4) !== 0) continue;
+      order[next[hashes[i]! & mask]!++] = i;
+    }
+    const now = this.#host.now();
+    const counters = this.#host.counters;
+    let stored = 0;
+    try {
+      for (let s = 0; s < shardCount; s++) {
+        const from = perShard[s]!;
+        const to = perShard[s + 1]!;
+        if (from === to) continue;
+        const shard = this.#shards[s] ?? this.#createShard(s);
+        if (shard !== undefined) shard.prepare(to - from, bytesPerShard[s]!);
+        for (let j = from; j < to; j++) {
+          const i = order[j]!;
+          const key = keys[i]!;
+          let ok = false;
+          if (shard !== undefined) {
+            const ttl = typeof ttlMs === 'object' ? ttlMs[i]! : (ttlMs ?? this.#options.ttlMs);
+            const flag = flags[i]!;
+            ok = shard.set(
+              key,
+              hashes[i]!,
+              (flag & 1) !== 0,
+              values[i]!,
+              sizes[i]!,
+              (flag & 2) !== 0,
+              ttl > 0 ? now + ttl : 0,
+            );
+          }
+          if (ok) {
+            stored++;
+            counters.sets++;
+          }
+          if (outcomes !== undefined) outcomes[i] = ok ? SET_STORED : SET_NO_ROOM;
+        }
+      }
+      // Too large: not stored, and no older value may be served in its place.
+      for (let i = 0; i < n; i++) {
+        if ((flags[i]! & 4) === 0) continue;
+        if (outcomes !== undefined) outcomes[i] = SET_TOO_LARGE;
+        const shardIndex = hashes[i]! & mask;
+        const shard = this.#shards[shardIndex];
+        if (shard === undefined) continue;
+        if (shard.delete(keys[i]!, hashes[i]!)) counters.deletes++;
+        if (shard.count === 0) this.#dropShard(shardIndex);
+      }
+    } finally {
+      this.#dispatchRemovals();
+    }
+    return stored;
+  }
+
   /** The value under `key` as a new Buffer the caller owns, or undefined. */
   get(key: string): Buffer | undefined {
     this.#assertOpen();
@@ -361,6 +509,55 @@ export class MemoryStore {
     const value = shard.getString(key, hash);
     this.#dispatchRemovals();
     return value;
+  }
+
+  /**
+   * Whether a live entry is under `key`, counted as a read exactly as `get` would count it (a hit
+   * or a miss, and a read the eviction policy sees), without copying the value: for a caller that
+   * keeps the decoded value elsewhere and must keep the entry as warm as its reads.
+   */
+  touch(key: string): boolean {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key) | 0;
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) {
+      this.#host.counters.misses++;
+      return false;
+    }
+    const found = shard.touch(key, hash);
+    this.#dispatchRemovals();
+    return found;
+  }
+
+  /**
+   * The expiry of the live entry under `key` (ms since the epoch, on the store's clock; 0 = none),
+   * or -1 when there is none. Counts nothing and does not tell the eviction policy.
+   */
+  expiryOf(key: string): number {
+    this.#assertOpen();
+    checkKey(key);
+    const hash = this.#hash(key) | 0;
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) return -1;
+    const expiry = shard.expiryOf(key, hash);
+    this.#dispatchRemovals();
+    return expiry;
+  }
+
+  /** The store's clock (its `now` option), on which entry expiries are measured. */
+  get now(): () => number {
+    return this.#options.now;
+  }
+
+  /**
+   * Entries removed since construction, for any reason (deleted, evicted, expired, cleared). While
+   * it has not changed, every entry seen before is still stored (though it may be past its
+   * expiry): a caller keeping copies of entries can skip looking them up again.
+   */
+  get removals(): number {
+    const counters = this.#host.counters;
+    return counters.deletes + counters.evictions + counters.expirations + this.#clears;
   }
 
   /** Whether a live entry exists under `key` (does not count as a hit or miss). */
@@ -393,6 +590,7 @@ export class MemoryStore {
   /** Removes every entry (`onRemove` reason `'deleted'`) and releases all memory. */
   clear(): void {
     this.#assertOpen();
+    this.#clears++;
     for (let i = 0; i < this.#shards.length; i++) {
       const shard = this.#shards[i];
       if (shard === undefined) continue;
@@ -535,6 +733,12 @@ function checkKey(key: unknown): void {
     throw new InvalidArgumentError(
       `key is ${key.length} UTF-16 code units long; at most ${MAX_KEY_UNITS} are supported`,
     );
+  }
+}
+
+function checkTtl(ttlMs: unknown): void {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0) {
+    throw new InvalidArgumentError(`ttlMs must be a finite number >= 0 (ms), got ${String(ttlMs)}`);
   }
 }
 

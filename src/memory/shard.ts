@@ -85,6 +85,8 @@ export class Shard implements PolicyHost {
   readonly #limit: number;
   readonly #arena: Arena;
   readonly #policy: Policy;
+  /** The size chunks grow to (see `Arena`), the most {@link prepare} adds at once. */
+  readonly #chunkBytes: number;
   /** Empty chunks in no queue (preallocated, or emptied while making room), used before growing. */
   readonly #spares: Chunk[] = [];
   #table = new IndexTable(MIN_CAPACITY);
@@ -110,6 +112,7 @@ export class Shard implements PolicyHost {
     this.#host = host;
     this.#limit = limit;
     this.#arena = new Arena(chunkBytes, maxChunkBytes);
+    this.#chunkBytes = chunkBytes;
     this.#policy = policy(this);
     if (this.#policy.tracksPositions) this.#table.observe(this.#policy);
   }
@@ -174,6 +177,17 @@ export class Shard implements PolicyHost {
       position,
     );
     return true;
+  }
+
+  /** Whether a live entry is under `key`, counted as a read (hit or miss, the policy told) without copying its value. */
+  touch(key: string, hash: number): boolean {
+    return this.#read(key, hash);
+  }
+
+  /** The expiry (ms, 0 = none) of the live entry under `key`, or -1 when there is none; counts nothing. */
+  expiryOf(key: string, hash: number): number {
+    if (this.#findLive(key, hash) < 0) return -1;
+    return this.#foundChunk!.doubles[(this.#foundOffset >>> 3) + EXPIRES_DOUBLE]!;
   }
 
   /** The value under `key` as a new Buffer, counting nothing and not telling the policy. */
@@ -254,6 +268,40 @@ export class Shard implements PolicyHost {
     policy.onInsert(hash, at, chunk.queue!);
     if (rewrite) policy.onHit(chunk.words, (offset >>> 2) + KEY_INFO_WORD, at);
     return true;
+  }
+
+  /**
+   * Readies the shard for `count` new entries of `bytes` bytes in all (a batch's share, see
+   * `MemoryStore.setMany`): the index grows once to hold them under its load limit, and when the
+   * chunks have less free room than `bytes`, one spare chunk sized for the batch (at most
+   * `chunkBytes`) is added instead of growing chunk by chunk from 4 KiB. Best effort: when the
+   * limit or the budget refuses, nothing changes and each `set` makes room as usual.
+   */
+  prepare(count: number, bytes: number): void {
+    const table = this.#table;
+    let capacity = table.capacity;
+    while ((table.count + count) * 10 > capacity * 7) capacity *= 2;
+    if (
+      capacity > table.capacity &&
+      this.#reserved + IndexTable.bytesFor(capacity) <= this.#limit
+    ) {
+      this.#resizeIndex(capacity);
+    }
+    const arena = this.#arena;
+    let free = 0;
+    for (const spare of this.#spares) free += spare.size;
+    for (const queue of this.#policy.queues) {
+      const head = queue.head;
+      if (head !== undefined) free += head.size - head.used;
+    }
+    // Each entry's slot is rounded up to ENTRY_ALIGN.
+    const need = Math.ceil((bytes + count * ENTRY_ALIGN - free) / ENTRY_ALIGN) * ENTRY_ALIGN;
+    if (need <= MIN_CHUNK_BYTES) return;
+    const size = arena.nextChunkSize(
+      Math.min(need, this.#chunkBytes),
+      this.#limit - this.#reserved,
+    );
+    if (size > 0 && this.tryReserve(size)) this.#spares.push(arena.add(size));
   }
 
   /** Removes `key`; true when a live entry was removed. */

@@ -16,6 +16,7 @@ export type {
 } from './call-options.ts';
 export { TieredChannels } from './channels.ts';
 export { bytesCodec, type Codec, jsonCodec, msgpackCodec, stringCodec } from './codecs.ts';
+export type { HotSetOptions } from './hot-set.ts';
 export type { Loader, LoaderResult } from './loader.ts';
 export type { TieredCacheOptions } from './options.ts';
 export type { RedisClient } from './redis-tier.ts';

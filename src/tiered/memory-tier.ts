@@ -14,13 +14,13 @@
  */
 import { EntryTooLargeError } from '../errors.ts';
 import { HEADER_BYTES } from '../memory/entry-layout.ts';
-import type { MemoryStore } from '../memory/index.ts';
+import { type MemoryStore, SET_TOO_LARGE } from '../memory/index.ts';
 import type { Codec } from './codecs.ts';
 import {
   decodeEntry,
   decodeEntryText,
-  type ENTRY_CORRUPT,
-  type ENTRY_MISSING,
+  ENTRY_CORRUPT,
+  ENTRY_MISSING,
   type EntryFault,
   entryByteLength,
   NO_EXPIRY,
@@ -29,6 +29,7 @@ import {
   withExpiry,
   withoutAnyExpiry,
 } from './envelope.ts';
+import { HotSet, type HotSetOptions, NOT_HOT } from './hot-set.ts';
 import type { RawEntry } from './redis-tier.ts';
 
 /** {@link MemoryTier.read}'s answer for a key memory does not hold (a decoded value may be `undefined`). */
@@ -49,6 +50,8 @@ export interface MemoryTierOptions<V> {
   graceMs?: number;
   /** A hit on an entry this close to its source's expiry sets {@link MemoryTier.refreshDue}, in ms. @default 0 */
   refreshAheadMs?: number;
+  /** Keep the hottest keys decoded (see `HotSet`); null for none. @default null */
+  hotSet?: HotSetOptions | null;
 }
 
 /** A TieredCache's entries in a MemoryStore. */
@@ -78,6 +81,12 @@ export class MemoryTier<V> {
    * caller starts a background reload and clears the flag. Never set when the tier is not timed.
    */
   refreshDue = false;
+  /** The decoded hot set, or null when off. */
+  readonly hot: HotSet<V> | null;
+  /** Whether the store still holds `key`, counted as its read (for the hot set). */
+  readonly #inStore = (key: string): boolean => this.store.touch(this.#prefix + key);
+  /** The store's expiry of `key`'s entry (for the hot set). */
+  readonly #storeExpiry = (key: string): number => this.store.expiryOf(this.#prefix + key);
   #epoch = 0;
   #sets = 0;
   #closed = false;
@@ -92,6 +101,7 @@ export class MemoryTier<V> {
     this.#graceMs = options.graceMs ?? 0;
     this.#refreshAheadMs = options.refreshAheadMs ?? 0;
     this.#timed = this.#graceMs > 0 || this.#refreshAheadMs > 0;
+    this.hot = options.hotSet ? new HotSet<V>(options.hotSet, options.store.now) : null;
   }
 
   /**
@@ -118,6 +128,7 @@ export class MemoryTier<V> {
    * string (no Buffer copy); otherwise one Buffer copy, then the codec.
    */
   read(key: string): MemoryRead<V> {
+    if (this.hot !== null) return this.#readHot(key, this.hot);
     if (this.#timed) return this.#readTimed(key, false);
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
@@ -129,6 +140,48 @@ export class MemoryTier<V> {
     }
     const bytes = this.store.get(memoryKey);
     return bytes === undefined ? ABSENT : decodeEntry(this.#codec, bytes, this.fault);
+  }
+
+  /**
+   * {@link read} through the hot set: a member answers while the store has removed nothing since
+   * it was last seen there, or once a look-up (counted as the store's read) finds it still there;
+   * otherwise the store's bytes are decoded and offered to the hot set.
+   */
+  #readHot(key: string, hot: HotSet<V>): MemoryRead<V> {
+    const store = this.store;
+    const value = hot.get(key, store.removals, this.#inStore);
+    if (value !== NOT_HOT) return value;
+    const memoryKey = this.#prefix + key;
+    const decodeText = this.#decodeText;
+    const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);
+    if (raw === undefined) return ABSENT;
+    let entry: RawEntry = raw;
+    let expiresAt = 0;
+    if (this.#timed) {
+      const kind = readExpiry(raw, this.#expiry);
+      if (kind !== NO_EXPIRY) {
+        const left = this.#expiry.at - Date.now();
+        if (!(left > 0)) return ABSENT;
+        if (kind === SOURCE_EXPIRY && left < this.#refreshAheadMs) this.refreshDue = true;
+        // A member leaves the hot set before refresh-ahead is due, so the tier sees that read.
+        expiresAt = this.#expiry.at - (kind === SOURCE_EXPIRY ? this.#refreshAheadMs : 0);
+        entry = withoutAnyExpiry(raw);
+      }
+    }
+    const decoded =
+      typeof entry === 'string'
+        ? decodeEntryText(this.#codec, decodeText!, entry, this.fault)
+        : decodeEntry(this.#codec, entry, this.fault);
+    if (decoded !== ENTRY_MISSING && decoded !== ENTRY_CORRUPT) {
+      hot.offer(
+        key,
+        decoded,
+        entry.length,
+        store.removals,
+        expiresAt === 0 ? this.#storeExpiry : () => expiresAt,
+      );
+    }
+    return decoded;
   }
 
   /**
@@ -181,6 +234,7 @@ export class MemoryTier<V> {
     grace = true,
   ): EntryTooLargeError | undefined {
     if (this.#closed) return undefined;
+    this.hot?.delete(key);
     const memoryKey = this.#prefix + key;
     let stored = entry;
     let storeTtl = ttlMs;
@@ -199,15 +253,61 @@ export class MemoryTier<V> {
     return undefined;
   }
 
+  /**
+   * Stores a batch of entries (a back-fill from Redis), as {@link set} would one by one: in a
+   * plain tier one `MemoryStore.setMany` (each shard visited once, the bytes copied as Redis sent
+   * them); in a timed tier entry by entry, since each carries its own expiry header. `atSource`
+   * and `grace` are per entry, as for {@link set} (null: all false / all true). Calls
+   * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
+   * dropped).
+   */
+  setMany(
+    keys: readonly string[],
+    entries: readonly RawEntry[],
+    ttlMs: Float64Array,
+    atSource: Uint8Array | null,
+    grace: Uint8Array | null,
+    tooLarge: (key: string, error: EntryTooLargeError) => void,
+  ): void {
+    if (this.#closed || keys.length === 0) return;
+    const hot = this.hot;
+    if (hot !== null) for (const key of keys) hot.delete(key);
+    if (this.#timed) {
+      for (let i = 0; i < keys.length; i++) {
+        const refused = this.set(
+          keys[i]!,
+          entries[i]!,
+          ttlMs[i]!,
+          atSource !== null && atSource[i] === 1,
+          grace === null || grace[i] === 1,
+        );
+        if (refused !== undefined) tooLarge(keys[i]!, refused);
+      }
+      return;
+    }
+    const prefix = this.#prefix;
+    const memoryKeys = prefix === '' ? keys : keys.map((key) => prefix + key);
+    const outcomes = new Uint8Array(keys.length);
+    this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes);
+    for (let i = 0; i < keys.length; i++) {
+      if (outcomes[i] !== SET_TOO_LARGE) continue;
+      const key = keys[i]!;
+      tooLarge(key, new EntryTooLargeError(this.entryBytes(key, entries[i]!), this.maxEntryBytes));
+    }
+  }
+
   /** Drops `key`. */
   delete(key: string): void {
-    if (!this.#closed) this.store.delete(this.#prefix + key);
+    if (this.#closed) return;
+    this.hot?.delete(key);
+    this.store.delete(this.#prefix + key);
   }
 
   /** Drops the cache's entries: all of an owned store, the cache's prefix of a shared one. */
   clear(): void {
     if (this.#closed) return;
     this.#epoch++;
+    this.hot?.clear();
     if (this.#owned) {
       this.store.clear();
       return;
@@ -220,6 +320,7 @@ export class MemoryTier<V> {
   /** Stops using the store, and closes it when the cache owns it. */
   close(): void {
     this.#closed = true;
+    this.hot?.clear();
     if (this.#owned) this.store.close();
   }
 }

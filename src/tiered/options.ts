@@ -20,6 +20,7 @@ import {
 } from '../options-check.ts';
 import type { BreakerOptions } from './breaker.ts';
 import { type Codec, jsonCodec } from './codecs.ts';
+import type { HotSetOptions } from './hot-set.ts';
 import type { Loader } from './loader.ts';
 import type { RedisClient } from './redis-tier.ts';
 
@@ -97,6 +98,13 @@ export interface TieredCacheOptions<V> {
    * reporting the error. @default false
    */
   strict?: boolean;
+  /**
+   * Keep the hottest keys' values decoded beside the memory tier's bytes, so a hit on them skips
+   * the codec (see docs/tiered-cache.md): `{ maxEntries, maxBytes }` (defaults 1000 keys, 1 MiB
+   * of encoded values), `true` for the defaults, `false` for none. Such a hit returns the same
+   * object to every caller: treat values as read-only. Needs `memory`. @default false
+   */
+  hotSet?: HotSetOptions | boolean;
   /** Clock in ms (for the breaker), for tests. @default Date.now */
   now?: () => number;
 }
@@ -121,6 +129,7 @@ export interface ResolvedOptions<V> {
   refreshAheadMs: number;
   maxValueBytes: number;
   strict: boolean;
+  hotSet: Required<HotSetOptions> | null;
   now: () => number;
 }
 
@@ -131,6 +140,25 @@ const NAME = /^[A-Za-z0-9._{}-]+$/;
 export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
 /** Redis's own limit on one value (`proto-max-bulk-len`): 512 MiB. */
 const MAX_REDIS_VALUE_BYTES = 512 * 1024 * 1024;
+
+const KNOWN_HOT_SET: ReadonlySet<string> = new Set(['maxEntries', 'maxBytes']);
+
+/** `hotSet`: bounds with defaults, or null when off. */
+function hotSetOption(option: unknown): Required<HotSetOptions> | null {
+  if (option === undefined || option === false) return null;
+  const given = option === true ? {} : option;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new InvalidOptionTypeError(
+      'hotSet',
+      `expected { maxEntries, maxBytes }, true or false, got ${describeValue(option)}`,
+    );
+  }
+  const h = checkOptionsObject('hotSet', given, KNOWN_HOT_SET) as HotSetOptions;
+  return {
+    maxEntries: integerOption('hotSet.maxEntries', h.maxEntries, 1000, 1, 1_000_000),
+    maxBytes: integerOption('hotSet.maxBytes', h.maxBytes, 2 ** 20, 1, 2 ** 31, 'bytes'),
+  };
+}
 
 /** Every option a TieredCache accepts: anything else is refused with the closest of these. */
 const KNOWN: ReadonlySet<keyof TieredCacheOptions<unknown>> = new Set([
@@ -151,6 +179,7 @@ const KNOWN: ReadonlySet<keyof TieredCacheOptions<unknown>> = new Set([
   'refreshAheadMs',
   'maxValueBytes',
   'strict',
+  'hotSet',
   'now',
 ]);
 const KNOWN_BREAKER: ReadonlySet<keyof BreakerOptions> = new Set([
@@ -259,6 +288,7 @@ export function resolveOptions<V>(input: TieredCacheOptions<V>): ResolvedOptions
       'bytes',
     ),
     strict: booleanOption('strict', options.strict, false),
+    hotSet: hotSetOption(options.hotSet),
     now: functionOption<() => number>('now', options.now) ?? Date.now,
   };
   if (resolved.ttlMs > 0 && resolved.refreshAheadMs >= resolved.ttlMs) {

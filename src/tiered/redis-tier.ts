@@ -33,6 +33,9 @@ export type RawEntry = Buffer | string;
 /** One write of a pipelined batch: full key, bytes, lifetime in ms (0 = no expiry). */
 export type RedisWrite = readonly [key: string, value: RawEntry, ttlMs: number];
 
+/** `deadline` value meaning "none": the command gets the tier's whole `timeoutMs`. */
+export const NO_DEADLINE = 0;
+
 interface Pending {
   timer: NodeJS.Timeout;
   reject: (error: Error) => void;
@@ -106,11 +109,19 @@ export class RedisTier {
    * Writes entries with `SET ... PX`, one pipeline per cluster node; throws if any write failed.
    * `onlyIfAbsent` adds `NX`: a key that is there already (a newer write) is left as it is.
    */
-  async setMany(writes: readonly RedisWrite[], onlyIfAbsent = false): Promise<void> {
+  async setMany(
+    writes: readonly RedisWrite[],
+    onlyIfAbsent = false,
+    deadline = NO_DEADLINE,
+  ): Promise<void> {
     if (writes.length === 0) return;
     if (writes.length === 1) {
       const [key, value, ttlMs] = writes[0]!;
-      await this.#call('SET', () => setCommand(this.#client, key, value, ttlMs, onlyIfAbsent));
+      await this.#call(
+        'SET',
+        () => setCommand(this.#client, key, value, ttlMs, onlyIfAbsent),
+        deadline,
+      );
       return;
     }
     const groups = this.#groups(
@@ -119,27 +130,31 @@ export class RedisTier {
     );
     const results = await Promise.allSettled(
       groups.map((indices) =>
-        this.#call('SET (pipeline)', async () => {
-          const pipeline = this.#client.pipeline();
-          for (const i of indices) {
-            const [key, value, ttlMs] = writes[i]!;
-            pipelineSet(pipeline, key, value, ttlMs, onlyIfAbsent);
-          }
-          const replies = (await pipeline.exec()) ?? [];
-          const failed = replies.find(([error]) => error);
-          if (failed) throw failed[0];
-        }),
+        this.#call(
+          'SET (pipeline)',
+          async () => {
+            const pipeline = this.#client.pipeline();
+            for (const i of indices) {
+              const [key, value, ttlMs] = writes[i]!;
+              pipelineSet(pipeline, key, value, ttlMs, onlyIfAbsent);
+            }
+            const replies = (await pipeline.exec()) ?? [];
+            const failed = replies.find(([error]) => error);
+            if (failed) throw failed[0];
+          },
+          deadline,
+        ),
       ),
     );
     throwFirstRejection(results);
   }
 
   /** Deletes keys, one `DEL` per slot group; throws if any group failed. */
-  async del(keys: readonly string[]): Promise<void> {
+  async del(keys: readonly string[], deadline = NO_DEADLINE): Promise<void> {
     if (keys.length === 0) return;
     const results = await Promise.allSettled(
       this.#groups(keys, 'slot').map((indices) =>
-        this.#call('DEL', () => this.#client.del(indices.map((i) => keys[i]!))),
+        this.#call('DEL', () => this.#client.del(indices.map((i) => keys[i]!)), deadline),
       ),
     );
     throwFirstRejection(results);
@@ -184,8 +199,16 @@ export class RedisTier {
   }
 
   /** Publishes one message on a channel; throws on failure. */
-  async publish(channel: string, message: string): Promise<void> {
-    await this.#call('PUBLISH', () => this.#client.publish(channel, message));
+  async publish(channel: string, message: string, deadline = NO_DEADLINE): Promise<void> {
+    await this.#call('PUBLISH', () => this.#client.publish(channel, message), deadline);
+  }
+
+  /**
+   * A deadline for one operation made of several commands (a write, then its bus message): pass
+   * it to each, and together they wait at most `timeoutMs`, not `timeoutMs` each.
+   */
+  deadline(): number {
+    return performance.now() + this.#timeoutMs;
   }
 
   /** Commands not sent because the breaker was open. */
@@ -245,8 +268,21 @@ export class RedisTier {
   /**
    * Runs one command under the breaker and a hard timeout of our own: ioredis's
    * `commandTimeout` does not cover commands queued while it is disconnected or reconnecting.
+   * With a `deadline` (see {@link deadline}) the caller waits only until then. A command whose
+   * deadline has already passed (the operation's earlier command used it up) is still sent, as
+   * a detached command with a timeout of its own whose failure is reported, and the caller is
+   * answered at once with a `RedisTimeoutError`: a bus message is worth delivering late, but
+   * not worth another wait.
    */
-  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  #call<T>(operation: string, run: () => Promise<T>, deadline = NO_DEADLINE): Promise<T> {
+    let timeoutMs = this.#timeoutMs;
+    if (deadline !== NO_DEADLINE) {
+      timeoutMs = Math.ceil(deadline - performance.now());
+      if (timeoutMs <= 0) {
+        this.#call(operation, run).catch(() => {});
+        return Promise.reject(new RedisTimeoutError(operation, this.#timeoutMs));
+      }
+    }
     if (this.#closed) return Promise.reject(new CacheClosedError(this.#name));
     const breaker = this.#breaker;
     if (breaker && !breaker.allow()) {
@@ -262,7 +298,7 @@ export class RedisTier {
           breaker?.failure(generation);
           this.#report(operation, error);
           reject(error);
-        }, this.#timeoutMs),
+        }, timeoutMs),
         reject,
       };
       // A command that never answers must not keep the process alive.

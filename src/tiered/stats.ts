@@ -13,6 +13,16 @@ export interface TieredCacheStats {
   /** Memory tier: hits (negative entries included), misses, entries written. */
   readonly memory: { readonly hits: number; readonly misses: number; readonly sets: number };
   /**
+   * The decoded hot set (`hotSet` option): keys and encoded bytes held now, reads it answered
+   * (also counted in `memory.hits`), keys admitted; all 0 when off.
+   */
+  readonly hotSet: {
+    readonly entries: number;
+    readonly bytes: number;
+    readonly hits: number;
+    readonly admitted: number;
+  };
+  /**
    * Redis tier: hits (negative entries included), misses, failed or timed-out commands
    * (`errors`), commands not sent because the breaker was open (`skipped`), entries written.
    */
@@ -50,6 +60,10 @@ export class StatsCounters {
   memoryHits = 0;
   memoryMisses = 0;
   memorySets = 0;
+  hotEntries = 0;
+  hotBytes = 0;
+  hotHits = 0;
+  hotAdmitted = 0;
   redisHits = 0;
   redisMisses = 0;
   redisErrors = 0;
@@ -75,6 +89,12 @@ export class StatsCounters {
         hits: this.memoryHits,
         misses: this.memoryMisses,
         sets: this.memorySets,
+      }),
+      hotSet: Object.freeze({
+        entries: this.hotEntries,
+        bytes: this.hotBytes,
+        hits: this.hotHits,
+        admitted: this.hotAdmitted,
       }),
       redis: Object.freeze({
         hits: this.redisHits,

@@ -9,7 +9,9 @@ import { EventEmitter } from 'node:events';
 import {
   CacheClosedError,
   CircuitOpenError,
+  type EntryTooLargeError,
   InvalidArgumentError,
+  RedisError,
   type TiercacheError,
   ValueTooLargeError,
 } from '../errors.ts';
@@ -35,6 +37,8 @@ import {
   entryByteLength,
   expiryOf,
   MISSING_ENTRY,
+  OWN_EXPIRY,
+  readExpiry,
   withExpiry,
   withoutExpiry,
   wrap,
@@ -44,7 +48,7 @@ import { Lifetimes, memoryTtlUntil, redisEntry } from './lifetimes.ts';
 import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
+import { NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
@@ -74,6 +78,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #report: ErrorReporter;
   readonly #unregister: () => void;
   readonly #decodeText: ((text: string) => V) | null;
+  /** Where {@link redisExpiry} parses an expiry header: one per cache, not one per entry. */
+  readonly #expiry = { at: 0 };
   /** Where a corrupt Redis entry's error lands (see decodeEntry): one per cache, not per read. */
   readonly #fault: EntryFault = { error: undefined };
   /** Entries carry a logical expiry (`graceMs` or `refreshAheadMs`): see MemoryTier. */
@@ -96,6 +102,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           codec: resolved.codec,
           graceMs: resolved.graceMs,
           refreshAheadMs: resolved.refreshAheadMs,
+          hotSet: resolved.hotSet,
         })
       : null;
     this.#timed = resolved.graceMs > 0 || resolved.refreshAheadMs > 0;
@@ -336,11 +343,39 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
   async set(key: string, value: V, options?: WriteOptions): Promise<void> {
-    await this.setMany([[key, value]], options);
+    await this.#setMany([[key, value]], options, this.#options.strict);
   }
 
   /** Writes many values (pipelined per slot group), then tells other nodes in one message. */
   async setMany(entries: Iterable<readonly [string, V]>, options?: WriteOptions): Promise<void> {
+    await this.#setMany(entries, options, this.#options.strict);
+  }
+
+  /**
+   * {@link set}, answering whether Redis took the write: `true` when Redis stored it (or the
+   * cache has no Redis), `false` when it could not (timed out, refused, breaker open; reported as
+   * an `error` event, never thrown, even when `strict`). Either way memory no longer holds the
+   * old value. Bad input still throws.
+   */
+  trySet(key: string, value: V, options?: WriteOptions): Promise<boolean> {
+    return this.#setMany([[key, value]], options, false);
+  }
+
+  /** {@link setMany}, answering whether Redis took every write, as {@link trySet} does. */
+  trySetMany(entries: Iterable<readonly [string, V]>, options?: WriteOptions): Promise<boolean> {
+    return this.#setMany(entries, options, false);
+  }
+
+  /**
+   * The writes: Redis first, memory once Redis has them, then one bus message, all Redis commands
+   * within one `redisTimeoutMs` deadline. Resolves whether Redis took every write; a failure
+   * throws when `strict`, else it is reported.
+   */
+  async #setMany(
+    entries: Iterable<readonly [string, V]>,
+    options: WriteOptions | undefined,
+    strict: boolean,
+  ): Promise<boolean> {
     this.#assertOpen();
     if (!isIterable(entries)) {
       throw new InvalidArgumentError(
@@ -363,12 +398,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       writes.push([key, wrap(this.#options.codec, value)]);
     }
-    if (writes.length === 0) return;
+    if (writes.length === 0) return true;
     const dropped = this.#checkSizes(writes);
+    const deadline = this.#redis?.deadline() ?? NO_DEADLINE;
     if (writes.length === 0) {
-      await this.#dropTooLarge(dropped!);
-      await this.#publish({ keys: dropped! });
-      return;
+      await this.#dropTooLarge(dropped!, deadline);
+      await this.#publish({ keys: dropped! }, deadline, strict);
+      return true;
     }
     // Every key this call changed, for the bus: the written ones and the ones dropped for size.
     const told = writes.map(([key]) => key);
@@ -388,17 +424,27 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           this.#lifetimes.redisPx(lifetimes[i]!),
         ],
       );
-      if (dropped !== null) await this.#dropTooLarge(dropped);
+      if (dropped !== null) await this.#dropTooLarge(dropped, deadline);
       try {
-        await this.#redis.setMany(redisWrites);
+        await this.#redis.setMany(redisWrites, false, deadline);
         this.#stats.redisSets += writes.length;
       } catch (error) {
         for (const [key] of writes) this.#flights.forget(key);
         // Redis may not have the value: memory must not serve it as if it had, nor the old one.
         for (const [key] of writes) this.#memoryDelete(key);
-        this.#failedWrite('SET', error);
-        await this.#publish({ keys: told });
-        return;
+        if (error instanceof RedisError) {
+          // Redis answered, refusing the write (out of memory, a read-only replica): its old
+          // value must not outlive the write either, or the writer's next read (from Redis)
+          // would return what it just replaced. DEL is allowed under `maxmemory`.
+          try {
+            await this.#redis.del(full, deadline);
+          } catch {
+            // Reported by the Redis tier.
+          }
+        }
+        this.#failedWrite('SET', error, strict);
+        await this.#publish({ keys: told }, deadline, strict);
+        return false;
       }
       for (const [key] of writes) this.#flights.forget(key);
     }
@@ -412,7 +458,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         this.#lifetimes.atSource(lifetime),
       );
     }
-    await this.#publish({ keys: told });
+    await this.#publish({ keys: told }, deadline, strict);
+    return true;
   }
 
   /**
@@ -462,13 +509,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /** Drops keys whose new value was refused for its size from both tiers (reported, never thrown). */
-  async #dropTooLarge(keys: readonly string[]): Promise<void> {
+  async #dropTooLarge(keys: readonly string[], deadline: number): Promise<void> {
     for (const key of keys) {
       this.#flights.forget(key);
       this.#memoryDelete(key);
     }
     try {
-      await this.#redis?.del(keys.map((key) => this.#prefix + key));
+      await this.#redis?.del(
+        keys.map((key) => this.#prefix + key),
+        deadline,
+      );
     } catch {
       // Reported by the Redis tier.
     }
@@ -476,36 +526,66 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /** Deletes a key from Redis and memory, and tells other nodes. */
   async delete(key: string): Promise<void> {
-    await this.deleteMany([key]);
+    await this.#deleteMany([key], this.#options.strict);
   }
 
   /** Deletes keys from Redis (one `DEL` per slot group) and memory, and tells other nodes. */
   async deleteMany(keys: readonly string[]): Promise<void> {
+    await this.#deleteMany(keys, this.#options.strict);
+  }
+
+  /**
+   * {@link delete}, answering whether Redis took it: `true` when Redis deleted the key (or the
+   * cache has no Redis), `false` when it could not (reported as an `error` event, never thrown).
+   * Memory drops the key either way.
+   */
+  tryDelete(key: string): Promise<boolean> {
+    return this.#deleteMany([key], false);
+  }
+
+  /** {@link deleteMany}, answering whether Redis took it, as {@link tryDelete} does. */
+  tryDeleteMany(keys: readonly string[]): Promise<boolean> {
+    return this.#deleteMany(keys, false);
+  }
+
+  /** The deletes, `DEL` and the bus message within one `redisTimeoutMs` deadline. */
+  async #deleteMany(keys: readonly string[], strict: boolean): Promise<boolean> {
     this.#assertOpen();
     if (!Array.isArray(keys))
       throw new InvalidArgumentError('deleteMany(keys): keys must be an array of strings');
     for (const key of keys) checkKey(key);
-    if (keys.length === 0) return;
+    if (keys.length === 0) return true;
     for (const key of keys) this.#flights.forget(key);
     const full = keys.map((key) => this.#prefix + key);
+    let took = true;
+    const deadline = this.#redis?.deadline() ?? NO_DEADLINE;
     if (this.#redis) {
       try {
-        await this.#redis.del(full);
+        await this.#redis.del(full, deadline);
       } catch (error) {
+        took = false;
         // Memory drops the keys even when this throws: a strict caller then retries a clean state.
         for (const key of keys) this.#memoryDelete(key);
-        this.#failedWrite('DEL', error);
+        this.#failedWrite('DEL', error, strict);
       }
       for (const key of keys) this.#flights.forget(key);
     }
     for (const key of keys) this.#memoryDelete(key);
-    await this.#publish({ keys: [...keys] });
+    await this.#publish({ keys: [...keys] }, deadline, strict);
+    return took;
   }
 
   /** A frozen snapshot of the counters. */
   stats(): TieredCacheStats {
     this.#stats.redisSkipped = this.#redis?.skipped ?? 0;
     this.#stats.memorySets = this.#memory?.sets ?? 0;
+    const hot = this.#memory?.hot;
+    if (hot) {
+      this.#stats.hotEntries = hot.size;
+      this.#stats.hotBytes = hot.bytes;
+      this.#stats.hotHits = hot.hits;
+      this.#stats.hotAdmitted = hot.admitted;
+    }
     return this.#stats.snapshot(
       this.name,
       this.#breaker && this.#redis ? this.#breaker.state : 'disabled',
@@ -660,15 +740,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     loader: boolean,
   ): Promise<RedisFound> {
     const fullKeys = keys.map((key) => this.#prefix + key);
-    const text = this.#decodeText !== null;
+    const memory = this.#memory;
+    // With memory on, Redis's bytes are what memory stores: read them as bytes (even for a text
+    // codec, decoded to text once here) so the back-fill copies them without re-encoding.
+    const text = this.#decodeText !== null && memory === null;
     const raws =
       fullKeys.length === 1
         ? [await redis.get(fullKeys[0]!, text)]
         : await redis.mget(fullKeys, text);
     const found: RedisFound = { pending: [], stale: null, unreadable: null, refresh: null };
-    const memory = this.#memory;
     const timed = this.#timed;
     const now = Date.now();
+    // The back-fill, written to memory in one batch once every entry is decoded.
+    let fill: Backfill | null = null;
     for (let i = 0; i < fullKeys.length; i++) {
       const raw = raws[i];
       if (raw === undefined || raw === null) {
@@ -681,7 +765,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         found.pending.push(i);
         continue;
       }
-      const expiresAt = expiryOf(raw);
+      const expiresAt = redisExpiry(raw, this.#expiry);
       const stored = withoutExpiry(raw);
       if (timed && expiresAt !== 0 && !(expiresAt > now)) {
         // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
@@ -706,8 +790,17 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       if (memory && flights[i]!.current && epoch === memory.epoch) {
         const base = missing ? this.#lifetimes.negativeMemory() : this.#options.memoryTtlMs;
         const ttl = memoryTtlUntil(base, expiresAt, now);
-        const atSource = expiresAt !== 0 && ttl === expiresAt - now;
-        if (ttl >= 0) this.#memorySet(keys[i]!, stored, ttl, atSource, !missing);
+        if (ttl >= 0) {
+          fill ??= newBackfill(fullKeys.length, timed);
+          const at = fill.keys.length;
+          fill.keys.push(keys[i]!);
+          fill.entries.push(stored);
+          fill.ttlMs[at] = ttl;
+          if (timed) {
+            fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
+            fill.grace![at] = missing ? 0 : 1;
+          }
+        }
       }
       if (
         timed &&
@@ -719,6 +812,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         found.refresh ??= [];
         found.refresh.push(keys[i]!);
       }
+    }
+    if (fill !== null && memory !== null && !this.#closed) {
+      memory.setMany(
+        fill.keys,
+        fill.entries,
+        fill.ttlMs.subarray(0, fill.keys.length),
+        fill.atSource,
+        fill.grace,
+        this.#onTooLarge,
+      );
     }
     return found;
   }
@@ -901,9 +1004,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   #decodeRaw(raw: RawEntry): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
-    return typeof raw === 'string'
-      ? decodeEntryText(this.#options.codec, this.#decodeText!, raw, this.#fault)
-      : decodeEntry(this.#options.codec, raw, this.#fault);
+    if (typeof raw === 'string')
+      return decodeEntryText(this.#options.codec, this.#decodeText!, raw, this.#fault);
+    // A text codec given bytes (read as bytes to back-fill memory): one UTF-8 decoding, as the
+    // Redis client would have made, and no sub-view per entry.
+    if (this.#decodeText !== null)
+      return decodeEntryText(this.#options.codec, this.#decodeText, raw.toString(), this.#fault);
+    return decodeEntry(this.#options.codec, raw, this.#fault);
   }
 
   /** Decodes what `wrap` produced: text from a codec without `decodeText` is decoded as bytes. */
@@ -934,6 +1041,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     }
   }
 
+  /** A back-fill entry the memory tier refused for its size (see `MemoryTier.setMany`). */
+  readonly #onTooLarge = (key: string, refused: EntryTooLargeError): void => {
+    this.#tooLarge(
+      new ValueTooLargeError(
+        key,
+        refused.entryBytes,
+        refused.maxEntryBytes,
+        'memory.maxEntryBytes',
+        'memory',
+      ),
+    );
+  };
+
   /** A value a tier refused for its size: counted and reported (never silent). */
   #tooLarge(error: ValueTooLargeError): void {
     this.#stats.tooLarge++;
@@ -944,13 +1064,18 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (!this.#closed) this.#memory?.delete(key);
   }
 
-  async #publish(message: BusMessage): Promise<void> {
+  /** Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`). */
+  async #publish(
+    message: BusMessage,
+    deadline = NO_DEADLINE,
+    strict = this.#options.strict,
+  ): Promise<void> {
     if (!this.#bus || !this.#redis || this.#closed) return;
     try {
-      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message));
+      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message), deadline);
       this.#stats.busSent++;
     } catch (error) {
-      this.#failedWrite('PUBLISH', error);
+      this.#failedWrite('PUBLISH', error, strict);
     }
   }
 
@@ -958,8 +1083,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * A write Redis did not take: thrown when `strict`; otherwise reported, which the Redis tier
    * already did for failures and timeouts, but not for a command the open breaker skipped.
    */
-  #failedWrite(operation: string, error: unknown): void {
-    if (this.#options.strict) throw error;
+  #failedWrite(operation: string, error: unknown, strict = this.#options.strict): void {
+    if (strict) throw error;
     if (error instanceof CircuitOpenError) this.#report.skipped(operation, error);
   }
 
@@ -1029,6 +1154,35 @@ function allPending(length: number): RedisFound {
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * {@link expiryOf} without allocating (a batch read parses one header per key): the absolute
+ * expiry of an entry read from Redis, 0 without an expiry header, NaN when it is malformed.
+ */
+function redisExpiry(raw: RawEntry, out: { at: number }): number {
+  const kind = readExpiry(raw, out);
+  if (kind !== OWN_EXPIRY) return 0;
+  return out.at === 0 ? Number.NaN : out.at;
+}
+
+/** A back-fill from Redis being collected for one `MemoryTier.setMany`. */
+interface Backfill {
+  keys: string[];
+  entries: RawEntry[];
+  ttlMs: Float64Array;
+  atSource: Uint8Array | null;
+  grace: Uint8Array | null;
+}
+
+function newBackfill(capacity: number, timed: boolean): Backfill {
+  return {
+    keys: [],
+    entries: [],
+    ttlMs: new Float64Array(capacity),
+    atSource: timed ? new Uint8Array(capacity) : null,
+    grace: timed ? new Uint8Array(capacity) : null,
+  };
 }
 
 /** Spreads the values of distinct keys back over every input position (`slots`: position → key). */

@@ -1,0 +1,198 @@
+/**
+ * The decoded hot set: the values of a cache's hottest keys, kept decoded (as JS values) beside
+ * the byte tier, so a hit on them skips the codec. Bounded by entry count and by the encoded
+ * bytes of its values; only keys the byte tier holds can be in it, and it never outlives them: a
+ * member carries its entry's expiry, a hit re-checks the byte tier whenever that has removed
+ * anything since (an eviction or expiry there ends the member here), and every write, delete,
+ * bus invalidation and clear of the byte tier drops the key here too.
+ *
+ * Admission is frequency-gated so a scan does not flush it: each read the byte tier answers
+ * bumps a small counter for the key's hash (one byte per counter, halved every `8 * maxEntries`
+ * bumps so old popularity fades); a key is admitted once its counter reaches 2, and when the set
+ * is full only if it has been read more often than the oldest member, which it then replaces
+(ties keep the member: churning the set on every read of a lukewarm key would cost more than
+it saves). Only the
+ * hot set's own members are heap objects; the rest of the cache stays in the store's arena.
+ *
+ * @module
+ */
+import { hashString } from '../memory/hash.ts';
+
+/** Bounds of a hot set. */
+export interface HotSetOptions {
+  /** Most keys kept decoded. @default 1000 */
+  maxEntries?: number;
+  /** Most encoded bytes (the values' sizes in the byte tier) kept decoded, in bytes. @default 1 MiB */
+  maxBytes?: number;
+}
+
+/** A hot set member: its value, encoded size, expiry (0: none; ms since the epoch) and ring slot. */
+interface Member<V> {
+  value: V;
+  bytes: number;
+  expiresAt: number;
+  slot: number;
+  /** The store's removal count when the member was last known to be in it. */
+  checked: number;
+}
+
+/** {@link HotSet.get}'s answer for a key the hot set does not hold. */
+export const NOT_HOT: unique symbol = Symbol('tiercache.not-hot');
+
+/** Decoded values of the hottest keys, bounded by count and bytes. */
+export class HotSet<V> {
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  readonly #members = new Map<string, Member<V>>();
+  /**
+   * Member keys by slot, swept by a clock hand to pick the next candidate for replacement. Why
+   * not the Map's own order: reaching the first key of a Map that has seen many deletes walks
+   * over their holes, which made a full hot set slower than no hot set at all.
+   */
+  readonly #ring: Array<string | undefined>;
+  /** Free slots of {@link #ring}, as a stack. */
+  readonly #free: Int32Array;
+  #freeCount: number;
+  #hand = 0;
+  readonly #counts: Uint8Array;
+  readonly #countMask: number;
+  #bumps = 0;
+  #bytes = 0;
+  #hits = 0;
+  #admitted = 0;
+
+  /** The byte tier's clock, in ms. */
+  readonly #now: () => number;
+
+  constructor(options: HotSetOptions = {}, now: () => number = Date.now) {
+    this.#now = now;
+    this.#maxEntries = options.maxEntries ?? 1000;
+    this.#maxBytes = options.maxBytes ?? 2 ** 20;
+    this.#ring = new Array<string | undefined>(this.#maxEntries).fill(undefined);
+    this.#free = new Int32Array(this.#maxEntries);
+    for (let i = 0; i < this.#maxEntries; i++) this.#free[i] = this.#maxEntries - 1 - i;
+    this.#freeCount = this.#maxEntries;
+    let size = 64;
+    while (size < this.#maxEntries * 8) size *= 2;
+    this.#counts = new Uint8Array(size);
+    this.#countMask = size - 1;
+  }
+
+  /** Keys held. */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** Encoded bytes of the values held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Reads the hot set answered. */
+  get hits(): number {
+    return this.#hits;
+  }
+
+  /** Keys admitted since construction. */
+  get admitted(): number {
+    return this.#admitted;
+  }
+
+  /**
+   * The decoded value under `key`, or {@link NOT_HOT}. A member past its expiry is dropped. The
+   * byte tier's `removals` count says whether it may have lost the entry since the member was
+   * last checked: if it changed, `check(key)` (a read of the byte tier) must confirm the entry
+   * first, else the member is dropped. Why not check every time: the check is a full store
+   * lookup, as long as the rest of a hot hit together.
+   */
+  get(key: string, removals: number, check: (key: string) => boolean): V | typeof NOT_HOT {
+    const member = this.#members.get(key);
+    if (member === undefined) return NOT_HOT;
+    if (member.expiresAt !== 0 && this.#now() >= member.expiresAt) {
+      this.delete(key);
+      return NOT_HOT;
+    }
+    if (member.checked !== removals) {
+      if (!check(key)) {
+        this.delete(key);
+        return NOT_HOT;
+      }
+      member.checked = removals;
+    }
+    this.#hits++;
+    return member.value;
+  }
+
+  /**
+   * A read the byte tier answered with `value` (`bytes` encoded): counts it, and admits the key
+   * when it has become hot enough, asking `expiry(key)` for the entry's expiry in the byte tier
+   * (ms on its clock, 0 for never, -1 when it no longer holds it) and recording `removals`, the
+   * byte tier's removal count now. O(1): one counter, at most one member weighed for
+   * replacement.
+   */
+  offer(
+    key: string,
+    value: V,
+    bytes: number,
+    removals: number,
+    expiry: (key: string) => number,
+  ): void {
+    if (bytes > this.#maxBytes) return;
+    const counts = this.#counts;
+    const mask = this.#countMask;
+    const slot = hashString(key) & mask;
+    const count = Math.min(255, counts[slot]! + 1);
+    counts[slot] = count;
+    if (++this.#bumps >= counts.length) this.#age();
+    if (count < 2 || this.#members.has(key)) return;
+    if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) {
+      // The member under the clock hand goes only for a key read more often than it (ties keep
+      // it: churning on every read of a lukewarm key would cost more than it saves); either way
+      // the hand moves on, so each member is weighed in turn.
+      const hand = this.#hand;
+      this.#hand = hand + 1 === this.#maxEntries ? 0 : hand + 1;
+      const victim = this.#ring[hand];
+      if (victim !== undefined) {
+        if (counts[hashString(victim) & mask]! >= count) return;
+        this.delete(victim);
+      }
+      if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
+    }
+    const expiresAt = expiry(key);
+    if (expiresAt < 0) return;
+    const at = this.#free[--this.#freeCount]!;
+    this.#ring[at] = key;
+    this.#members.set(key, { value, bytes, expiresAt, slot: at, checked: removals });
+    this.#bytes += bytes;
+    this.#admitted++;
+  }
+
+  /** Drops `key` (written, deleted, invalidated or gone from the byte tier). */
+  delete(key: string): void {
+    const member = this.#members.get(key);
+    if (member === undefined) return;
+    this.#members.delete(key);
+    this.#ring[member.slot] = undefined;
+    this.#free[this.#freeCount++] = member.slot;
+    this.#bytes -= member.bytes;
+  }
+
+  /** Drops every member and forgets every count. */
+  clear(): void {
+    for (const member of this.#members.values()) {
+      this.#ring[member.slot] = undefined;
+      this.#free[this.#freeCount++] = member.slot;
+    }
+    this.#members.clear();
+    this.#bytes = 0;
+    this.#counts.fill(0);
+    this.#bumps = 0;
+  }
+
+  /** Halves every counter: popularity fades, so yesterday's hot keys give way to today's. */
+  #age(): void {
+    const counts = this.#counts;
+    for (let i = 0; i < counts.length; i++) counts[i] = counts[i]! >>> 1;
+    this.#bumps = 0;
+  }
+}

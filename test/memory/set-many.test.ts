@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { InvalidArgumentError } from 'tiercache/errors';
+import { MemoryStore, SET_NO_ROOM, SET_STORED, SET_TOO_LARGE } from 'tiercache/memory';
+
+const keyArb = fc.oneof(
+  fc.integer({ min: 0, max: 300 }).map((n) => `user:${n}`),
+  fc.constantFrom('', 'é', 'Ā', '😀', 'k'.repeat(40)),
+);
+const valueArb = fc.oneof(
+  fc.string({ maxLength: 120 }),
+  fc.uint8Array({ maxLength: 120 }).map((bytes) => Buffer.from(bytes)),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
+test('setMany batches agree with a Map model (and with one set per entry), in every shard', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.tuple(keyArb, valueArb), { maxLength: 400 }), { maxLength: 6 }),
+      fc.constantFrom('s3fifo', 'fifo'),
+      (batches, eviction) => {
+        const store = new MemoryStore({ maxBytes: 8 * 2 ** 20, budget: null, eviction });
+        const model = new Map<string, Buffer>();
+        try {
+          for (const batch of batches) {
+            const outcomes = new Uint8Array(batch.length);
+            const stored = store.setMany(
+              batch.map(([key]) => key),
+              batch.map(([, value]) => value),
+              undefined,
+              outcomes,
+            );
+            assert.equal(stored, batch.length);
+            assert.ok(outcomes.every((outcome) => outcome === SET_STORED));
+            for (const [key, value] of batch) {
+              model.set(key, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+            }
+          }
+          assert.equal(store.size, model.size);
+          for (const [key, bytes] of model) {
+            assert.deepEqual(store.get(key), bytes, key);
+            assert.equal(store.getString(key), bytes.toString('utf8'), key);
+          }
+        } finally {
+          store.close();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('ASCII bytes read back by getString as the same text', () => {
+  const store = new MemoryStore({ budget: null });
+  const text = '\u0001{"id":1,"name":"a"}';
+  store.setMany(['a', 'b'], [Buffer.from(text, 'latin1'), Buffer.from('é€', 'utf8')]);
+  assert.equal(store.getString('a'), text);
+  assert.equal(store.getString('b'), 'é€');
+  store.close();
+});
+
+test('per-entry lifetimes: each entry expires on its own, 0 never', () => {
+  let now = 1_000;
+  const store = new MemoryStore({ budget: null, now: () => now, sweepIntervalMs: 0 });
+  store.setMany(['short', 'long', 'forever'], ['1', '2', '3'], Float64Array.of(10, 100, 0));
+  now += 50;
+  assert.equal(store.getString('short'), undefined);
+  assert.equal(store.getString('long'), '2');
+  now += 1_000_000;
+  assert.equal(store.getString('long'), undefined);
+  assert.equal(store.getString('forever'), '3');
+  store.close();
+});
+
+test('an entry too large is refused (its older value dropped) while the rest are stored', () => {
+  const store = new MemoryStore({ budget: null, maxBytes: 2 ** 20, maxEntryBytes: 1024 });
+  store.set('big', 'old');
+  const outcomes = new Uint8Array(3);
+  const stored = store.setMany(['a', 'big', 'b'], ['1', 'x'.repeat(2000), '2'], 0, outcomes);
+  assert.equal(stored, 2);
+  assert.deepEqual([...outcomes], [SET_STORED, SET_TOO_LARGE, SET_STORED]);
+  assert.equal(store.getString('big'), undefined);
+  assert.equal(store.getString('a'), '1');
+  store.close();
+});
+
+test('bad input anywhere in the batch stores nothing', () => {
+  const store = new MemoryStore({ budget: null });
+  store.set('a', 'old');
+  assert.throws(
+    () => store.setMany(['a', 'b'], ['new', 42 as unknown as string]),
+    InvalidArgumentError,
+  );
+  assert.throws(
+    () => store.setMany(['a', 7 as unknown as string], ['new', 'x']),
+    InvalidArgumentError,
+  );
+  assert.throws(() => store.setMany(['a'], ['new'], [-1]), InvalidArgumentError);
+  assert.throws(() => store.setMany(['a'], ['new', 'extra']), InvalidArgumentError);
+  assert.equal(store.getString('a'), 'old');
+  assert.equal(store.size, 1);
+  store.close();
+});
+
+test('a batch larger than the store keeps it under maxBytes and reports the entries left out', () => {
+  const store = new MemoryStore({ budget: null, maxBytes: 256 * 1024, shards: 2 });
+  const n = 5000;
+  const keys = Array.from({ length: n }, (_, i) => `key:${i}`);
+  const values = keys.map(() => 'v'.repeat(100));
+  const outcomes = new Uint8Array(n);
+  const stored = store.setMany(keys, values, undefined, outcomes);
+  assert.ok(store.reservedBytes <= store.maxBytes);
+  assert.equal(stored, outcomes.filter((o) => o === SET_STORED).length);
+  assert.ok(outcomes.every((o) => o === SET_STORED || o === SET_NO_ROOM));
+  // Evicted or not, nothing stored reads back wrong.
+  for (let i = 0; i < n; i++) {
+    const got = store.getString(keys[i]!);
+    if (got !== undefined) assert.equal(got, values[i]);
+  }
+  store.close();
+});
+
+test("a new store's first batch sizes its index once (no step-by-step growth)", () => {
+  const n = 4000;
+  const keys = Array.from({ length: n }, (_, i) => `user:${i}`);
+  const values = keys.map((key) => `{"key":"${key}","pad":"${'p'.repeat(80)}"}`);
+  const batch = new MemoryStore({ budget: null, shards: 1 });
+  batch.setMany(keys, values);
+  const single = new MemoryStore({ budget: null, shards: 1 });
+  for (let i = 0; i < n; i++) single.set(keys[i]!, values[i]!);
+  for (const key of keys) assert.equal(batch.getString(key), single.getString(key));
+  // Sized from the batch: no more bytes held than a store filled one entry at a time.
+  assert.ok(
+    batch.reservedBytes <= single.reservedBytes * 1.1,
+    `${batch.reservedBytes} vs ${single.reservedBytes}`,
+  );
+  batch.close();
+  single.close();
+});

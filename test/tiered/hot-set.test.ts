@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { TieredCache } from 'tiercache';
+import { InvalidOptionError, InvalidOptionTypeError } from 'tiercache/errors';
+import { MemoryStore } from 'tiercache/memory';
+import { HotSet, NOT_HOT } from '../../src/tiered/hot-set.ts';
+import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
+
+const skip = await skipWithoutRedis();
+/** Expiry callback of an entry that never expires; check callback of a store that holds it. */
+const never = () => 0;
+const always = () => true;
+
+describe('HotSet', () => {
+  it('admits a key on its second read, answers it decoded, and stays within its bounds', () => {
+    const hot = new HotSet<object>({ maxEntries: 3, maxBytes: 1000 });
+    const value = { a: 1 };
+    hot.offer('k', value, 10, 0, never);
+    assert.equal(hot.get('k', 0, always), NOT_HOT);
+    hot.offer('k', value, 10, 0, never);
+    assert.equal(hot.get('k', 0, always), value);
+    for (let i = 0; i < 50; i++) for (let r = 0; r < 4; r++) hot.offer(`x${i}`, {}, 10, 0, never);
+    assert.ok(hot.size <= 3);
+    const big = new HotSet<string>({ maxEntries: 100, maxBytes: 100 });
+    for (let i = 0; i < 50; i++) for (let r = 0; r < 3; r++) big.offer(`y${i}`, 'v', 30, 0, never);
+    assert.ok(big.bytes <= 100 && big.size <= 3);
+  });
+
+  it('after the byte tier removed anything, a member answers only once the tier confirms it', () => {
+    const hot = new HotSet<string>();
+    hot.offer('k', 'v', 1, 5, never);
+    hot.offer('k', 'v', 1, 5, never);
+    let checks = 0;
+    const gone = () => {
+      checks++;
+      return false;
+    };
+    assert.equal(hot.get('k', 5, gone), 'v'); // nothing removed since: no look-up
+    assert.equal(checks, 0);
+    assert.equal(hot.get('k', 6, gone), NOT_HOT); // something was removed: looked up, gone
+    assert.equal(checks, 1);
+    assert.equal(hot.size, 0);
+    hot.offer('k', 'w', 1, 6, never);
+    assert.equal(hot.get('k', 7, always), 'w');
+    assert.equal(hot.get('k', 7, gone), 'w'); // confirmed at 7 already
+  });
+
+  it('a member past its expiry is not answered', () => {
+    const hot = new HotSet<string>();
+    hot.offer('k', 'v', 1, 0, () => Date.now() - 1);
+    hot.offer('k', 'v', 1, 0, () => Date.now() - 1);
+    assert.equal(hot.get('k', 0, always), NOT_HOT);
+    assert.equal(hot.size, 0);
+  });
+
+  it('agrees with a Map model: a member is always the last value offered, bounds hold', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('offer', 'offer', 'offer', 'delete', 'clear'),
+            fc.integer({ min: 0, max: 20 }),
+            fc.integer({ min: 1, max: 40 }),
+          ),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          const hot = new HotSet<string>({ maxEntries: 5, maxBytes: 100 });
+          const model = new Map<string, string>();
+          let version = 0;
+          for (const [op, n, bytes] of ops) {
+            const key = `k${n}`;
+            if (op === 'offer') {
+              const value = `${key}@${version++}`;
+              // The tier drops a key before offering a new value for it (see MemoryTier).
+              hot.delete(key);
+              model.set(key, value);
+              hot.offer(key, value, bytes, 0, never);
+            } else if (op === 'delete') {
+              hot.delete(key);
+              model.delete(key);
+            } else {
+              hot.clear();
+              model.clear();
+            }
+            assert.ok(hot.size <= 5 && hot.bytes <= 100);
+            for (let i = 0; i <= 20; i++) {
+              const got = hot.get(`k${i}`, 0, always);
+              if (got !== NOT_HOT) assert.equal(got, model.get(`k${i}`));
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('TieredCache hotSet', { skip }, () => {
+  let client: Redis;
+  before(() => {
+    client = sharedRedis();
+  });
+  after(() => client?.disconnect());
+
+  const json = (i: number) => ({ id: i, name: `n${i}` });
+
+  it('answers hot keys decoded, counts them, and drops them on set, delete and clear', async () => {
+    const name = uniquePrefix('hot-set');
+    const cache = new TieredCache<unknown>({
+      name,
+      redis: client,
+      bus: false, // a subscription landing mid-test would clear memory (and the hot set)
+      hotSet: { maxEntries: 10 },
+    });
+    try {
+      await cache.set('k', json(1));
+      const first = await cache.get('k', { read: 'fast' });
+      const second = await cache.get('k', { read: 'fast' });
+      const third = await cache.get('k', { read: 'fast' });
+      assert.deepEqual(first, json(1));
+      assert.notEqual(first, second); // decoded from bytes, then admitted
+      assert.equal(second, third); // the hot set's own object
+      let stats = cache.stats();
+      assert.equal(stats.hotSet.entries, 1);
+      assert.equal(stats.hotSet.hits, 1);
+      assert.equal(stats.memory.hits, 3);
+      assert.ok(stats.hotSet.bytes > 0);
+      await cache.set('k', json(2));
+      assert.equal(cache.stats().hotSet.entries, 0);
+      assert.deepEqual(await cache.get('k', { read: 'fast' }), json(2));
+      await cache.get('k', { read: 'fast' });
+      await cache.delete('k');
+      assert.equal(await cache.get('k', { read: 'fast' }), undefined);
+      for (let r = 0; r < 3; r++) await cache.getMany(['a', 'b'], { read: 'fast' });
+      await cache.set('a', json(3));
+      for (let r = 0; r < 3; r++) await cache.get('a', { read: 'fast' });
+      assert.equal(cache.stats().hotSet.entries, 1);
+      await cache.clear();
+      stats = cache.stats();
+      assert.equal(stats.hotSet.entries, 0);
+      assert.equal(await cache.get('a', { read: 'fast' }), undefined);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it("another node's write reaches the hot set through the bus", async () => {
+    const name = uniquePrefix('hot-set-bus');
+    const a = new TieredCache<unknown>({ name, redis: client, hotSet: true });
+    const b = new TieredCache<unknown>({ name, redis: client, hotSet: true });
+    try {
+      // Both subscribed (a subscription clears memory when it lands), then b's hot set holds k.
+      for (let i = 0; i < 500; i++) {
+        const [, count] = (await client.pubsub('NUMSUB', `${name}:bus`)) as [string, number];
+        if (Number(count) >= 2) break;
+        await sleep(10);
+      }
+      await a.set('k', json(1));
+      for (let i = 0; i < 100 && b.stats().hotSet.entries === 0; i++) {
+        assert.deepEqual(await b.get('k', { read: 'fast' }), json(1));
+        await sleep(5);
+      }
+      assert.equal(b.stats().hotSet.entries, 1);
+      const received = b.stats().bus.received;
+      await a.set('k', json(2));
+      for (let i = 0; i < 500 && b.stats().bus.received === received; i++) await sleep(10);
+      assert.equal(b.stats().hotSet.entries, 0);
+      assert.deepEqual(await b.get('k', { read: 'fast' }), json(2));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('an entry gone from the byte tier (evicted, expired) is not served from the hot set', async () => {
+    const store = new MemoryStore({ budget: null });
+    const cache = new TieredCache<unknown>({
+      name: 'hot-evict',
+      redis: false,
+      memory: store,
+      hotSet: true,
+    });
+    try {
+      await cache.set('k', json(1));
+      for (let r = 0; r < 3; r++) await cache.get('k');
+      assert.equal(cache.stats().hotSet.entries, 1);
+      store.delete('hot-evict:k'); // as an eviction would
+      assert.equal(await cache.get('k'), undefined);
+      assert.equal(cache.stats().hotSet.entries, 0);
+    } finally {
+      await cache.close();
+      store.close();
+    }
+  });
+
+  it("a member expires with its byte-tier entry, on the store's clock", async () => {
+    let now = 1_000_000;
+    const store = new MemoryStore({ budget: null, now: () => now, sweepIntervalMs: 0 });
+    const cache = new TieredCache<unknown>({
+      name: 'hot-expiry',
+      redis: false,
+      memory: store,
+      memoryTtlMs: 1_000,
+      hotSet: true,
+    });
+    try {
+      await cache.set('k', json(1));
+      for (let r = 0; r < 3; r++) assert.deepEqual(await cache.get('k'), json(1));
+      assert.equal(cache.stats().hotSet.entries, 1);
+      now += 999;
+      assert.deepEqual(await cache.get('k'), json(1));
+      now += 2;
+      assert.equal(await cache.get('k'), undefined);
+      assert.equal(cache.stats().hotSet.entries, 0);
+    } finally {
+      await cache.close();
+      store.close();
+    }
+  });
+
+  it('refuses bad bounds and needs no more than its options', () => {
+    assert.throws(
+      () => new TieredCache({ name: 'h', redis: false, hotSet: { maxEntries: 0 } }),
+      InvalidOptionError,
+    );
+    assert.throws(
+      () => new TieredCache({ name: 'h', redis: false, hotSet: 5 as never }),
+      InvalidOptionTypeError,
+    );
+    assert.throws(
+      () => new TieredCache({ name: 'h', redis: false, hotSet: { maxEntrys: 5 } as never }),
+      /maxEntries/,
+    );
+  });
+});

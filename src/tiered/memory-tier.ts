@@ -148,9 +148,30 @@ export class MemoryTier<V> {
    * otherwise the store's bytes are decoded and offered to the hot set.
    */
   #readHot(key: string, hot: HotSet<V>): MemoryRead<V> {
-    const store = this.store;
-    const value = hot.get(key, store.removals, this.#inStore);
+    const value = hot.get(key, this.store.removals, this.#inStore);
     if (value !== NOT_HOT) return value;
+    return this.#readStore(key, hot);
+  }
+
+  /**
+   * A hit in the hot set as a resolved promise (one per member, shared by its hits), or
+   * `undefined` when there is no hot set or it does not hold `key`: then {@link readPastHot}
+   * reads the store without looking in the hot set again.
+   */
+  hotHit(key: string): Promise<V> | undefined {
+    const hot = this.hot;
+    return hot === null ? undefined : hot.resolved(key, this.store.removals, this.#inStore);
+  }
+
+  /** {@link read} for a key {@link hotHit} just missed: the store's bytes, offered to the hot set. */
+  readPastHot(key: string): MemoryRead<V> {
+    const hot = this.hot;
+    return hot === null ? this.read(key) : this.#readStore(key, hot);
+  }
+
+  /** {@link read} from the store, the decoded value offered to the hot set. */
+  #readStore(key: string, hot: HotSet<V>): MemoryRead<V> {
+    const store = this.store;
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
     const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);

@@ -162,21 +162,38 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * cache's ≈ 0.4 µs per hit); every failure still arrives as a rejection, never a throw.
    */
   get(key: string, options?: ReadOptions): Promise<V | undefined> {
+    const memory = this.#memory;
+    // A hot set member first: one Map look-up, answered with the member's own resolved promise.
+    // Only a valid key of an open cache can be a member (close() empties the hot set), so the
+    // checks below are skipped only for calls that would pass them.
+    let pastHot = false;
+    if (
+      memory !== null &&
+      memory.hot !== null &&
+      (options == null ? this.#redis === null : options.read === 'fast')
+    ) {
+      const hit = memory.hotHit(key);
+      if (hit !== undefined) {
+        this.#stats.memoryHits++;
+        return hit;
+      }
+      pastHot = true;
+    }
     try {
       this.#assertOpen();
       checkKey(key);
       const read = readPolicy(options, 'fresh');
-      if (this.#memory !== null && (read === 'fast' || this.#redis === null)) {
-        const entry = this.#memory.read(key);
+      if (memory !== null && (read === 'fast' || this.#redis === null)) {
+        const entry = pastHot ? memory.readPastHot(key) : memory.read(key);
         if (entry !== ABSENT) {
           if (entry !== ENTRY_CORRUPT) {
             this.#stats.memoryHits++;
-            if (this.#memory.refreshDue) {
+            if (memory.refreshDue) {
               this.#refreshAhead(key, this.#options.load, this.#options.ttlMs);
             }
             return Promise.resolve(entry === ENTRY_MISSING ? undefined : entry);
           }
-          this.#corrupt('memory', key, this.#memory.fault.error!);
+          this.#corrupt('memory', key, memory.fault.error!);
         }
         this.#stats.memoryMisses++;
       }

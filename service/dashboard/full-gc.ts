@@ -2,9 +2,9 @@ import { Session } from 'node:inspector/promises';
 
 /**
  * Asks V8 for one full garbage collection through the inspector protocol
- * (`HeapProfiler.collectGarbage`), no `--expose-gc` needed. The dashboard uses it after bug-mode
- * stores close: their arenas are ArrayBuffers that only a major GC frees, and with a small JS
- * heap V8 may not run one for minutes, so the curve would stay up long after the fix.
+ * (`HeapProfiler.collectGarbage`), no `--expose-gc` needed: the dashboard's "GC" button
+ * (`POST /api/gc`), to see what a collection would free. The mode switch does not call it: closed
+ * stores' chunk pages leave RSS at close and the library's reclaimer has V8 collect the rest.
  */
 export async function collectGarbage(): Promise<{ freedBytes: number; ms: number }> {
   const before = process.memoryUsage();

@@ -91,10 +91,9 @@ export function dashboardApi(
         return sendJson(res, 200, memoryStores());
       case 'POST /api/mode': {
         const { mode } = validate(ModeSchema, await readJsonBody(req, maxBody), 'mode');
-        const switched = await service.setMode(mode);
-        // Stores closed by the switch free their arenas only at a major GC: run one now.
-        const gc = switched.released > 0 ? await collectGarbage() : undefined;
-        return sendJson(res, 200, { ...switched, gc });
+        // No GC here: closed stores' chunk pages leave RSS at close (the slab pool), and the
+        // library's reclaimer has V8 collect their objects (docs/diagnostics.md, "Dashboard replay").
+        return sendJson(res, 200, await service.setMode(mode));
       }
       case 'POST /api/gc':
         return sendJson(res, 200, await collectGarbage());

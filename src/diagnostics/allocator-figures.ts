@@ -4,7 +4,7 @@
  * slab pool keeps committed but unleased, and, where a native binding exists, what the C
  * allocator holds free); this file only adapts that report, it detects nothing itself.
  */
-import { allocatorReport } from '../memory/index.ts';
+import { allocatorReport, SLAB_BYTES } from '../memory/index.ts';
 
 /** The allocator's figures, bytes; a field is undefined when nothing measures it. */
 export interface AllocatorFigures {
@@ -18,8 +18,16 @@ export interface AllocatorFigures {
   retainedBytes: number | undefined;
   /** Memory the C allocator has handed out and not had back (every malloc user), measured. */
   inUseBytes: number | undefined;
+  /** Of `inUseBytes`, the blocks malloc mmapped on their own (outside its heaps), measured. */
+  mallocMmappedBytes: number | undefined;
   /** True when store chunks are malloc'd Buffers (counted in `arrayBuffers`), false for slabs. */
   chunksInArrayBuffers: boolean;
+  /**
+   * Address space of the slab pool's mmapped slabs (`mapped` backend; 0 otherwise). V8 counts
+   * each such slab in `external` at its full size whether its pages are resident or not; the
+   * resident part is what stores lease.
+   */
+  mappedSlabBytes: number;
 }
 
 /** The part of glibc's `mallinfo2()` the account uses: allocated blocks, mmapped blocks. */
@@ -32,15 +40,17 @@ interface MallocFigures {
 export function allocatorFigures(): AllocatorFigures | undefined {
   try {
     const report = allocatorReport();
-    // glibc's mallinfo2(), where tiercache/memory's native helper reports it (newer builds).
-    const malloc = (report as { malloc?: MallocFigures | null }).malloc ?? null;
+    // glibc's mallinfo2(), where tiercache/memory's native helper reports it.
+    const malloc: MallocFigures | null = report.malloc;
     return {
       name: report.allocator.name,
       version: report.allocator.version,
       poolRetainedBytes: report.arena.retainedBytes,
       retainedBytes: report.allocatorRetainedBytes ?? undefined,
       inUseBytes: malloc === null ? undefined : malloc.inUseBytes + malloc.mmappedBytes,
+      mallocMmappedBytes: malloc === null ? undefined : malloc.mmappedBytes,
       chunksInArrayBuffers: report.arena.backend === 'buffers',
+      mappedSlabBytes: report.arena.backend === 'mapped' ? report.arena.slabs * SLAB_BYTES : 0,
     };
   } catch {
     return undefined;

@@ -95,30 +95,46 @@ const GLIBC_ARENA_ALIGN = 64 * 1024 * 1024;
  */
 export function readRssInputs(options: { detail?: 'full' | 'status' } = {}): RssInputs {
   const status = readStatus();
+  const heapSpaces = v8
+    .getHeapSpaceStatistics()
+    .map((s) => ({ name: s.space_name, physicalBytes: s.physical_space_size }));
+  const heap = heapSpaces.reduce((total, s) => total + s.physicalBytes, 0);
   return {
     memory: process.memoryUsage(),
-    heapSpaces: v8
-      .getHeapSpaceStatistics()
-      .map((s) => ({ name: s.space_name, physicalBytes: s.physical_space_size })),
+    heapSpaces,
     mallocedBytes: v8.getHeapStatistics().malloced_memory,
     sites: storeSites(),
     allocator: allocatorFigures(),
     status,
-    smaps: options.detail === 'full' && status !== undefined ? recentSmaps() : undefined,
+    smaps:
+      options.detail === 'full' && status !== undefined ? recentSmaps(status.rss, heap) : undefined,
   };
 }
 
 /** How long one smaps walk serves full reports (it costs tens of ms in a large process). */
 export const SMAPS_MAX_AGE_MS = 5_000;
-let lastSmaps: { at: number; figures: SmapsFigures | undefined } | undefined;
+let lastSmaps:
+  | { at: number; rss: number; heap: number; figures: SmapsFigures | undefined }
+  | undefined;
+const SMAPS_MOVED_BYTES = 1024 * 1024;
 
-/** The smaps figures, walked again only when the last walk is older than {@link SMAPS_MAX_AGE_MS}. */
-function recentSmaps(): SmapsFigures | undefined {
+/**
+ * The smaps figures, walked again when the last walk is older than {@link SMAPS_MAX_AGE_MS} or
+ * RSS or the JS heap's resident size has moved by more than 1 MiB since (a GC or new stores make
+ * old figures name pages that are gone, or miss new ones).
+ */
+function recentSmaps(rss: number, heap: number): SmapsFigures | undefined {
   const now = Date.now();
-  if (lastSmaps === undefined || now - lastSmaps.at > SMAPS_MAX_AGE_MS) {
-    lastSmaps = { at: now, figures: readSmaps() };
+  const last = lastSmaps;
+  if (
+    last === undefined ||
+    now - last.at > SMAPS_MAX_AGE_MS ||
+    Math.abs(rss - last.rss) > SMAPS_MOVED_BYTES ||
+    Math.abs(heap - last.heap) > SMAPS_MOVED_BYTES
+  ) {
+    lastSmaps = { at: now, rss, heap, figures: readSmaps() };
   }
-  return lastSmaps.figures;
+  return lastSmaps!.figures;
 }
 
 /** Takes the account now; see {@link readRssInputs} for `detail`. */
@@ -188,10 +204,11 @@ export function accountRss(input: RssInputs): RssAccount {
     spaces.filter((s) => s.name.includes('large_object')),
     (s) => s.physicalBytes,
   );
+  // malloc's own mmapped blocks are anonymous mappings too; they are named below, not here.
   const cap =
     smaps === undefined || chunksInArrayBuffers
       ? Number.POSITIVE_INFINITY
-      : Math.max(0, smaps.otherAnonBytes - largeObjects);
+      : Math.max(0, smaps.otherAnonBytes - largeObjects - (allocator?.mallocMmappedBytes ?? 0));
   const held = reservedBytes + poolReserved;
   const scale = held > cap ? cap / held : 1;
   const storeBytes = Math.round(reservedBytes * scale);
@@ -221,11 +238,27 @@ export function accountRss(input: RssInputs): RssAccount {
     bytes: otherBuffers,
     source: 'v8',
   });
+  // V8 counts every mmapped slab (`mapped` backend) in `external` at its full size, resident or
+  // not: those slabs are the stores and the pool above, not other external memory. A slab the
+  // pool has dropped (its pages already discarded) and a dedicated one stay in `external` until
+  // V8 collects them; with malloc's figures the slice is capped by what malloc holds besides
+  // Buffers and V8's own, since other external memory is malloc'd.
+  const inUse = allocator?.inUseBytes;
+  let otherExternal = Math.max(
+    0,
+    memory.external - memory.arrayBuffers - (allocator?.mappedSlabBytes ?? 0),
+  );
+  if (inUse !== undefined) {
+    otherExternal = Math.min(
+      otherExternal,
+      Math.max(0, inUse - memory.arrayBuffers - input.mallocedBytes),
+    );
+  }
   named({
     key: 'otherExternal',
     label: 'other external memory (external strings, native objects V8 is told of)',
-    bytes: Math.max(0, memory.external - memory.arrayBuffers),
-    source: 'v8',
+    bytes: otherExternal,
+    source: inUse === undefined ? 'v8' : 'v8, capped by allocator',
   });
   named({
     key: 'v8Malloced',
@@ -233,21 +266,29 @@ export function accountRss(input: RssInputs): RssAccount {
     bytes: input.mallocedBytes,
     source: 'v8',
   });
-  if (allocator?.inUseBytes !== undefined) {
+  if (inUse !== undefined) {
     // Everything malloc handed out that the slices above do not already hold.
     named({
       key: 'nativeMalloc',
       label: 'native malloc in use (libraries: SQLite, OpenSSL, libuv, ...)',
-      bytes: Math.max(0, allocator.inUseBytes - memory.external - input.mallocedBytes),
+      bytes: Math.max(0, inUse - memory.arrayBuffers - otherExternal - input.mallocedBytes),
       source: 'allocator',
     });
   }
   if (allocator?.retainedBytes !== undefined) {
+    // Free blocks whose pages a `malloc_trim` gave back still count as free in `mallinfo2`:
+    // with smaps, the resident part is at most what the malloc heaps hold beyond blocks in use.
+    const heapInUse = (inUse ?? 0) - (allocator.mallocMmappedBytes ?? 0);
+    const retained =
+      smaps === undefined || inUse === undefined
+        ? allocator.retainedBytes
+        : Math.min(allocator.retainedBytes, Math.max(0, smaps.mallocHeapBytes - heapInUse));
     named({
       key: 'allocatorRetained',
       label: `free memory ${allocator.name} keeps and has not returned`,
-      bytes: allocator.retainedBytes,
-      source: 'allocator',
+      bytes: retained,
+      source:
+        retained < allocator.retainedBytes ? 'allocator, capped by /proc/self/smaps' : 'allocator',
     });
   }
   const namedTotal = sum(slices, (s) => s.bytes);

@@ -72,7 +72,9 @@ test('allocator-retained counts as named only when the allocator measures it', (
     poolRetainedBytes: 2 * MiB,
     retainedBytes: 6 * MiB,
     inUseBytes: undefined,
+    mallocMmappedBytes: undefined,
     chunksInArrayBuffers: true,
+    mappedSlabBytes: 0,
   };
   const account = accountRss(inputs({ allocator }));
   assert.equal(sum(account.slices), account.rssBytes);
@@ -158,7 +160,9 @@ test('stores in slabs count as the resident part of what they reserve', () => {
         poolRetainedBytes: 0,
         retainedBytes: undefined,
         inUseBytes: undefined,
+        mallocMmappedBytes: undefined,
         chunksInArrayBuffers: false,
+        mappedSlabBytes: 0,
       },
       // 104 MiB of other anonymous memory, 4 MiB of it large-object pages: 100 MiB of slab pages.
       smaps: { v8PagesBytes: 60 * MiB, mallocHeapBytes: 20 * MiB, otherAnonBytes: 104 * MiB },
@@ -169,6 +173,79 @@ test('stores in slabs count as the resident part of what they reserve', () => {
   assert.match(stores.label, /resident part/);
   assert.equal(account.slices.find((s) => s.key === 'otherBuffers')?.bytes, 1 * MiB);
   assert.equal(account.overcountBytes, 0);
+});
+
+test('mapped slabs count as the stores they hold, not as other external memory', () => {
+  // 128 stores of 8 MiB leased from 257 mmapped 4 MiB slabs (V8 counts all 1028 MiB in
+  // `external`), 60 MiB of their pages written; 2 more slabs dropped by the pool but not yet
+  // collected; malloc holds 12 MiB, 1 MiB of it in its own mmapped blocks.
+  const account = accountRss(
+    inputs({
+      memory: {
+        rss: 300 * MiB,
+        heapTotal: 100 * MiB,
+        heapUsed: 90 * MiB,
+        external: 1028 * MiB + 8 * MiB + 2 * MiB + 5 * MiB,
+        arrayBuffers: 2 * MiB,
+      },
+      heapSpaces: [{ name: 'old_space', physicalBytes: 100 * MiB }],
+      status: { rss: 300 * MiB, anon: 250 * MiB, file: 50 * MiB, shmem: 0 },
+      sites: [
+        {
+          site: 'createOwnCache (service/cache/profile-cache.ts:92:17)',
+          stores: 128,
+          entries: 0,
+          usedBytes: 0,
+          reservedBytes: 1024 * MiB,
+        },
+      ],
+      allocator: {
+        name: 'glibc',
+        version: '2.36',
+        poolRetainedBytes: 0,
+        retainedBytes: 6 * MiB,
+        inUseBytes: 12 * MiB,
+        mallocMmappedBytes: 1 * MiB,
+        chunksInArrayBuffers: false,
+        mappedSlabBytes: 257 * 4 * MiB,
+      },
+      // 61 MiB of other anonymous memory: 60 MiB of slab pages and malloc's 1 MiB block.
+      smaps: { v8PagesBytes: 110 * MiB, mallocHeapBytes: 17 * MiB, otherAnonBytes: 61 * MiB },
+    }),
+  );
+  const bytes = Object.fromEntries(account.slices.map((s) => [s.key, s.bytes]));
+  assert.equal(bytes.stores, 60 * MiB, 'the resident part of the leased slabs');
+  assert.equal(
+    bytes.otherExternal,
+    9 * MiB,
+    'external less Buffers and mapped slabs (15 MiB) capped by malloc less Buffers and V8 (9)',
+  );
+  assert.equal(bytes.nativeMalloc, undefined, 'malloc holds nothing else');
+  assert.equal(account.overcountBytes, 0, 'no non-resident slab page is named');
+  assert.equal(sum(account.slices), account.rssBytes);
+  // Without the cap, dropped slabs' 8 MiB would have been named as other external memory.
+  const uncapped = accountRss(
+    inputs({
+      allocator: {
+        name: 'glibc',
+        version: '2.36',
+        poolRetainedBytes: 0,
+        retainedBytes: undefined,
+        inUseBytes: undefined,
+        mallocMmappedBytes: undefined,
+        chunksInArrayBuffers: false,
+        mappedSlabBytes: 16 * MiB,
+      },
+      memory: {
+        rss: 200 * MiB,
+        heapTotal: 60 * MiB,
+        heapUsed: 40 * MiB,
+        external: 21 * MiB,
+        arrayBuffers: 1 * MiB,
+      },
+    }),
+  );
+  assert.equal(uncapped.slices.find((s) => s.key === 'otherExternal')?.bytes, 4 * MiB);
 });
 
 function createCacheForRoom(rid: number): MemoryStore {

@@ -10,8 +10,18 @@ before(async () => {
 });
 after(() => app?.close());
 
+/**
+ * The account, read up to 3 times 250 ms apart until it names 95 %: its figures come from
+ * several sources read one after another, and a compiler thread that allocates or frees its
+ * zones between two reads (early in a test process) can shift a few MiB for one reading.
+ */
 async function account(): Promise<Memstats['rss']> {
-  return ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
+  let rss = ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
+  for (let i = 1; i < 3 && rss.namedShare < 0.95; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    rss = ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
+  }
+  return rss;
 }
 
 /** The slices add up to RSS, and only measured slices count as named. */
@@ -28,6 +38,21 @@ function checkSum(rss: Memstats['rss'], mode: string): void {
     assert.match(s.label, /derived/, `${mode}: a derived slice says so`);
   }
   assert.ok(rss.namedShare > 0.5, `${mode}: named ${(rss.namedShare * 100).toFixed(1)} %`);
+  if (rss.allocator?.inUseBytes === undefined) return;
+  // With the native helper, malloc's figures are measured: >= 95 % of RSS is named, and no
+  // slice names pages that are not resident (which would inflate the share).
+  assert.ok(
+    rss.namedShare >= 0.95,
+    `${mode}: named ${(rss.namedShare * 100).toFixed(1)} % of RSS (${slices(rss)})`,
+  );
+  assert.ok(
+    rss.overcountBytes <= 0.02 * rss.rssBytes,
+    `${mode}: ${rss.overcountBytes} bytes named beyond RSS (${slices(rss)})`,
+  );
+}
+
+function slices(rss: Memstats['rss']): string {
+  return rss.slices.map((s) => `${s.key} ${(s.bytes / MiB).toFixed(1)}`).join(', ');
 }
 
 test('memstats accounts for RSS in shared mode, in bug mode and after switching back', async () => {
@@ -46,6 +71,12 @@ test('memstats accounts for RSS in shared mode, in bug mode and after switching 
   assert.ok(site, 'with the per-room site as a part');
   assert.match(site.label, /\(service\/cache\/profile-cache\.ts:\d+:\d+\) \(32 stores\)$/);
   assert.equal(site.reservedBytes, 32 * 2 * MiB);
+  if (bug.allocator?.mappedSlabBytes) {
+    // The per-room stores' slabs are mmapped: V8 counts them in `external` at full size, and
+    // the account must not name that as other external memory.
+    const other = bug.slices.find((s) => s.key === 'otherExternal')?.bytes ?? 0;
+    assert.ok(other < 16 * MiB, `other external ${(other / MiB).toFixed(1)} MiB`);
+  }
 
   await postJson(`${app.base}/api/mode`, { mode: 'shared' });
   const back = await account();

@@ -1,0 +1,84 @@
+/**
+ * Scenario: forwarding to a frozen owner. A node forwards requests for rooms owned by a peer
+ * that accepts connections and never answers (what a SIGSTOPped process looks like from the
+ * network). 240 concurrent `GET /rooms/:rid` for such rooms, `FORWARD_TIMEOUT_MS=5000`; the
+ * figure is each request's time from the client's send to its 502, measured by the client in
+ * the same process (so it includes the event loop's share of the 240 requests). The deadline
+ * covers queue time for an agent socket, so every request should end one deadline after it was
+ * sent, not several.
+ *
+ *   npm run bench -- forward-frozen-owner [--rounds 3] [--requests 240]
+ */
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { Rendezvous } from '../service/cluster/index.ts';
+import { freePort } from '../test/service/helpers/node-process.ts';
+import { startTestApp } from '../test/service/helpers/test-app.ts';
+import { argNumber, fmt, machineLine, median, percentile, printTable } from './_harness.ts';
+
+const rounds = argNumber('--rounds', 3);
+const requests = argNumber('--requests', 240);
+const TIMEOUT_MS = 5_000;
+
+const frozen = createServer();
+const held = new Set<Socket>();
+frozen.on('connection', (socket) => {
+  held.add(socket);
+  socket.on('error', () => undefined);
+  socket.on('close', () => held.delete(socket));
+});
+frozen.listen(0, '127.0.0.1');
+await once(frozen, 'listening');
+const owner = `http://127.0.0.1:${(frozen.address() as { port: number }).port}`;
+const port = await freePort();
+const self = `http://127.0.0.1:${port}`;
+const app = await startTestApp({
+  port,
+  nodes: [self, owner],
+  forwardTimeoutMs: TIMEOUT_MS,
+  // One client address sends every round: keep-alive sockets of earlier rounds stay open.
+  maxConnectionsPerAddress: 4_096,
+});
+const ring = new Rendezvous([self, owner]);
+
+const rows: string[][] = [];
+const p99s: number[] = [];
+try {
+  let next = 0;
+  for (let round = 0; round < rounds; round++) {
+    const rids: string[] = [];
+    while (rids.length < requests) {
+      const rid = `frozen-${next++}`;
+      if (ring.owner(rid) === owner) rids.push(rid);
+    }
+    const times = await Promise.all(
+      rids.map(async (rid) => {
+        const start = performance.now();
+        const res = await fetch(`${app.base}/rooms/${rid}`);
+        const body = await res.text();
+        if (res.status !== 502) throw new Error(`expected 502, got ${res.status}: ${body}`);
+        return performance.now() - start;
+      }),
+    );
+    const p99 = percentile(times, 99);
+    p99s.push(p99);
+    rows.push([
+      String(round + 1),
+      fmt(median(times)),
+      fmt(p99),
+      fmt(Math.max(...times)),
+      fmt(p99 - TIMEOUT_MS),
+    ]);
+    for (const socket of held) socket.destroy();
+  }
+  printTable(['round', 'p50 ms', 'p99 ms', 'max ms', 'p99 beyond the deadline, ms'], rows);
+  console.log(
+    `\n${requests} concurrent requests per round, FORWARD_TIMEOUT_MS=${TIMEOUT_MS}; target p99 ≤ deadline + 100 ms; median p99 ${fmt(median(p99s))} ms`,
+  );
+  console.log(machineLine());
+} finally {
+  await app.close();
+  for (const socket of held) socket.destroy();
+  frozen.close();
+}
+process.exit(0);

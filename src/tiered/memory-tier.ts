@@ -280,10 +280,13 @@ export class MemoryTier<V> {
    * them); in a timed tier entry by entry, since each carries its own expiry header. `atSource`
    * and `grace` are per entry, as for {@link set} (null: all false / all true). Calls
    * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
-   * dropped).
+   * dropped). `prefixedKeys` are `keys` with the cache's prefix (the Redis keys the entries were
+   * read under): a shared store is given those strings rather than new concatenations, which
+   * it would hash and compare more slowly (see {@link MemoryTier.#prefix}).
    */
   setMany(
     keys: readonly string[],
+    prefixedKeys: readonly string[],
     entries: readonly RawEntry[],
     ttlMs: Float64Array,
     atSource: Uint8Array | null,
@@ -306,8 +309,7 @@ export class MemoryTier<V> {
       }
       return;
     }
-    const prefix = this.#prefix;
-    const memoryKeys = prefix === '' ? keys : keys.map((key) => prefix + key);
+    const memoryKeys = this.#prefix === '' ? keys : prefixedKeys;
     const outcomes = new Uint8Array(keys.length);
     this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes);
     for (let i = 0; i < keys.length; i++) {

@@ -811,6 +811,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           fill ??= newBackfill(fullKeys.length, timed);
           const at = fill.keys.length;
           fill.keys.push(keys[i]!);
+          fill.fullKeys.push(fullKeys[i]!);
           fill.entries.push(stored);
           fill.ttlMs[at] = ttl;
           if (timed) {
@@ -833,6 +834,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (fill !== null && memory !== null && !this.#closed) {
       memory.setMany(
         fill.keys,
+        fill.fullKeys,
         fill.entries,
         fill.ttlMs.subarray(0, fill.keys.length),
         fill.atSource,
@@ -1186,6 +1188,8 @@ function redisExpiry(raw: RawEntry, out: { at: number }): number {
 /** A back-fill from Redis being collected for one `MemoryTier.setMany`. */
 interface Backfill {
   keys: string[];
+  /** The same keys with the cache's prefix (as sent to Redis), for a shared store's back-fill. */
+  fullKeys: string[];
   entries: RawEntry[];
   ttlMs: Float64Array;
   atSource: Uint8Array | null;
@@ -1195,6 +1199,7 @@ interface Backfill {
 function newBackfill(capacity: number, timed: boolean): Backfill {
   return {
     keys: [],
+    fullKeys: [],
     entries: [],
     ttlMs: new Float64Array(capacity),
     atSource: timed ? new Uint8Array(capacity) : null,

@@ -155,6 +155,10 @@ try {
   }
 
   const missesBefore = ours.map((cache) => cache.stats().memory.misses);
+  const hotBefore = ours.map((cache) => {
+    const stats = cache.stats();
+    return [stats.hotSet.hits, stats.memory.hits, stats.hotSet.admitted];
+  });
   const samples = new Map<string, number[]>(rows.map(([label]) => [label, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [label, get] of rows) samples.get(label)!.push(await opsPerSecond(get));
@@ -174,6 +178,18 @@ try {
   if (missed.some((n) => n > 0))
     console.log(`\nWARNING: memory misses during the rounds: ${missed}`);
   console.log(`\ndistinct keys in the trace: ${fmt(new Set(TRACE).size)}`);
+  // Share of the rounds' reads the hot set answered (the rest were decoded from the store).
+  ours.forEach((cache, i) => {
+    const stats = cache.stats();
+    const [hot0, hits0, admitted0] = hotBefore[i]!;
+    if (stats.hotSet.admitted === 0) return;
+    const reads = stats.memory.hits - hits0!;
+    const share = (stats.hotSet.hits - hot0!) / reads;
+    const admitted = (stats.hotSet.admitted - admitted0!) / reads;
+    console.log(
+      `${cache.name}: hot set answered ${fmt(share * 100, 1)} % of reads, admitted a key on ${fmt(admitted * 100, 2)} %`,
+    );
+  });
   console.log('target: tiercache, JSON + hot set ≥ 10× the best anchor');
   console.log(
     `${fmt(keyCount)} keys, Zipf ${exponent}, ${rounds} interleaved rounds of ${ms} ms · ${machineLine()}`,

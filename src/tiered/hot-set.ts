@@ -6,17 +6,24 @@
  * anything since (an eviction or expiry there ends the member here), and every write, delete,
  * bus invalidation and clear of the byte tier drops the key here too.
  *
- * Admission is frequency-gated so a scan does not flush it: each read the byte tier answers
- * bumps a small counter for the key's hash (one byte per counter, halved every `8 * maxEntries`
- * bumps so old popularity fades); a key is admitted once its counter reaches 2, and when the set
- * is full only if it has been read more often than the oldest member, which it then replaces
-(ties keep the member: churning the set on every read of a lukewarm key would cost more than
-it saves). Only the
+ * Admission is frequency-gated so a scan does not flush it: every read bumps a small counter for
+ * the key's hash (one byte per counter, at most 15, halved every `8 * maxEntries` reads the byte tier
+ * answers, so old popularity fades); a hit in the hot set bumps its member's counter too, so a
+ * key read often stays heavier than the keys that would replace it. A key is admitted once its
+ * counter reaches 2, and when the set is full only if it has been read more often than the
+ * member under the clock hand, which it then replaces (ties keep the member: churning the set on
+ * every read of a lukewarm key would cost more than it saves). Only the
  * hot set's own members are heap objects; the rest of the cache stays in the store's arena.
  *
  * @module
  */
 import { hashString } from '../memory/hash.ts';
+
+/**
+ * Where a key's counter stops: four agings bring the hottest key back to 0, so a member whose
+ * popularity has passed gives way within four periods rather than eight.
+ */
+const MAX_COUNT = 15;
 
 /** Bounds of a hot set. */
 export interface HotSetOptions {
@@ -32,8 +39,12 @@ interface Member<V> {
   bytes: number;
   expiresAt: number;
   slot: number;
+  /** Index of the key's counter (its hash, masked): a hit bumps it without hashing the key. */
+  countSlot: number;
   /** The store's removal count when the member was last known to be in it. */
   checked: number;
+  /** `value` as a resolved promise, made on the member's first {@link HotSet.resolved} hit. */
+  promise: Promise<V> | undefined;
 }
 
 /** {@link HotSet.get}'s answer for a key the hot set does not hold. */
@@ -53,6 +64,8 @@ export class HotSet<V> {
   /** Free slots of {@link #ring}, as a stack. */
   readonly #free: Int32Array;
   #freeCount: number;
+  /** Each ring slot's counter index (its key's hash, masked): weighing a victim hashes nothing. */
+  readonly #countSlots: Int32Array;
   #hand = 0;
   readonly #counts: Uint8Array;
   readonly #countMask: number;
@@ -72,6 +85,7 @@ export class HotSet<V> {
     this.#free = new Int32Array(this.#maxEntries);
     for (let i = 0; i < this.#maxEntries; i++) this.#free[i] = this.#maxEntries - 1 - i;
     this.#freeCount = this.#maxEntries;
+    this.#countSlots = new Int32Array(this.#maxEntries);
     let size = 64;
     while (size < this.#maxEntries * 8) size *= 2;
     this.#counts = new Uint8Array(size);
@@ -106,21 +120,48 @@ export class HotSet<V> {
    * lookup, as long as the rest of a hot hit together.
    */
   get(key: string, removals: number, check: (key: string) => boolean): V | typeof NOT_HOT {
+    const member = this.#live(key, removals, check);
+    return member === undefined ? NOT_HOT : member.value;
+  }
+
+  /**
+   * {@link get} answering with a resolved promise of the value, made once per member and handed
+   * to every later hit (a resolved promise cannot change, so sharing it is safe), or `undefined`
+   * when the hot set does not hold `key`. For async callers: a hit allocates nothing.
+   */
+  resolved(key: string, removals: number, check: (key: string) => boolean): Promise<V> | undefined {
+    const member = this.#live(key, removals, check);
+    if (member === undefined) return undefined;
+    let promise = member.promise;
+    if (promise === undefined) {
+      promise = Promise.resolve(member.value);
+      member.promise = promise;
+    }
+    return promise;
+  }
+
+  /** The member under `key` if it is still valid (see {@link get}), counted as a hit. */
+  #live(key: string, removals: number, check: (key: string) => boolean): Member<V> | undefined {
     const member = this.#members.get(key);
-    if (member === undefined) return NOT_HOT;
+    if (member === undefined) return undefined;
     if (member.expiresAt !== 0 && this.#now() >= member.expiresAt) {
       this.delete(key);
-      return NOT_HOT;
+      return undefined;
     }
     if (member.checked !== removals) {
       if (!check(key)) {
         this.delete(key);
-        return NOT_HOT;
+        return undefined;
       }
       member.checked = removals;
     }
+    // A hit counts as a read of the key, so a member read often keeps outweighing the keys that
+    // would replace it (its counter would otherwise only fade while it is hit).
+    const counts = this.#counts;
+    const count = counts[member.countSlot]!;
+    if (count < MAX_COUNT) counts[member.countSlot] = count + 1;
     this.#hits++;
-    return member.value;
+    return member;
   }
 
   /**
@@ -141,7 +182,7 @@ export class HotSet<V> {
     const counts = this.#counts;
     const mask = this.#countMask;
     const slot = hashString(key) & mask;
-    const count = Math.min(255, counts[slot]! + 1);
+    const count = Math.min(MAX_COUNT, counts[slot]! + 1);
     counts[slot] = count;
     if (++this.#bumps >= counts.length) this.#age();
     if (count < 2 || this.#members.has(key)) return;
@@ -153,7 +194,7 @@ export class HotSet<V> {
       this.#hand = hand + 1 === this.#maxEntries ? 0 : hand + 1;
       const victim = this.#ring[hand];
       if (victim !== undefined) {
-        if (counts[hashString(victim) & mask]! >= count) return;
+        if (counts[this.#countSlots[hand]!]! >= count) return;
         this.delete(victim);
       }
       if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
@@ -162,7 +203,16 @@ export class HotSet<V> {
     if (expiresAt < 0) return;
     const at = this.#free[--this.#freeCount]!;
     this.#ring[at] = key;
-    this.#members.set(key, { value, bytes, expiresAt, slot: at, checked: removals });
+    this.#countSlots[at] = slot;
+    this.#members.set(key, {
+      value,
+      bytes,
+      expiresAt,
+      slot: at,
+      countSlot: slot,
+      checked: removals,
+      promise: undefined,
+    });
     this.#bytes += bytes;
     this.#admitted++;
   }

@@ -148,9 +148,30 @@ export class MemoryTier<V> {
    * otherwise the store's bytes are decoded and offered to the hot set.
    */
   #readHot(key: string, hot: HotSet<V>): MemoryRead<V> {
-    const store = this.store;
-    const value = hot.get(key, store.removals, this.#inStore);
+    const value = hot.get(key, this.store.removals, this.#inStore);
     if (value !== NOT_HOT) return value;
+    return this.#readStore(key, hot);
+  }
+
+  /**
+   * A hit in the hot set as a resolved promise (one per member, shared by its hits), or
+   * `undefined` when there is no hot set or it does not hold `key`: then {@link readPastHot}
+   * reads the store without looking in the hot set again.
+   */
+  hotHit(key: string): Promise<V> | undefined {
+    const hot = this.hot;
+    return hot === null ? undefined : hot.resolved(key, this.store.removals, this.#inStore);
+  }
+
+  /** {@link read} for a key {@link hotHit} just missed: the store's bytes, offered to the hot set. */
+  readPastHot(key: string): MemoryRead<V> {
+    const hot = this.hot;
+    return hot === null ? this.read(key) : this.#readStore(key, hot);
+  }
+
+  /** {@link read} from the store, the decoded value offered to the hot set. */
+  #readStore(key: string, hot: HotSet<V>): MemoryRead<V> {
+    const store = this.store;
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
     const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);
@@ -259,10 +280,13 @@ export class MemoryTier<V> {
    * them); in a timed tier entry by entry, since each carries its own expiry header. `atSource`
    * and `grace` are per entry, as for {@link set} (null: all false / all true). Calls
    * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
-   * dropped).
+   * dropped). `prefixedKeys` are `keys` with the cache's prefix (the Redis keys the entries were
+   * read under): a shared store is given those strings rather than new concatenations, which
+   * it would hash and compare more slowly (see {@link MemoryTier.#prefix}).
    */
   setMany(
     keys: readonly string[],
+    prefixedKeys: readonly string[],
     entries: readonly RawEntry[],
     ttlMs: Float64Array,
     atSource: Uint8Array | null,
@@ -285,8 +309,7 @@ export class MemoryTier<V> {
       }
       return;
     }
-    const prefix = this.#prefix;
-    const memoryKeys = prefix === '' ? keys : keys.map((key) => prefix + key);
+    const memoryKeys = this.#prefix === '' ? keys : prefixedKeys;
     const outcomes = new Uint8Array(keys.length);
     this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes);
     for (let i = 0; i < keys.length; i++) {

@@ -162,21 +162,38 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * cache's ≈ 0.4 µs per hit); every failure still arrives as a rejection, never a throw.
    */
   get(key: string, options?: ReadOptions): Promise<V | undefined> {
+    const memory = this.#memory;
+    // A hot set member first: one Map look-up, answered with the member's own resolved promise.
+    // Only a valid key of an open cache can be a member (close() empties the hot set), so the
+    // checks below are skipped only for calls that would pass them.
+    let pastHot = false;
+    if (
+      memory !== null &&
+      memory.hot !== null &&
+      (options == null ? this.#redis === null : options.read === 'fast')
+    ) {
+      const hit = memory.hotHit(key);
+      if (hit !== undefined) {
+        this.#stats.memoryHits++;
+        return hit;
+      }
+      pastHot = true;
+    }
     try {
       this.#assertOpen();
       checkKey(key);
       const read = readPolicy(options, 'fresh');
-      if (this.#memory !== null && (read === 'fast' || this.#redis === null)) {
-        const entry = this.#memory.read(key);
+      if (memory !== null && (read === 'fast' || this.#redis === null)) {
+        const entry = pastHot ? memory.readPastHot(key) : memory.read(key);
         if (entry !== ABSENT) {
           if (entry !== ENTRY_CORRUPT) {
             this.#stats.memoryHits++;
-            if (this.#memory.refreshDue) {
+            if (memory.refreshDue) {
               this.#refreshAhead(key, this.#options.load, this.#options.ttlMs);
             }
             return Promise.resolve(entry === ENTRY_MISSING ? undefined : entry);
           }
-          this.#corrupt('memory', key, this.#memory.fault.error!);
+          this.#corrupt('memory', key, memory.fault.error!);
         }
         this.#stats.memoryMisses++;
       }
@@ -794,6 +811,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           fill ??= newBackfill(fullKeys.length, timed);
           const at = fill.keys.length;
           fill.keys.push(keys[i]!);
+          fill.fullKeys.push(fullKeys[i]!);
           fill.entries.push(stored);
           fill.ttlMs[at] = ttl;
           if (timed) {
@@ -816,6 +834,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (fill !== null && memory !== null && !this.#closed) {
       memory.setMany(
         fill.keys,
+        fill.fullKeys,
         fill.entries,
         fill.ttlMs.subarray(0, fill.keys.length),
         fill.atSource,
@@ -1169,6 +1188,8 @@ function redisExpiry(raw: RawEntry, out: { at: number }): number {
 /** A back-fill from Redis being collected for one `MemoryTier.setMany`. */
 interface Backfill {
   keys: string[];
+  /** The same keys with the cache's prefix (as sent to Redis), for a shared store's back-fill. */
+  fullKeys: string[];
   entries: RawEntry[];
   ttlMs: Float64Array;
   atSource: Uint8Array | null;
@@ -1178,6 +1199,7 @@ interface Backfill {
 function newBackfill(capacity: number, timed: boolean): Backfill {
   return {
     keys: [],
+    fullKeys: [],
     entries: [],
     ttlMs: new Float64Array(capacity),
     atSource: timed ? new Uint8Array(capacity) : null,

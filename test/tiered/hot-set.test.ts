@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { TieredCache } from 'tiercache';
 import { InvalidOptionError, InvalidOptionTypeError } from 'tiercache/errors';
 import { MemoryStore } from 'tiercache/memory';
+import { hashString } from '../../src/memory/hash.ts';
 import { HotSet, NOT_HOT } from '../../src/tiered/hot-set.ts';
 import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
@@ -46,6 +47,39 @@ describe('HotSet', () => {
     hot.offer('k', 'w', 1, 6, never);
     assert.equal(hot.get('k', 7, always), 'w');
     assert.equal(hot.get('k', 7, gone), 'w'); // confirmed at 7 already
+  });
+
+  it('a hit counts as a read: a member read often outweighs a key read a few times', () => {
+    const hot = new HotSet<string>({ maxEntries: 1 });
+    // A key whose counter (of 64, for one entry) is not a's: the hash is seeded per process.
+    let b = 'b0';
+    for (let i = 1; (hashString(b) & 63) === (hashString('a') & 63); i++) b = `b${i}`;
+    hot.offer('a', 'A', 1, 0, never);
+    hot.offer('a', 'A', 1, 0, never); // admitted, counter 2
+    for (let i = 0; i < 3; i++) assert.equal(hot.get('a', 0, always), 'A'); // counter 5
+    for (let i = 0; i < 3; i++) hot.offer(b, 'B', 1, 0, never); // counter 3: not enough
+    assert.equal(hot.get('a', 0, always), 'A'); // counter 6
+    assert.equal(hot.get(b, 0, always), NOT_HOT);
+    for (let i = 0; i < 4; i++) hot.offer(b, 'B', 1, 0, never); // counter 7 > 6: replaces it
+    assert.equal(hot.get(b, 0, always), 'B');
+    assert.equal(hot.get('a', 0, always), NOT_HOT);
+  });
+
+  it('resolved() shares one settled promise per member, and misses like get()', async () => {
+    const hot = new HotSet<string>();
+    assert.equal(hot.resolved('k', 0, always), undefined);
+    hot.offer('k', 'v', 1, 0, never);
+    hot.offer('k', 'v', 1, 0, never);
+    const first = hot.resolved('k', 0, always);
+    assert.ok(first instanceof Promise);
+    assert.equal(hot.resolved('k', 0, always), first);
+    assert.equal(await first, 'v');
+    assert.equal(
+      hot.resolved('k', 1, () => false),
+      undefined,
+    ); // gone from the byte tier
+    assert.equal(hot.size, 0);
+    assert.equal(hot.hits, 2);
   });
 
   it('a member past its expiry is not answered', () => {
@@ -220,6 +254,18 @@ describe('TieredCache hotSet', { skip }, () => {
       await cache.close();
       store.close();
     }
+  });
+
+  it('a hot key still gets the checks of a read: bad options and a closed cache reject', async () => {
+    const cache = new TieredCache<unknown>({ name: 'hot-checks', redis: false, hotSet: {} });
+    await cache.set('k', json(1));
+    for (let i = 0; i < 3; i++) assert.deepEqual(await cache.get('k'), json(1));
+    assert.equal(cache.stats().hotSet.entries, 1);
+    await assert.rejects(cache.get('k', { read: 'stale' } as never), /read must be/);
+    assert.deepEqual(await cache.get('k', null as never), json(1));
+    assert.equal(await cache.get('k', { read: 'fresh' }), await cache.get('k'));
+    await cache.close();
+    await assert.rejects(cache.get('k'), { code: 'TIERCACHE_CACHE_CLOSED' });
   });
 
   it('refuses bad bounds and needs no more than its options', () => {

@@ -28,7 +28,8 @@ import { FREQ_MASK, FREQ_ONE, HASH_WORD, KEY_INFO_WORD } from './entry-layout.ts
 import { FrequencySketch } from './frequency-sketch.ts';
 import { HillClimber } from './hill-climber.ts';
 import { MIN_CAPACITY } from './index-table.ts';
-import { EVICT, EVICT_ALL, type Policy, type PolicyHost } from './policy.ts';
+import type { Policy, PolicyHost } from './policy.ts';
+import { evictSmallOrMain } from './s3fifo-policy.ts';
 
 /** Fewest counters per sketch row: one 64-byte block per row quarter (see the sketch). */
 const MIN_SKETCH_WIDTH = 32;
@@ -108,15 +109,7 @@ export class AdaptivePolicy implements Policy {
   }
 
   evict(need: number, force: boolean): boolean {
-    const small = this.#small;
-    const main = this.#main;
-    const fromSmall =
-      small.chunkCount > 0 &&
-      (main.chunkCount === 0 || small.bytes >= this.#host.arenaBytes * this.#climber.share);
-    const queue = fromSmall ? small : main;
-    if (queue.chunkCount === 0) return false;
-    this.#host.clean(queue, need, force ? EVICT_ALL : EVICT, fromSmall && !force ? main : queue);
-    return true;
+    return evictSmallOrMain(this.#host, this.#small, this.#main, this.#climber.share, need, force);
   }
 
   moved(): void {}

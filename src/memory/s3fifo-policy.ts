@@ -84,15 +84,7 @@ export class S3FifoPolicy implements Policy {
   }
 
   evict(need: number, force: boolean): boolean {
-    const small = this.#small;
-    const main = this.#main;
-    const fromSmall =
-      small.chunkCount > 0 &&
-      (main.chunkCount === 0 || small.bytes >= this.#host.arenaBytes * SMALL_QUEUE_SHARE);
-    const queue = fromSmall ? small : main;
-    if (queue.chunkCount === 0) return false;
-    this.#host.clean(queue, need, force ? EVICT_ALL : EVICT, fromSmall && !force ? main : queue);
-    return true;
+    return evictSmallOrMain(this.#host, this.#small, this.#main, SMALL_QUEUE_SHARE, need, force);
   }
 
   moved(): void {}
@@ -129,4 +121,26 @@ export class S3FifoPolicy implements Policy {
     this.#ghost = ghost?.resized(capacity) ?? new GhostQueue(capacity);
     if (ghost !== undefined) host.release(ghost.bytes);
   }
+}
+
+/**
+ * S3-FIFO's eviction step, shared by every policy with a small and a main queue of chunks: the
+ * small queue's oldest chunk is cleaned while that queue holds at least `smallShare` of the
+ * shard's chunk bytes (or main is empty), its read entries moving to main; otherwise main's oldest
+ * chunk is cleaned in place. `force` evicts every entry of the chunk. False when both are empty.
+ */
+export function evictSmallOrMain(
+  host: PolicyHost,
+  small: ChunkQueue,
+  main: ChunkQueue,
+  smallShare: number,
+  need: number,
+  force: boolean,
+): boolean {
+  const fromSmall =
+    small.chunkCount > 0 && (main.chunkCount === 0 || small.bytes >= host.arenaBytes * smallShare);
+  const queue = fromSmall ? small : main;
+  if (queue.chunkCount === 0) return false;
+  host.clean(queue, need, force ? EVICT_ALL : EVICT, fromSmall && !force ? main : queue);
+  return true;
 }

@@ -1047,20 +1047,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   #memorySet(key: string, entry: RawEntry, ttlMs: number, atSource = false, grace = true): void {
     if (this.#closed || this.#memory === null) return;
     const refused = this.#memory.set(key, entry, ttlMs, atSource, grace);
-    if (refused !== undefined) {
-      this.#tooLarge(
-        new ValueTooLargeError(
-          key,
-          refused.entryBytes,
-          refused.maxEntryBytes,
-          'memory.maxEntryBytes',
-          'memory',
-        ),
-      );
-    }
+    if (refused !== undefined) this.#onTooLarge(key, refused);
   }
 
-  /** A back-fill entry the memory tier refused for its size (see `MemoryTier.setMany`). */
+  /** An entry the memory tier refused for its size (from `set`, or `MemoryTier.setMany`). */
   readonly #onTooLarge = (key: string, refused: EntryTooLargeError): void => {
     this.#tooLarge(
       new ValueTooLargeError(

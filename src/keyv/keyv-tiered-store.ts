@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionTypeError } from '../errors.ts';
+import { oneOfOption } from '../options-check.ts';
 import type { ReadPolicy } from '../tiered/call-options.ts';
 import type { TieredCacheOptions } from '../tiered/options.ts';
 import { TieredCache } from '../tiered/tiered-cache.ts';
@@ -39,16 +40,14 @@ export class KeyvTieredStore extends EventEmitter {
   /** Creates the TieredCache from `options`; Redis errors it reports are re-emitted as `error`. */
   constructor(options: KeyvTieredStoreOptions) {
     super();
-    const { read = 'fresh', ...cacheOptions } = options ?? ({} as KeyvTieredStoreOptions);
+    const { read: readOption, ...cacheOptions } = options ?? ({} as KeyvTieredStoreOptions);
     if (typeof options?.redis !== 'object' || options.redis === null) {
       throw new InvalidOptionTypeError(
         'redis',
         'KeyvTieredStore needs an ioredis Redis or Cluster',
       );
     }
-    if (read !== 'fresh' && read !== 'fast') {
-      throw new InvalidOptionTypeError('read', `must be 'fresh' or 'fast', got ${String(read)}`);
-    }
+    const read = oneOfOption<ReadPolicy>('read', readOption, ['fresh', 'fast'], 'fresh');
     this.#cache = new TieredCache<unknown>(cacheOptions);
     this.#redis = options.redis;
     this.#read = { read };

@@ -207,7 +207,9 @@ try {
     const warm = warmShare.get(cache);
     console.log(
       `${cache.name}: hot set answered ${fmt(share * 100, 1)} % of reads, admitted a key on ${fmt(admitted * 100, 2)} %` +
-        (warm === undefined ? '' : ` (${fmt(warm * 100, 1)} % during the warm-up pass, from empty)`),
+        (warm === undefined
+          ? ''
+          : ` (${fmt(warm * 100, 1)} % during the warm-up pass, from empty)`),
     );
   });
   console.log('target: tiercache, JSON + hot set ≥ 10× the best anchor');

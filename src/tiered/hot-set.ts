@@ -43,16 +43,14 @@ export interface HotSetOptions {
   maxBytes?: number;
 }
 
-/** A hot set member: its key, value, encoded size, expiry (0: none; ms since the epoch) and more. */
+/** A hot set member: its value, encoded size, expiry (0: none; ms since the epoch) and ring slot. */
 interface Member<V> {
-  readonly key: string;
-  /** The key's hash: the index finds it, and a hit bumps its counters, without hashing again. */
-  readonly hash: number;
   value: V;
   bytes: number;
   expiresAt: number;
-  /** The member's slot in {@link HotSet}'s ring. */
   slot: number;
+  /** The key's hash: a hit bumps its counters without hashing the key again. */
+  hash: number;
   /** The store's removal count when the member was last known to be in it. */
   checked: number;
   /** `value` as a resolved promise, made on the member's first {@link HotSet.resolved} hit. */
@@ -66,33 +64,19 @@ export const NOT_HOT: unique symbol = Symbol('tiercache.not-hot');
 export class HotSet<V> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  readonly #members = new Map<string, Member<V>>();
   /**
-   * Members by slot, swept by a clock hand to pick the next candidate for replacement. Why not a
-   * `Map`'s order: reaching the first key of a Map that has seen many deletes walks over their
-   * holes, which made a full hot set slower than no hot set at all.
+   * Member keys by slot, swept by a clock hand to pick the next candidate for replacement. Why
+   * not the Map's own order: reaching the first key of a Map that has seen many deletes walks
+   * over their holes, which made a full hot set slower than no hot set at all.
    */
-  readonly #ring: Array<Member<V> | undefined>;
+  readonly #ring: Array<string | undefined>;
   /** Free slots of {@link #ring}, as a stack. */
   readonly #free: Int32Array;
   #freeCount: number;
-  #size = 0;
-  /** Each ring slot's key hash: the hand weighs a victim without reaching its member object. */
+  /** Each ring slot's key hash: weighing a victim hashes nothing. */
   readonly #hashes: Int32Array;
   #hand = 0;
-  /**
-   * The index from key to member: open addressing with linear probing, two words per position
-   * (the key's hash, its ring slot + 1; 0 for an empty position), at most half full. Why not a
-   * `Map`: most reads the hot set does not answer are of keys it has never held, and here such a
-   * miss reads one cache line (a probe ending at an empty position or at other hashes), where a
-   * Map's miss reads its bucket, its chain and each chained key's string header. A hit compares
-   * hashes first, then the member's key.
-   */
-  readonly #index: Int32Array;
-  readonly #indexMask: number;
-  readonly #indexShift: number;
-  /** The last key {@link #live} missed and its hash: {@link offer} of that key does not hash it again. */
-  #missedKey: string | undefined = undefined;
-  #missedHash = 0;
   readonly #counts: Uint8Array;
   readonly #countMask: number;
   #bumps = 0;
@@ -108,20 +92,11 @@ export class HotSet<V> {
     this.#now = now;
     this.#maxEntries = options.maxEntries ?? 1000;
     this.#maxBytes = options.maxBytes ?? 2 ** 20;
-    this.#ring = new Array<Member<V> | undefined>(this.#maxEntries).fill(undefined);
+    this.#ring = new Array<string | undefined>(this.#maxEntries).fill(undefined);
     this.#free = new Int32Array(this.#maxEntries);
     for (let i = 0; i < this.#maxEntries; i++) this.#free[i] = this.#maxEntries - 1 - i;
     this.#freeCount = this.#maxEntries;
     this.#hashes = new Int32Array(this.#maxEntries);
-    let positions = 4;
-    let bits = 2;
-    while (positions < this.#maxEntries * 2) {
-      positions *= 2;
-      bits++;
-    }
-    this.#index = new Int32Array(positions * 2);
-    this.#indexMask = positions - 1;
-    this.#indexShift = 32 - bits;
     let size = 64;
     while (size < this.#maxEntries * COUNTERS_PER_ENTRY) size *= 2;
     this.#counts = new Uint8Array(size);
@@ -131,7 +106,7 @@ export class HotSet<V> {
 
   /** Keys held. */
   get size(): number {
-    return this.#size;
+    return this.#members.size;
   }
 
   /** Encoded bytes of the values held. */
@@ -179,43 +154,24 @@ export class HotSet<V> {
 
   /** The member under `key` if it is still valid (see {@link get}), counted as a hit. */
   #live(key: string, removals: number, check: (key: string) => boolean): Member<V> | undefined {
-    const hash = hashString(key);
-    const member = this.#find(key, hash);
-    if (member === undefined) {
-      this.#missedKey = key;
-      this.#missedHash = hash;
-      return undefined;
-    }
+    const member = this.#members.get(key);
+    if (member === undefined) return undefined;
     if (member.expiresAt !== 0 && this.#now() >= member.expiresAt) {
-      this.#remove(member);
+      this.delete(key);
       return undefined;
     }
     if (member.checked !== removals) {
       if (!check(key)) {
-        this.#remove(member);
+        this.delete(key);
         return undefined;
       }
       member.checked = removals;
     }
     // A hit counts as a read of the key, so a member read often keeps outweighing the keys that
     // would replace it (its counter would otherwise only fade while it is hit).
-    this.#bump(hash);
+    this.#bump(member.hash);
     this.#hits++;
     return member;
-  }
-
-  /** The member under `key` (whose hash is `hash`), if any. */
-  #find(key: string, hash: number): Member<V> | undefined {
-    const index = this.#index;
-    const mask = this.#indexMask;
-    for (let at = hash >>> this.#indexShift; ; at = (at + 1) & mask) {
-      const slot = index[at * 2 + 1]!;
-      if (slot === 0) return undefined;
-      if (index[at * 2] === hash) {
-        const member = this.#ring[slot - 1]!;
-        if (member.key === key) return member;
-      }
-    }
   }
 
   /**
@@ -233,11 +189,11 @@ export class HotSet<V> {
     expiry: (key: string) => number,
   ): void {
     if (bytes > this.#maxBytes) return;
-    const hash = key === this.#missedKey ? this.#missedHash : hashString(key);
+    const hash = hashString(key);
     const count = this.#bump(hash);
     if (++this.#bumps >= this.#period) this.#age();
     if (count < 2) return;
-    // Callers offer the key the hot set just missed; the look-up below guards the ring anyway,
+    // Callers offer only keys the hot set just missed; the look-up below guards the ring anyway,
     // and it comes after the victim is weighed, which turns most candidates away more cheaply.
     if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) {
       // The member under the clock hand goes only for a key read more often than it (ties keep
@@ -247,83 +203,51 @@ export class HotSet<V> {
       this.#hand = hand + 1 === this.#maxEntries ? 0 : hand + 1;
       const victim = this.#ring[hand];
       if (victim !== undefined) {
-        if (this.#estimate(this.#hashes[hand]!) >= count) return;
-        if (this.#find(key, hash) !== undefined) return;
-        this.#remove(victim);
+        if (this.#estimate(this.#hashes[hand]!) >= count || this.#members.has(key)) return;
+        this.delete(victim);
       }
       if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
-    } else if (this.#find(key, hash) !== undefined) {
+    } else if (this.#members.has(key)) {
       return;
     }
     const expiresAt = expiry(key);
     if (expiresAt < 0) return;
-    const slot = this.#free[--this.#freeCount]!;
-    this.#ring[slot] = {
-      key,
-      hash,
+    const at = this.#free[--this.#freeCount]!;
+    this.#ring[at] = key;
+    this.#hashes[at] = hash;
+    this.#members.set(key, {
       value,
       bytes,
       expiresAt,
-      slot,
+      slot: at,
+      hash,
       checked: removals,
       promise: undefined,
-    };
-    this.#hashes[slot] = hash;
-    const index = this.#index;
-    const mask = this.#indexMask;
-    let at = hash >>> this.#indexShift;
-    while (index[at * 2 + 1] !== 0) at = (at + 1) & mask;
-    index[at * 2] = hash;
-    index[at * 2 + 1] = slot + 1;
-    this.#size++;
+    });
     this.#bytes += bytes;
     this.#admitted++;
   }
 
   /** Drops `key` (written, deleted, invalidated or gone from the byte tier). */
   delete(key: string): void {
-    const member = this.#find(key, hashString(key));
-    if (member !== undefined) this.#remove(member);
-  }
-
-  /** Drops a member: frees its ring slot and takes it out of the index (backward-shift deletion). */
-  #remove(member: Member<V>): void {
-    const index = this.#index;
-    const mask = this.#indexMask;
-    const shift = this.#indexShift;
-    let hole = member.hash >>> shift;
-    while (index[hole * 2 + 1] !== member.slot + 1) hole = (hole + 1) & mask;
-    // Later positions of the probe run move back into the hole unless their home position lies
-    // cyclically after the hole (they would then be before their home and not be found).
-    for (let at = (hole + 1) & mask; index[at * 2 + 1] !== 0; at = (at + 1) & mask) {
-      const home = index[at * 2]! >>> shift;
-      if (((at - home) & mask) >= ((at - hole) & mask)) {
-        index[hole * 2] = index[at * 2]!;
-        index[hole * 2 + 1] = index[at * 2 + 1]!;
-        hole = at;
-      }
-    }
-    index[hole * 2] = 0;
-    index[hole * 2 + 1] = 0;
+    const member = this.#members.get(key);
+    if (member === undefined) return;
+    this.#members.delete(key);
     this.#ring[member.slot] = undefined;
     this.#free[this.#freeCount++] = member.slot;
-    this.#size--;
     this.#bytes -= member.bytes;
   }
 
   /** Drops every member and forgets every count. */
   clear(): void {
-    for (let slot = 0; slot < this.#ring.length; slot++) {
-      if (this.#ring[slot] === undefined) continue;
-      this.#ring[slot] = undefined;
-      this.#free[this.#freeCount++] = slot;
+    for (const member of this.#members.values()) {
+      this.#ring[member.slot] = undefined;
+      this.#free[this.#freeCount++] = member.slot;
     }
-    this.#index.fill(0);
-    this.#size = 0;
+    this.#members.clear();
     this.#bytes = 0;
     this.#counts.fill(0);
     this.#bumps = 0;
-    this.#missedKey = undefined;
   }
 
   /** The estimated read count of the key with `hash`: the lower of its two counters. */

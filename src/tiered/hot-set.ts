@@ -64,6 +64,12 @@ export const NOT_HOT: unique symbol = Symbol('tiercache.not-hot');
 export class HotSet<V> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  /**
+   * Members by key. Why a `Map` and not an index keyed by the store's hash: V8 keeps a string's
+   * hash in the string, so a hit on a key string the caller reuses hashes nothing, where our own
+   * index must hash the key on every read (cheaper for a miss, but slower for hits on long keys,
+   * and hits are most reads).
+   */
   readonly #members = new Map<string, Member<V>>();
   /**
    * Member keys by slot, swept by a clock hand to pick the next candidate for replacement. Why

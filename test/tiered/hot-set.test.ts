@@ -134,7 +134,7 @@ describe('HotSet', () => {
       { numRuns: 200 },
     );
   });
-  it('its index finds every member and only members, through admissions, replacements and deletes', () => {
+  it('finds every member and only members, through admissions, replacements and deletes', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 150 })), {
@@ -142,7 +142,7 @@ describe('HotSet', () => {
           maxLength: 1500,
         }),
         (ops) => {
-          // 40 members in 128 index positions: long probe runs, wrapping around the end.
+          // 40 members for 151 keys read in random order: many admissions and replacements.
           const hot = new HotSet<number>({ maxEntries: 40, maxBytes: 1_000_000 });
           const model = new Map<string, number>();
           for (const [op, n] of ops) {

@@ -1,0 +1,277 @@
+/**
+ * Writes under faults: how long `delete()`, `set()`, `tryDelete()`, `trySet()` and `clear()` take
+ * to answer when Redis cannot take them, for several `redisTimeoutMs`. One private redis-server
+ * per failure (never the shared 6379):
+ *
+ * - frozen: SIGSTOP, connections open, nothing answered;
+ * - OOM: `maxmemory 1mb` + `maxmemory-policy noeviction`, filled until it refuses writes;
+ * - stopped: the server killed (connections refused; the client queues while it reconnects).
+ *
+ * For each failure, timeout and operation: `--sequential` calls one after another, then
+ * `--concurrent` calls started together, each timed from its start to its own answer. The
+ * breaker is off (`breaker: false`), so every call meets the failure (with the default breaker,
+ * calls after the fifth failure are skipped at once). The bus is on and subscribed, so a write is
+ * a `DEL`/`SET` and then a `PUBLISH`. Every call is capped at 3 × the timeout + 2 s so the bench
+ * never hangs; a capped call shows as "hung". The server is thawed and killed at the end, always.
+ *
+ *   npm run bench -- tiered-write-deadline [--sequential 20] [--concurrent 20]
+ *     [--timeouts 100,250,1000] [--failures frozen,oom,stopped] [--ops delete,set,...]
+ */
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { TieredCache } from 'tiercache';
+import { MemoryStore } from 'tiercache/memory';
+import { type PrivateRedis, startRedisServer } from '../test/helpers/redis-server.ts';
+import {
+  argNumber,
+  argValue,
+  fmt,
+  machineLine,
+  median,
+  percentile,
+  printTable,
+} from './_harness.ts';
+
+const sequential = argNumber('--sequential', 20);
+const concurrent = argNumber('--concurrent', 20);
+const timeouts = (argValue('--timeouts') ?? '100,250,1000').split(',').map(Number);
+const FAILURES = ['frozen', 'oom', 'stopped'] as const;
+type Failure = (typeof FAILURES)[number];
+const failures = (argValue('--failures') ?? FAILURES.join(',')).split(',') as Failure[];
+for (const failure of failures) {
+  if (!FAILURES.includes(failure)) throw new TypeError(`--failures: unknown "${failure}"`);
+}
+const OPS = ['delete', 'set', 'tryDelete', 'trySet', 'clear'] as const;
+type Op = (typeof OPS)[number];
+const ops = (argValue('--ops') ?? OPS.join(',')).split(',') as Op[];
+for (const op of ops) if (!OPS.includes(op)) throw new TypeError(`--ops: unknown "${op}"`);
+
+const VALUE = JSON.stringify({
+  id: 1,
+  name: 'user 1',
+  email: 'u1@example.com',
+  pad: 'x'.repeat(40),
+});
+
+/** One call of `op` on key `key`: whether Redis took it (`null`: the method does not say). */
+async function call(cache: TieredCache<string>, op: Op, key: string): Promise<boolean | null> {
+  switch (op) {
+    case 'delete':
+      await cache.delete(key);
+      return null;
+    case 'set':
+      await cache.set(key, VALUE);
+      return null;
+    case 'tryDelete':
+      return cache.tryDelete(key);
+    case 'trySet':
+      return cache.trySet(key, VALUE);
+    case 'clear':
+      await cache.clear();
+      return null;
+  }
+}
+
+const HUNG = Symbol('hung');
+async function capped<T>(promise: Promise<T>, capMs: number): Promise<T | typeof HUNG> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<typeof HUNG>((resolve) => {
+    timer = setTimeout(() => resolve(HUNG), capMs);
+  });
+  try {
+    return await Promise.race([promise, cap]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Sample {
+  ms: number;
+  took: boolean | null;
+  threw: boolean;
+  hung: boolean;
+}
+
+/** Times one call; never throws. */
+async function timed(
+  cache: TieredCache<string>,
+  op: Op,
+  key: string,
+  capMs: number,
+): Promise<Sample> {
+  const t0 = performance.now();
+  let threw = false;
+  const result = await capped(
+    call(cache, op, key).catch(() => {
+      threw = true;
+      return null;
+    }),
+    capMs,
+  );
+  const ms = performance.now() - t0;
+  if (result === HUNG) return { ms, took: null, threw, hung: true };
+  return { ms, took: result, threw, hung: false };
+}
+
+/** Waits (bounded) until the cache's bus subscriber is up, so each write's PUBLISH is real. */
+async function subscribed(admin: Redis, name: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const [, count] = (await admin.pubsub('NUMSUB', `${name}:bus`)) as [string, number];
+    if (Number(count) > 0) return;
+    await sleep(10);
+  }
+  throw new Error(`the bus of ${name} never subscribed`);
+}
+
+/** Waits (bounded) until `client` answers PING again. */
+async function answering(client: Redis): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await capped(
+      client.ping().catch(() => null),
+      500,
+    );
+    if (ok === 'PONG') return;
+    await sleep(50);
+  }
+  throw new Error('Redis did not come back');
+}
+
+/** Fills a `maxmemory 1mb` / `noeviction` server until it refuses a write (bounded). */
+async function fillUntilRefused(admin: Redis): Promise<void> {
+  await admin.config('SET', 'maxmemory-policy', 'noeviction');
+  await admin.config('SET', 'maxmemory', '1mb');
+  const filler = 'f'.repeat(1000);
+  for (let i = 0; i < 10_000; i++) {
+    try {
+      await admin.set(`filler:${i}`, filler);
+    } catch (error) {
+      if (String(error).includes('OOM')) return;
+      throw error;
+    }
+  }
+  throw new Error('Redis never refused a write under maxmemory 1mb');
+}
+
+async function induce(failure: Failure, server: PrivateRedis, admin: Redis): Promise<void> {
+  if (failure === 'frozen') server.pause();
+  else if (failure === 'oom') await fillUntilRefused(admin);
+  else await server.stop();
+}
+
+async function repair(
+  failure: Failure,
+  server: PrivateRedis,
+  client: Redis,
+  admin: Redis,
+): Promise<void> {
+  if (failure === 'frozen') server.resume();
+  else if (failure === 'oom') {
+    await admin.config('SET', 'maxmemory', '0');
+    await admin.flushall();
+  } else await server.restart();
+  await answering(client);
+  await answering(admin);
+}
+
+const rows: string[][] = [];
+let worstExcess = Number.NEGATIVE_INFINITY;
+for (const failure of failures) {
+  const server = await startRedisServer();
+  const client = server.client();
+  client.on('error', () => {});
+  const admin = server.client();
+  admin.on('error', () => {});
+  try {
+    for (const timeoutMs of timeouts) {
+      const name = `bench-wd-${failure}-${timeoutMs}`;
+      const store = new MemoryStore({ budget: null });
+      const cache = new TieredCache<string>({
+        name,
+        redis: client,
+        memory: store,
+        redisTimeoutMs: timeoutMs,
+        breaker: false,
+      });
+      const events = new Map<string, number>();
+      cache.on('error', (error: Error) => {
+        const command = /^Redis (\S+)/.exec(error.message)?.[1] ?? error.name;
+        events.set(command, (events.get(command) ?? 0) + 1);
+      });
+      const capMs = 3 * timeoutMs + 2000;
+      try {
+        await subscribed(admin, name);
+        for (const op of ops) {
+          const keys = Array.from({ length: sequential + concurrent }, (_, i) => `${op}:${i}`);
+          for (const key of keys) await cache.set(key, VALUE);
+          events.clear();
+          const samples: Sample[] = [];
+          await induce(failure, server, admin);
+          try {
+            for (let i = 0; i < sequential; i++) {
+              samples.push(await timed(cache, op, keys[i]!, capMs));
+            }
+            samples.push(
+              ...(await Promise.all(
+                keys.slice(sequential).map((key) => timed(cache, op, key, capMs)),
+              )),
+            );
+          } finally {
+            await repair(failure, server, client, admin);
+          }
+          const times = samples.filter((s) => !s.hung).map((s) => s.ms);
+          const hung = samples.length - times.length;
+          const max = times.length > 0 ? Math.max(...times) : Number.NaN;
+          if (failure !== 'oom') worstExcess = Math.max(worstExcess, max - timeoutMs);
+          const took = samples.filter((s) => s.took === true).length;
+          const said = samples.filter((s) => s.took !== null).length;
+          rows.push([
+            failure,
+            String(timeoutMs),
+            `${op}()`,
+            `${sequential} + ${concurrent}`,
+            times.length > 0 ? fmt(median(times), 1) : '—',
+            times.length > 0 ? fmt(percentile(times, 99), 1) : '—',
+            times.length > 0 ? fmt(max, 1) : '—',
+            failure === 'oom' ? '—' : times.length > 0 ? fmt(max - timeoutMs, 1) : '—',
+            said > 0 ? `${took}/${said}` : '—',
+            String(samples.filter((s) => s.threw).length + (hung > 0 ? ` (hung ${hung})` : '')),
+            [...events].map(([command, n]) => `${command} ${n}`).join(', ') || '0',
+          ]);
+          console.error(`  ${failure} ${timeoutMs} ms ${op}: done`);
+        }
+      } finally {
+        await capped(cache.close(), 5000);
+        store.close();
+      }
+    }
+  } finally {
+    server.resume();
+    client.disconnect();
+    admin.disconnect();
+    await server.kill();
+  }
+}
+
+printTable(
+  [
+    'Redis',
+    'timeout ms',
+    'call',
+    'calls (seq + conc)',
+    'median ms',
+    'p99 ms',
+    'max ms',
+    'max − timeout ms',
+    'Redis took',
+    'threw',
+    'error events (by command, while measured)',
+  ],
+  rows,
+);
+console.log(
+  `\ntarget: frozen/stopped max ≤ redisTimeoutMs + 50 ms · worst excess ${fmt(worstExcess, 1)} ms · breaker off · load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} · ${machineLine()}`,
+);
+process.exit(0);

@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { TieredCache } from 'tiercache';
-import { RedisError, RedisTimeoutError } from 'tiercache/errors';
+import { CircuitOpenError, RedisError, RedisTimeoutError } from 'tiercache/errors';
 import { MemoryStore } from 'tiercache/memory';
 import { commandCalls, type PrivateRedis, startRedisServer } from '../helpers/redis-server.ts';
 
@@ -66,7 +66,12 @@ describe('a write has one deadline across its Redis commands, and says whether R
 
   const makeCache = (
     name: string,
-    options: { strict?: boolean; timeoutMs?: number; graceMs?: number } = {},
+    options: {
+      strict?: boolean;
+      timeoutMs?: number;
+      graceMs?: number;
+      breaker?: { failureThreshold: number; coolDownMs: number };
+    } = {},
   ) => {
     const store = new MemoryStore({ budget: null });
     stores.push(store);
@@ -75,7 +80,7 @@ describe('a write has one deadline across its Redis commands, and says whether R
       redis: client,
       memory: store,
       redisTimeoutMs: options.timeoutMs ?? TIMEOUT_MS,
-      breaker: false,
+      breaker: options.breaker ?? false,
       strict: options.strict ?? false,
       graceMs: options.graceMs ?? 0,
     });
@@ -200,6 +205,31 @@ describe('a write has one deadline across its Redis commands, and says whether R
       assert.equal(cache.stats().redis.errors, 4);
     },
   );
+
+  it('a write the open breaker skips is one error event, and false', HANG, async () => {
+    const { cache, errors, store } = makeCache('breaker-open', {
+      timeoutMs: 300,
+      breaker: { failureThreshold: 1, coolDownMs: 600_000 },
+    });
+    await subscribed('breaker-open');
+    await cache.set('a', 'old');
+    await cache.set('b', 'old');
+    server.pause();
+    try {
+      // The first failure opens the breaker; the next writes are skipped, bus message included.
+      assert.equal(await cache.tryDelete('a'), false);
+      assert.equal(await cache.trySet('b', 'new'), false);
+      assert.equal(await cache.tryDelete('b'), false);
+    } finally {
+      server.resume();
+    }
+    assert.deepEqual(
+      errors.map((error) => error.constructor),
+      [RedisTimeoutError, CircuitOpenError, CircuitOpenError],
+    );
+    assert.equal(store.has('breaker-open:a'), false);
+    assert.equal(store.has('breaker-open:b'), false);
+  });
 
   it(
     'a strict write throws once, within the deadline, and still tells other nodes',

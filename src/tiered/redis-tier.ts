@@ -39,6 +39,12 @@ export type RedisWrite = readonly [key: string, value: RawEntry, ttlMs: number];
 /** `deadline` value meaning "none": the command gets the tier's whole `timeoutMs`. */
 export const NO_DEADLINE = 0;
 
+/**
+ * `deadline` value meaning "already spent": the command is sent detached and the caller is
+ * answered at once (for the bus message of a write that already failed).
+ */
+export const DETACHED = -1;
+
 interface Pending {
   timer: NodeJS.Timeout;
   reject: (error: Error) => void;

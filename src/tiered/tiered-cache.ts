@@ -48,7 +48,7 @@ import { Lifetimes, memoryTtlUntil, redisEntry } from './lifetimes.ts';
 import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
+import { DETACHED, NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
@@ -355,8 +355,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       return;
     }
     // The failed step used up its timeout: the bus message is sent detached (other nodes hear
-    // of the clear when Redis answers again) and, like the failure, reported once.
-    await this.#publish({ clear: true }, performance.now(), false, true);
+    // of the clear when Redis answers again); the failure is reported once.
+    await this.#publish({ clear: true }, DETACHED, false, true);
     this.#failedWrite('UNLINK', failure);
   }
 
@@ -1080,8 +1080,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
 
   /**
    * Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`).
-   * `failed`: the write itself already failed and was reported, so a failure here is neither
-   * reported again nor thrown (one failed write, one `error` event).
+   * `failed`: the write itself already failed and was reported: the message is sent detached
+   * (the caller is answered at once, whatever is left of the deadline), and its failure is
+   * neither reported again nor thrown (one failed write, one `error` event).
    */
   async #publish(
     message: BusMessage,
@@ -1091,7 +1092,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   ): Promise<void> {
     if (!this.#bus || !this.#redis || this.#closed) return;
     try {
-      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message), deadline, !failed);
+      await this.#redis.publish(
+        this.#bus.channel,
+        this.#bus.encode(message),
+        failed ? DETACHED : deadline,
+        !failed,
+      );
       this.#stats.busSent++;
     } catch (error) {
       if (!failed) this.#failedWrite('PUBLISH', error, strict);

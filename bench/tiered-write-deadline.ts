@@ -15,7 +15,9 @@
  * never hangs; a capped call shows as "hung". Each call is bracketed by two plain
  * `setTimeout(timeout)`s: one set just before it (how late it fires is the machine's own
  * scheduling delay) and one set just after the call set its own timer (a call that answers before
- * that one fires added nothing beyond the timer turn that a plain timer also waits for). The server is thawed and killed at the end, always.
+ * that one fires added nothing beyond the timer turn that a plain timer also waits for). The
+ * call's synchronous start (until it has set its own timer) is shown too: a stall there (GC,
+ * the process not scheduled) delays its timer and the answer. The server is thawed and killed at the end, always.
  *
  *   npm run bench -- tiered-write-deadline [--sequential 20] [--concurrent 20]
  *     [--timeouts 100,250,1000] [--failures frozen,oom,stopped] [--ops delete,set,...]
@@ -103,6 +105,8 @@ interface Sample {
    * call had set its own timer: at most 0 when the call answered in the same timer turn.
    */
   afterMs: number;
+  /** How long the call's synchronous start took (until it had set its own timer). */
+  startMs: number;
   took: boolean | null;
   threw: boolean;
   hung: boolean;
@@ -125,6 +129,7 @@ async function timed(
     threw = true;
     return null;
   });
+  const startMs = performance.now() - t0;
   // Created after the call's own timer (set synchronously by the call), so it fires after it.
   const later = new Promise<number>((resolve) =>
     setTimeout(() => resolve(performance.now()), timeoutMs),
@@ -134,8 +139,8 @@ async function timed(
   const ms = answered - t0;
   const lateMs = await reference;
   const afterMs = answered - (await later);
-  if (result === HUNG) return { ms, lateMs, afterMs, took: null, threw, hung: true };
-  return { ms, lateMs, afterMs, took: result, threw, hung: false };
+  if (result === HUNG) return { ms, lateMs, afterMs, startMs, took: null, threw, hung: true };
+  return { ms, lateMs, afterMs, startMs, took: result, threw, hung: false };
 }
 
 /** Waits (bounded) until the cache's bus subscriber is up, so each write's PUBLISH is real. */
@@ -255,6 +260,7 @@ for (const failure of failures) {
             const took = samples.filter((s) => s.took === true).length;
             const said = samples.filter((s) => s.took !== null).length;
             const late = Math.max(...samples.map((s) => s.lateMs));
+            const start = Math.max(...samples.map((s) => s.startMs));
             // The call's own cost past its deadline: when it answered after a plain timer of the
             // same length created just after it (at most 0: within the same timer turn).
             const own = Math.max(...samples.map((s) => s.afterMs));
@@ -269,6 +275,7 @@ for (const failure of failures) {
               times.length > 0 ? fmt(max, 1) : '—',
               failure === 'oom' ? '—' : times.length > 0 ? fmt(max - timeoutMs, 1) : '—',
               failure === 'oom' ? '—' : fmt(late, 1),
+              fmt(start, 1),
               failure === 'oom' ? '—' : own <= 0 ? '≤ 0' : fmt(own, 1),
               said > 0 ? `${took}/${said}` : '—',
               String(samples.filter((s) => s.threw).length + (hung > 0 ? ` (hung ${hung})` : '')),
@@ -301,6 +308,7 @@ printTable(
     'max ms',
     'max − timeout ms',
     'plain timer, max late ms',
+    'call start (sync), max ms',
     'answered after a plain timer set just after the call, max ms',
     'Redis took',
     'threw',

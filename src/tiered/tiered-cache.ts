@@ -30,11 +30,13 @@ import {
 } from './call-options.ts';
 import {
   decodeEntry,
+  decodeEntryAt,
   decodeEntryText,
   ENTRY_CORRUPT,
   ENTRY_MISSING,
   type EntryFault,
   entryByteLength,
+  expiryHeaderLength,
   expiryOf,
   MISSING_ENTRY,
   OWN_EXPIRY,
@@ -783,16 +785,21 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         continue;
       }
       const expiresAt = redisExpiry(raw, this.#expiry);
-      const stored = withoutExpiry(raw);
       if (timed && expiresAt !== 0 && !(expiresAt > now)) {
         // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
         this.#stats.redisMisses++;
         found.stale ??= new Array<RawEntry | undefined>(keys.length);
-        found.stale[i] = stored;
+        found.stale[i] = withoutExpiry(raw);
         found.pending.push(i);
         continue;
       }
-      const entry = this.#decodeRaw(stored);
+      // Bytes are read in place behind their expiry header (no sub-view per entry): decoded from
+      // `start` on, and back-filled as (raw, start).
+      const start = typeof raw === 'string' ? 0 : expiryHeaderLength(raw);
+      const entry =
+        typeof raw === 'string'
+          ? this.#decodeRaw(withoutExpiry(raw))
+          : decodeEntryAt(this.#options.codec, this.#decodeText, raw, start, this.#fault);
       if (entry === ENTRY_CORRUPT) {
         this.#corrupt('redis', keys[i]!, this.#fault.error!);
         this.#stats.redisMisses++;
@@ -812,7 +819,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           const at = fill.keys.length;
           fill.keys.push(keys[i]!);
           fill.fullKeys.push(fullKeys[i]!);
-          fill.entries.push(stored);
+          fill.entries.push(raw);
+          fill.starts[at] = start;
           fill.ttlMs[at] = ttl;
           if (timed) {
             fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
@@ -836,6 +844,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         fill.keys,
         fill.fullKeys,
         fill.entries,
+        fill.starts,
         fill.ttlMs.subarray(0, fill.keys.length),
         fill.atSource,
         fill.grace,
@@ -1180,7 +1189,9 @@ interface Backfill {
   keys: string[];
   /** The same keys with the cache's prefix (as sent to Redis), for a shared store's back-fill. */
   fullKeys: string[];
+  /** What Redis sent, each entry from its `starts` byte on (behind its expiry header). */
   entries: RawEntry[];
+  starts: Uint8Array;
   ttlMs: Float64Array;
   atSource: Uint8Array | null;
   grace: Uint8Array | null;
@@ -1191,6 +1202,7 @@ function newBackfill(capacity: number, timed: boolean): Backfill {
     keys: [],
     fullKeys: [],
     entries: [],
+    starts: new Uint8Array(capacity),
     ttlMs: new Float64Array(capacity),
     atSource: timed ? new Uint8Array(capacity) : null,
     grace: timed ? new Uint8Array(capacity) : null,

@@ -212,7 +212,7 @@ export function withoutExpiry(raw: Buffer | string): Buffer | string {
  */
 export function expiryHeaderLength(raw: Buffer): number {
   if (raw[0] !== EXPIRES) return 0;
-  return raw.length < EXPIRY_HEADER ? raw.length : EXPIRY_HEADER;
+  return Math.min(raw.length, EXPIRY_HEADER);
 }
 
 /** What {@link readExpiry} found in front of an entry. */

@@ -166,7 +166,15 @@ export class SingleFlight<V> {
       // The back-fill reports its own failures; the flights end either way.
     }
     // A current flight is still the table's entry for its key (only forget() removes an entry,
-    // and it un-currents the flight), so no lookup is needed to tell whose entry it is.
+    // and it un-currents the flight), so no lookup is needed to tell whose entry it is. When the
+    // table holds nothing else (the usual lone batch), it is emptied at once: a thousand deletes
+    // would also shrink and rehash it several times on the way down.
+    let current = 0;
+    for (let j = 0; j < flights.length; j++) if (flights[j]!.current) current++;
+    if (current === this.#flights.size) {
+      this.#flights.clear();
+      return;
+    }
     for (let j = 0; j < flights.length; j++) {
       if (flights[j]!.current) this.#flights.delete(batch.keys[j]!);
     }

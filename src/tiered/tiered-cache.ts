@@ -30,11 +30,13 @@ import {
 } from './call-options.ts';
 import {
   decodeEntry,
+  decodeEntryAt,
   decodeEntryText,
   ENTRY_CORRUPT,
   ENTRY_MISSING,
   type EntryFault,
   entryByteLength,
+  expiryHeaderLength,
   expiryOf,
   MISSING_ENTRY,
   OWN_EXPIRY,
@@ -48,7 +50,7 @@ import { Lifetimes, memoryTtlUntil, redisEntry } from './lifetimes.ts';
 import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
+import { DETACHED, NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
@@ -350,12 +352,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       this.#flights.forgetAll();
       this.#memory?.clear();
     }
-    try {
+    if (failure === undefined) {
       await this.#publish({ clear: true });
-    } finally {
-      // The clear's own failure, not the publish's, is the one a strict caller sees.
-      if (failure !== undefined) this.#failedWrite('UNLINK', failure);
+      return;
     }
+    // The failed step used up its timeout: the bus message is sent detached (other nodes hear
+    // of the clear when Redis answers again); the failure is reported once.
+    await this.#publish({ clear: true }, DETACHED, false, true);
+    this.#failedWrite('UNLINK', failure);
   }
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
@@ -454,13 +458,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           // value must not outlive the write either, or the writer's next read (from Redis)
           // would return what it just replaced. DEL is allowed under `maxmemory`.
           try {
-            await this.#redis.del(full, deadline);
+            await this.#redis.del(full, deadline, false);
           } catch {
-            // Reported by the Redis tier.
+            // The write's failure is already reported, once.
           }
         }
+        // Other nodes are told even when this throws (the value may still land in Redis).
+        await this.#publish({ keys: told }, deadline, strict, true);
         this.#failedWrite('SET', error, strict);
-        await this.#publish({ keys: told }, deadline, strict);
         return false;
       }
       for (const [key] of writes) this.#flights.forget(key);
@@ -575,20 +580,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     for (const key of keys) this.#flights.forget(key);
     const full = keys.map((key) => this.#prefix + key);
     let took = true;
+    let failure: unknown;
     const deadline = this.#redis?.deadline() ?? NO_DEADLINE;
     if (this.#redis) {
       try {
         await this.#redis.del(full, deadline);
       } catch (error) {
         took = false;
-        // Memory drops the keys even when this throws: a strict caller then retries a clean state.
-        for (const key of keys) this.#memoryDelete(key);
-        this.#failedWrite('DEL', error, strict);
+        failure = error;
       }
       for (const key of keys) this.#flights.forget(key);
     }
+    // Memory drops the keys either way: a strict caller that catches retries from a clean state.
     for (const key of keys) this.#memoryDelete(key);
-    await this.#publish({ keys: [...keys] }, deadline, strict);
+    // Other nodes are told even when this throws (the DEL may still reach Redis).
+    await this.#publish({ keys: [...keys] }, deadline, strict, !took);
+    if (!took) this.#failedWrite('DEL', failure, strict);
     return took;
   }
 
@@ -758,13 +765,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   ): Promise<RedisFound> {
     const fullKeys = keys.map((key) => this.#prefix + key);
     const memory = this.#memory;
-    // With memory on, Redis's bytes are what memory stores: read them as bytes (even for a text
-    // codec, decoded to text once here) so the back-fill copies them without re-encoding.
-    const text = this.#decodeText !== null && memory === null;
+    // Always read as bytes, even for a text codec: ioredis parses every bulk reply into a Buffer
+    // and a text command only adds a `toString` per entry; decoding each value in place behind
+    // its header (one UTF-8 decoding, no sub-view, no string slices) is cheaper, and with memory
+    // on the back-fill copies those same bytes without re-encoding.
     const raws =
       fullKeys.length === 1
-        ? [await redis.get(fullKeys[0]!, text)]
-        : await redis.mget(fullKeys, text);
+        ? [await redis.get(fullKeys[0]!, false)]
+        : await redis.mget(fullKeys, false);
     const found: RedisFound = { pending: [], stale: null, unreadable: null, refresh: null };
     const timed = this.#timed;
     const now = Date.now();
@@ -783,16 +791,21 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         continue;
       }
       const expiresAt = redisExpiry(raw, this.#expiry);
-      const stored = withoutExpiry(raw);
       if (timed && expiresAt !== 0 && !(expiresAt > now)) {
         // Past its TTL: a miss, whose bytes are kept to serve if the loader fails.
         this.#stats.redisMisses++;
         found.stale ??= new Array<RawEntry | undefined>(keys.length);
-        found.stale[i] = stored;
+        found.stale[i] = withoutExpiry(raw);
         found.pending.push(i);
         continue;
       }
-      const entry = this.#decodeRaw(stored);
+      // Bytes are read in place behind their expiry header (no sub-view per entry): decoded from
+      // `start` on, and back-filled as (raw, start).
+      const start = typeof raw === 'string' ? 0 : expiryHeaderLength(raw);
+      const entry =
+        typeof raw === 'string'
+          ? this.#decodeRaw(withoutExpiry(raw))
+          : decodeEntryAt(this.#options.codec, this.#decodeText, raw, start, this.#fault);
       if (entry === ENTRY_CORRUPT) {
         this.#corrupt('redis', keys[i]!, this.#fault.error!);
         this.#stats.redisMisses++;
@@ -812,7 +825,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           const at = fill.keys.length;
           fill.keys.push(keys[i]!);
           fill.fullKeys.push(fullKeys[i]!);
-          fill.entries.push(stored);
+          fill.entries.push(raw);
+          fill.starts[at] = start;
           fill.ttlMs[at] = ttl;
           if (timed) {
             fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
@@ -836,6 +850,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         fill.keys,
         fill.fullKeys,
         fill.entries,
+        fill.starts,
         fill.ttlMs.subarray(0, fill.keys.length),
         fill.atSource,
         fill.grace,
@@ -1073,18 +1088,29 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (!this.#closed) this.#memory?.delete(key);
   }
 
-  /** Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`). */
+  /**
+   * Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`).
+   * `failed`: the write itself already failed and was reported: the message is sent detached
+   * (the caller is answered at once, whatever is left of the deadline), and its failure is
+   * neither reported again nor thrown (one failed write, one `error` event).
+   */
   async #publish(
     message: BusMessage,
     deadline = NO_DEADLINE,
     strict = this.#options.strict,
+    failed = false,
   ): Promise<void> {
     if (!this.#bus || !this.#redis || this.#closed) return;
     try {
-      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message), deadline);
+      await this.#redis.publish(
+        this.#bus.channel,
+        this.#bus.encode(message),
+        failed ? DETACHED : deadline,
+        !failed,
+      );
       this.#stats.busSent++;
     } catch (error) {
-      this.#failedWrite('PUBLISH', error, strict);
+      if (!failed) this.#failedWrite('PUBLISH', error, strict);
     }
   }
 
@@ -1180,7 +1206,9 @@ interface Backfill {
   keys: string[];
   /** The same keys with the cache's prefix (as sent to Redis), for a shared store's back-fill. */
   fullKeys: string[];
+  /** What Redis sent, each entry from its `starts` byte on (behind its expiry header). */
   entries: RawEntry[];
+  starts: Uint8Array;
   ttlMs: Float64Array;
   atSource: Uint8Array | null;
   grace: Uint8Array | null;
@@ -1191,6 +1219,7 @@ function newBackfill(capacity: number, timed: boolean): Backfill {
     keys: [],
     fullKeys: [],
     entries: [],
+    starts: new Uint8Array(capacity),
     ttlMs: new Float64Array(capacity),
     atSource: timed ? new Uint8Array(capacity) : null,
     grace: timed ? new Uint8Array(capacity) : null,

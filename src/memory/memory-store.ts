@@ -532,6 +532,45 @@ export class MemoryStore {
   }
 
   /**
+   * The 32-bit hash the store files `key` under (its shard and index slot come from it), for a
+   * caller that also needs a hash of the key: reading it back through {@link getHashed} or
+   * {@link getStringHashed} then hashes the key once for both. Internal to tiercache.
+   */
+  hashOf(key: string): number {
+    checkKey(key);
+    return this.#hash(key) | 0;
+  }
+
+  /**
+   * {@link get} for a key whose {@link hashOf} the caller already has. A hash that is not the
+   * key's finds nothing (a miss), never another key's value. Internal to tiercache.
+   */
+  getHashed(key: string, hash: number): Buffer | undefined {
+    this.#assertOpen();
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) {
+      this.#host.counters.misses++;
+      return undefined;
+    }
+    const value = shard.get(key, hash);
+    this.#dispatchRemovals();
+    return value;
+  }
+
+  /** {@link getString} for a key whose {@link hashOf} the caller already has (see {@link getHashed}). */
+  getStringHashed(key: string, hash: number): string | undefined {
+    this.#assertOpen();
+    const shard = this.#shards[hash & this.#shardMask];
+    if (shard === undefined) {
+      this.#host.counters.misses++;
+      return undefined;
+    }
+    const value = shard.getString(key, hash);
+    this.#dispatchRemovals();
+    return value;
+  }
+
+  /**
    * Whether a live entry is under `key`, counted as a read exactly as `get` would count it (a hit
    * or a miss, and a read the eviction policy sees), without copying the value: for a caller that
    * keeps the decoded value elsewhere and must keep the entry as warm as its reads.

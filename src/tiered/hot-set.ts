@@ -36,6 +36,15 @@ const MAX_COUNT = 15;
  */
 const COUNTERS_PER_ENTRY = 8;
 
+/**
+ * Doorkeeper bits per counter of the sketch: enough that the keys read within one aging period
+ * (at most `AGING_PERIOD_PER_ENTRY` per member) set under a quarter of them.
+ */
+const DOOR_BITS_PER_COUNTER = 4;
+
+/** Multiplier picking a key's doorkeeper bit from its hash (the top bits of the product). */
+const DOOR_MIX = 0x9e3779b1;
+
 /** Reads the byte tier answers, per member the hot set may hold, between two halvings of the counters. */
 const AGING_PERIOD_PER_ENTRY = 8;
 
@@ -89,6 +98,15 @@ export class HotSet<V> {
   #hand = 0;
   readonly #counts: Uint8Array;
   readonly #countMask: number;
+  /**
+   * The doorkeeper: one bit per key hash (several keys may share one), set by the key's first
+   * read in an aging period; only later reads reach {@link #counts}. A key read once touches one
+   * bit and leaves the counters to keys read again, and the counters, with fewer keys on them,
+   * overestimate less. Cleared whenever the counters are halved or cleared.
+   */
+  readonly #door: Int32Array;
+  /** Right shift taking a hash's doorkeeper bit index from the top bits of `hash * DOOR_MIX`. */
+  readonly #doorShift: number;
   #bumps = 0;
   readonly #period: number;
   #bytes = 0;
@@ -111,6 +129,9 @@ export class HotSet<V> {
     while (size < this.#maxEntries * COUNTERS_PER_ENTRY) size *= 2;
     this.#counts = new Uint8Array(size);
     this.#countMask = size - 1;
+    const doorBits = size * DOOR_BITS_PER_COUNTER;
+    this.#door = new Int32Array(doorBits >>> 5);
+    this.#doorShift = 32 - Math.log2(doorBits);
     this.#period = this.#maxEntries * AGING_PERIOD_PER_ENTRY;
   }
 
@@ -189,7 +210,8 @@ export class HotSet<V> {
    * when it has become hot enough, asking `expiry(key)` for the entry's expiry in the byte tier
    * (ms on its clock, 0 for never, -1 when it no longer holds it) and recording `removals`, the
    * byte tier's removal count now. O(1): one counter, at most one member weighed for
-   * replacement.
+   * replacement. `hash` is a 32-bit hash of the key, the same for every offer of it (the memory
+   * tier passes the one the store computed for its read, so the key is hashed once).
    */
   offer(
     key: string,
@@ -197,10 +219,10 @@ export class HotSet<V> {
     bytes: number,
     removals: number,
     expiry: (key: string) => number,
+    hash: number = hashString(key),
   ): void {
     if (bytes > this.#maxBytes) return;
-    const hash = hashString(key);
-    const count = this.#bump(hash);
+    const count = this.#pass(hash);
     if (++this.#bumps >= this.#period) this.#age();
     if (count < 2) return;
     // Callers offer only keys the hot set just missed; the look-up below guards the ring anyway,
@@ -213,7 +235,7 @@ export class HotSet<V> {
       this.#hand = hand + 1 === this.#maxEntries ? 0 : hand + 1;
       const victim = this.#ring[hand];
       if (victim !== undefined) {
-        if (this.#estimate(this.#hashes[hand]!) >= count || this.#members.has(key)) return;
+        if (this.#weigh(this.#hashes[hand]!) >= count || this.#members.has(key)) return;
         this.delete(victim);
       }
       if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
@@ -257,7 +279,31 @@ export class HotSet<V> {
     this.#members.clear();
     this.#bytes = 0;
     this.#counts.fill(0);
+    this.#door.fill(0);
     this.#bumps = 0;
+  }
+
+  /**
+   * Counts a read the byte tier answered, of the key with `hash`, and answers its estimated read
+   * count: 1 for its first read (it only sets the key's doorkeeper bit), else 1 + the sketch's
+   * estimate after the bump.
+   */
+  #pass(hash: number): number {
+    const bit = Math.imul(hash, DOOR_MIX) >>> this.#doorShift;
+    const door = this.#door;
+    const word = door[bit >>> 5]!;
+    const mask = 1 << (bit & 31);
+    if ((word & mask) === 0) {
+      door[bit >>> 5] = word | mask;
+      return 1;
+    }
+    return 1 + this.#bump(hash);
+  }
+
+  /** A member's estimated read count as {@link #pass} counts: its doorkeeper bit + the sketch's estimate. */
+  #weigh(hash: number): number {
+    const bit = Math.imul(hash, DOOR_MIX) >>> this.#doorShift;
+    return ((this.#door[bit >>> 5]! >>> (bit & 31)) & 1) + this.#estimate(hash);
   }
 
   /** The estimated read count of the key with `hash`: the lower of its two counters. */
@@ -292,6 +338,7 @@ export class HotSet<V> {
   #age(): void {
     const counts = this.#counts;
     for (let i = 0; i < counts.length; i++) counts[i] = counts[i]! >>> 1;
+    this.#door.fill(0);
     this.#bumps = 0;
   }
 }

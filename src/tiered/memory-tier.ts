@@ -174,7 +174,12 @@ export class MemoryTier<V> {
     const store = this.store;
     const memoryKey = this.#prefix + key;
     const decodeText = this.#decodeText;
-    const raw = decodeText !== null ? this.store.getString(memoryKey) : this.store.get(memoryKey);
+    // One hash of the key for both the store's look-up and the hot set's count of the read.
+    const hash = store.hashOf(memoryKey);
+    const raw =
+      decodeText !== null
+        ? store.getStringHashed(memoryKey, hash)
+        : store.getHashed(memoryKey, hash);
     if (raw === undefined) return ABSENT;
     let entry: RawEntry = raw;
     let expiresAt = 0;
@@ -200,6 +205,7 @@ export class MemoryTier<V> {
         entry.length,
         store.removals,
         expiresAt === 0 ? this.#storeExpiry : () => expiresAt,
+        hash,
       );
     }
     return decoded;

@@ -68,6 +68,37 @@ describe('HotSet', () => {
     assert.equal(hot.get('a', 0, always), NOT_HOT);
   });
 
+  it('a key read once is not admitted, even when keys read often share its sketch counters', () => {
+    // 1000 members: 8192 counters, a hash's two counters from its low 13 bits and bits 24-29.
+    const hot = new HotSet<string>({ maxEntries: 1000 });
+    const a = 12345;
+    const b = a + 8192; // the same two counters as a, another doorkeeper bit
+    for (let i = 0; i < 5; i++) hot.offer('a', 'A', 1, 0, never, a);
+    assert.equal(hot.get('a', 0, always), 'A');
+    hot.offer('b', 'B', 1, 0, never, b);
+    assert.equal(hot.get('b', 0, always), NOT_HOT); // its first read only sets its doorkeeper bit
+    hot.offer('b', 'B', 1, 0, never, b);
+    assert.equal(hot.get('b', 0, always), 'B'); // the second reaches a's raised counters
+  });
+
+  it('the doorkeeper is cleared with the counters: on clear() and when they are halved', () => {
+    // 4 members: 64 counters, halved (and the doorkeeper cleared) every 32 reads offered.
+    const hot = new HotSet<string>({ maxEntries: 4 });
+    hot.offer('k', 'v', 1, 0, never, 7);
+    hot.clear();
+    hot.offer('k', 'v', 1, 0, never, 7);
+    assert.equal(hot.get('k', 0, always), NOT_HOT); // the read before clear() is forgotten
+    hot.clear();
+    hot.offer('k', 'v', 1, 0, never, 7);
+    for (let i = 1; i < 32; i++) hot.offer(`x${i}`, 'x', 1, 0, never, 7 + 64 * i);
+    hot.delete('k');
+    for (let i = 1; i < 32; i++) hot.delete(`x${i}`);
+    hot.offer('k', 'v', 1, 0, never, 7);
+    assert.equal(hot.get('k', 0, always), NOT_HOT); // the 32nd read aged the counters: forgotten
+    hot.offer('k', 'v', 1, 0, never, 7);
+    assert.equal(hot.get('k', 0, always), 'v');
+  });
+
   it('resolved() shares one settled promise per member, and misses like get()', async () => {
     const hot = new HotSet<string>();
     assert.equal(hot.resolved('k', 0, always), undefined);

@@ -7,10 +7,13 @@
  * bus invalidation and clear of the byte tier drops the key here too.
  *
  * Admission is frequency-gated so a scan does not flush it: every read counts toward the key's
- * estimated frequency, a count-min sketch of two rows (two one-byte counters picked by the key's
- * hash, at most 15, the estimate their minimum; a read raises only the counters at that minimum,
- * so keys sharing one counter inflate each other less; `8 * maxEntries` counters, halved every
- * `8 * maxEntries` reads the byte tier answers, so old popularity fades). A hit in the hot set
+ * estimated frequency. A key's first read in an aging period only sets its doorkeeper bit (one
+ * bit per key hash); later reads go to a count-min sketch of two rows (two one-byte counters
+ * picked by the key's hash, at most 15, the estimate their minimum + the doorkeeper bit; a read
+ * raises only the counters at that minimum, so keys sharing one counter inflate each other less;
+ * `8 * maxEntries` counters, halved, and the doorkeeper cleared, every `8 * maxEntries` reads the
+ * byte tier answers, so old popularity fades). Why the doorkeeper: most keys outside the hot set
+ * are read once per period, and then touch one bit instead of the counters. A hit in the hot set
  * counts for its member too, so a key read often stays heavier than the keys that would replace
  * it. A key is admitted once its estimate reaches 2, and when the set is full only if it has been
  * read more often than the member under the clock hand, which it then replaces (ties keep the

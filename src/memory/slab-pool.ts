@@ -28,9 +28,10 @@
  * pays for every page again. Like glibc's trim threshold, the pool therefore keeps the most
  * recently freed slab ranges resident, up to {@link RESERVE_BYTES} (a constructor argument), and
  * hands them to the next chunk leases before anything else. Beyond the cap the oldest reserve
- * ranges are given back as described above, and once no chunk has been leased or freed for
- * {@link RESERVE_IDLE_MS} an unref'd timer gives back the whole reserve, so RSS still returns to
- * the leased bytes within about half a second after stores close. The reserve counts in
+ * ranges are given back as described above. Every {@link RESERVE_IDLE_MS} while the reserve holds
+ * anything, an unref'd timer gives back what no lease took since the previous tick (the
+ * reserve's low-water mark): an idle pool's whole reserve, so RSS still returns to the leased
+ * bytes within about half a second after stores close. The reserve counts in
  * `committedBytes` and `retainedBytes`, and on its own in `reserveBytes`.
  *
  * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a slab of its own, discarded or shrunk to 0
@@ -69,8 +70,8 @@ export type ArenaBackend = 'mapped' | 'slabs' | 'buffers';
 export const RESERVE_BYTES = 1024 * 1024;
 
 /**
- * The reserve is discarded once no chunk has been leased or freed for this long (checked by an
- * unref'd timer, so RSS is back at the leased bytes within two of these after the last close).
+ * Period of the reserve's unref'd timer: each tick gives back the part of the reserve no lease
+ * took since the previous tick, so an idle pool's reserve leaves RSS within two periods.
  */
 export const RESERVE_IDLE_MS = 250;
 
@@ -188,9 +189,8 @@ export class SlabPool {
   readonly #reserveSlabs: Slab[] = [];
   readonly #reserveStarts: number[] = [];
   readonly #reserveLengths: number[] = [];
-  /** Leases and frees so far; the idle timer compares it to tell an idle pool. */
-  #activity = 0;
-  #idleSeen = 0;
+  /** Lowest reserve size since the last tick: bytes the leases did not need in that time. */
+  #reserveLow = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   /** Byte offset of the range the last {@link allocate} leased. */
   offset = 0;
@@ -240,7 +240,6 @@ export class SlabPool {
       return slab;
     }
     const pages = pageRound(size);
-    this.#activity++;
     if (this.#reserve >= pages) {
       const slab = this.#fromReserve(pages);
       if (slab !== undefined) return slab;
@@ -270,7 +269,6 @@ export class SlabPool {
   /** Takes back the range `[offset, offset + size)` of `slab` leased by {@link allocate}. */
   free(slab: Slab, offset: number, size: number): void {
     const before = this.#leased;
-    this.#activity++;
     const pages = pageRound(size);
     if (!slab.dedicated && pages <= this.#reserveCap) this.#toReserve(slab, offset, pages);
     else this.#freeRange(slab, offset, size);
@@ -321,6 +319,7 @@ export class SlabPool {
         lengths[i] = length - pages;
       }
       this.#reserve -= pages;
+      if (this.#reserve < this.#reserveLow) this.#reserveLow = this.#reserve;
       // The slab already counts these bytes as leased.
       this.#leased += pages;
       this.offset = start;
@@ -349,13 +348,18 @@ export class SlabPool {
     }
   }
 
+  /**
+   * Every {@link RESERVE_IDLE_MS} while the reserve holds anything: gives back what no lease
+   * needed since the last tick (the reserve's low-water mark), oldest ranges first. An idle pool
+   * gives back everything at the first tick; a pool whose stores keep leasing keeps about what
+   * they take between two ticks.
+   */
   #armIdle(): void {
-    this.#idleSeen = this.#activity;
+    this.#reserveLow = this.#reserve;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
-      if (this.#reserve === 0) return;
-      if (this.#activity !== this.#idleSeen) this.#armIdle();
-      else this.#evictReserve(0);
+      this.#evictReserve(this.#reserve - this.#reserveLow);
+      if (this.#reserve > 0) this.#armIdle();
     }, RESERVE_IDLE_MS);
     this.#idleTimer.unref();
   }

@@ -1,14 +1,16 @@
 /**
  * One shard's byte arena: the chunks it holds, their ids and sizes. A chunk is a page-aligned
- * range leased from the process-wide {@link SlabPool} (never one Buffer per entry, never from
+ * range leased from the process-wide {@link SlabPool}, or a piece of one of its pages when it is
+ * at most half a page (`page-pieces.ts`) (never one Buffer per entry, never from
  * Node's shared pool or the C allocator, so releasing it returns the memory to the operating
- * system at once), with a Buffer and typed-array views over the same bytes for header reads.
+ * system at once, a piece's page once its last piece is released), with a Buffer and typed-array views over the same bytes for header reads.
  * An entry never straddles chunks. The order of chunks (the logs entries are appended to)
  * is kept by {@link ChunkQueue}s; the arena only allocates, frees and addresses chunks.
  *
  * Chunk sizes grow geometrically, 4 KiB, 8 KiB, ... up to `chunkBytes`, so a store that holds
- * little reserves little; an entry larger than that gets a chunk of its own size. The shard decides when to reserve bytes, relocate entries and release
- * chunks.
+ * little reserves little; a small shard's `chunkBytes` is 1 KiB or 2 KiB (`options.ts`), and all
+ * its chunks are that size. An entry larger than `chunkBytes` gets a chunk of its own size. The
+ * shard decides when to reserve bytes, relocate entries and release chunks.
  *
  * A location packs `chunk id << offsetBits | offset / 8` into 32 bits (offsets are 8-aligned).
  * Ids start at 1 so that location 0 can mean "empty" in the index.

@@ -1,8 +1,7 @@
 /**
- * Chunks smaller than a page, carved from whole pages of the {@link SlabPool}. A small shard
- * (one with less than {@link SMALL_SHARD_BYTES}, see `options.ts`) uses chunks of 512 B to
- * 2 KiB so that its queues hold enough chunks for eviction to be fine-grained; leasing a page
- * for each of them would make its memory 2-8x what it holds.
+ * Chunks smaller than a page, carved from whole pages of the {@link SlabPool}. A shard under
+ * 64 KiB uses chunks of 1 KiB or 2 KiB (`options.ts`) so that it has enough of them for eviction
+ * to be fine-grained; leasing a page for each would make its memory 2-4x what it holds.
  *
  * A request of at most {@link MAX_PIECE_BYTES} gets a **piece**: a power-of-two share (its
  * _class_, from {@link MIN_PIECE_BYTES}) of a page leased from the pool for pieces of that class

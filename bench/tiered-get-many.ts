@@ -16,16 +16,30 @@
  * would skip the back-fill this row measures). The other libraries run Redis-only;
  * bentocache has no batch read: it gets one `get` per key.
  *
- *   npm run bench -- tiered-get-many [--calls 200]
+ * On a new store the back-fill also pays the kernel's first touch of every arena page it writes
+ * (the slab pool gives freed pages back at once, so the next instance's chunks start unmapped);
+ * `TIERCACHE_ARENA=buffers` in the environment shows the same rows with malloc'd chunks, whose
+ * pages glibc reuses already resident.
+ *
+ *   npm run bench -- tiered-get-many [--calls 200] [--sizes 100,1000]
  */
 import { Redis } from 'ioredis';
 import { TieredCache } from 'tiercache';
 import { MemoryStore } from 'tiercache/memory';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
-import { argNumber, fmt, machineLine, median, percentile, printTable } from './_harness.ts';
+import {
+  argNumber,
+  argValue,
+  fmt,
+  machineLine,
+  median,
+  percentile,
+  printTable,
+} from './_harness.ts';
 import { type Contender, contenders } from './_tiered-contenders.ts';
 
 const calls = argNumber('--calls', 200);
+const sizes = (argValue('--sizes') ?? '100,1000').split(',').map(Number);
 const value = (i: number) => ({
   id: i,
   name: `user ${i}`,
@@ -65,7 +79,7 @@ try {
     ttlMs: TTL_MS,
   });
   const rows: string[][] = [];
-  for (const size of [100, 1000]) {
+  for (const size of sizes) {
     const keys = Array.from({ length: size }, (_, i) => `user:${200_000 + i}`);
     for (const lib of [...libs, fresh]) {
       for (let i = 0; i < size; i++) await lib.set(keys[i]!, value(i));

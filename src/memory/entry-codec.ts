@@ -31,7 +31,10 @@ export function keyInfo(key: string, keyWide: boolean, valueAscii: boolean): num
   );
 }
 
-/** Writes a whole entry (header, key, value) into a slot of `size` bytes at `offset`. */
+/**
+ * Writes a whole entry (header, key, value) into a slot of `size` bytes at `offset`; a byte
+ * value is copied from byte `valueStart` on.
+ */
 export function writeEntry(
   chunk: Chunk,
   offset: number,
@@ -44,7 +47,16 @@ export function writeEntry(
   value: string | Uint8Array,
   valueBytes: number,
   valueAscii: boolean,
+  valueStart = 0,
 ): void {
+  const keyStart = offset + HEADER_BYTES;
+  const valueAt = keyStart + (keyWide ? key.length * 2 : key.length);
+  if (valueStart === 0) writeValue(chunk, valueAt, value, valueBytes, valueAscii, 0);
+  else if (valueStart <= valueAt - offset) {
+    // The bytes before `valueStart` land in this slot's header and key, written over below: one
+    // copy of the whole source, with no sub-view of it.
+    chunk.bytes.set(value as Uint8Array, valueAt - valueStart);
+  } else writeValue(chunk, valueAt, value, valueBytes, valueAscii, valueStart);
   const word = offset >>> 2;
   const words = chunk.words;
   words[word + HASH_WORD] = hash;
@@ -52,7 +64,6 @@ export function writeEntry(
   words[word + VALUE_LENGTH_WORD] = valueBytes;
   words[word + KEY_INFO_WORD] = info;
   chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
-  const keyStart = offset + HEADER_BYTES;
   if (keyWide) {
     const units = chunk.units;
     const base = keyStart >>> 1;
@@ -63,18 +74,11 @@ export function writeEntry(
   } else {
     chunk.bytes.latin1Write(key, keyStart, key.length);
   }
-  writeValue(
-    chunk,
-    keyStart + (keyWide ? key.length * 2 : key.length),
-    value,
-    valueBytes,
-    valueAscii,
-  );
 }
 
 /**
  * Overwrites the value of the entry at `offset` in place (the slot is large enough), with a new
- * key-info word and expiry; key and hash stay.
+ * key-info word and expiry; key and hash stay. A byte value is copied from byte `valueStart` on.
  */
 export function rewriteValue(
   chunk: Chunk,
@@ -85,12 +89,13 @@ export function rewriteValue(
   value: string | Uint8Array,
   valueBytes: number,
   valueAscii: boolean,
+  valueStart = 0,
 ): void {
   const word = offset >>> 2;
   chunk.words[word + VALUE_LENGTH_WORD] = valueBytes;
   chunk.words[word + KEY_INFO_WORD] = info;
   chunk.doubles[(offset >>> 3) + EXPIRES_DOUBLE] = expiresAt;
-  writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii);
+  writeValue(chunk, offset + HEADER_BYTES + keyBytes, value, valueBytes, valueAscii, valueStart);
 }
 
 /** Whether the entry at `offset` has key `key`, compared code unit by code unit (no encoding). */
@@ -153,11 +158,14 @@ function writeValue(
   value: string | Uint8Array,
   length: number,
   ascii: boolean,
+  from: number,
 ): void {
   if (typeof value === 'string') {
     if (ascii) chunk.bytes.latin1Write(value, start, length);
     else chunk.bytes.utf8Write(value, start, length);
-  } else {
+  } else if (from === 0) {
     chunk.bytes.set(value, start);
+  } else {
+    chunk.bytes.set(new Uint8Array(value.buffer, value.byteOffset + from, length), start);
   }
 }

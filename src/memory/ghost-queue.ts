@@ -6,7 +6,11 @@
  * Two typed arrays, no per-entry object: a ring of `capacity` hashes in eviction order (when it
  * is full the oldest is overwritten and leaves the set), and an open-addressing multiset of the
  * same hashes with twice as many slots (load <= 1/2), for an O(1) `take`. 12 bytes per ghost.
- * The set holds the hashes themselves, so a probe never reads the ring.
+ * The set holds the hashes themselves, so a probe never reads the ring. The arrays are
+ * allocated on the first `add` (a shard that never evicts from its small queue never needs
+ * them, and a new store's shards are created and sized many at a time); their bytes are counted
+ * from construction ({@link bytes}), so the owner's byte accounting does not change when they
+ * appear.
  *
  * It is approximate, which is fine for advice: hashes are 32-bit (a different key with the
  * same hash is a false ghost hit, which only places that key in main), and a hash taken and
@@ -17,6 +21,9 @@
 
 const PHI32 = 0x9e3779b1;
 
+/** The arrays of a queue nothing was added to yet. */
+const EMPTY = new Int32Array(0);
+
 /** The set's empty marker is 0, so a hash of 0 is stored as 1 (one more false-hit pair). */
 function tagged(hash: number): number {
   return hash === 0 ? 1 : hash;
@@ -24,8 +31,10 @@ function tagged(hash: number): number {
 
 /** A bounded FIFO of recently evicted key hashes with O(1) membership. */
 export class GhostQueue {
-  readonly #ring: Int32Array;
-  readonly #set: Int32Array;
+  /** Empty until the first {@link add}. */
+  #ring: Int32Array = EMPTY;
+  #set: Int32Array = EMPTY;
+  readonly #capacity: number;
   readonly #mask: number;
   readonly #shift: number;
   /** Ring position of the next add. */
@@ -42,24 +51,32 @@ export class GhostQueue {
 
   /** `capacity`: how many hashes it remembers, a power of two >= 1. */
   constructor(capacity: number) {
-    this.#ring = new Int32Array(capacity);
-    this.#set = new Int32Array(capacity * 2);
+    this.#capacity = capacity;
     this.#mask = capacity * 2 - 1;
     this.#shift = 32 - Math.log2(capacity * 2);
   }
 
   /** How many hashes it remembers. */
   get capacity(): number {
-    return this.#ring.length;
+    return this.#capacity;
   }
 
-  /** Bytes held by the two arrays. */
+  /** Bytes of the two arrays (counted before they are allocated, see the module comment). */
   get bytes(): number {
-    return GhostQueue.bytesFor(this.#ring.length);
+    return GhostQueue.bytesFor(this.#capacity);
+  }
+
+  /** Whether the arrays exist yet (they do from the first {@link add} on). */
+  get allocated(): boolean {
+    return this.#ring !== EMPTY;
   }
 
   /** Remembers `hash` as the newest ghost, forgetting the oldest when full. */
   add(hash: number): void {
+    if (this.#ring === EMPTY) {
+      this.#ring = new Int32Array(this.#capacity);
+      this.#set = new Int32Array(this.#capacity * 2);
+    }
     const ring = this.#ring;
     const at = this.#next;
     if (this.#filled === ring.length) this.#remove(ring[at]!);
@@ -84,6 +101,7 @@ export class GhostQueue {
   /** A new queue of `capacity` holding this one's newest hashes that are still ghosts. */
   resized(capacity: number): GhostQueue {
     const next = new GhostQueue(capacity);
+    if (this.#members === 0) return next;
     const ring = this.#ring;
     const keep = Math.min(this.#filled, capacity);
     for (let i = keep; i > 0; i--) {

@@ -352,20 +352,27 @@ export class MemoryStore {
    * entry (0 = none); omitted, the store's `ttlMs`. An entry larger than `maxEntryBytes` is not
    * stored and its key's older value is dropped (as when there is no room), instead of throwing;
    * `outcomes`, when given, receives `SET_STORED`, `SET_NO_ROOM` or `SET_TOO_LARGE` per entry.
+   * `starts`, when given, stores each `Uint8Array` value from byte `starts[i]` on (0 for a
+   * string), copied without a sub-view: for values that sit behind a header in a reply buffer.
    * Returns how many entries were stored. Throws `InvalidArgumentError`, with nothing stored,
-   * on a bad key, value or TTL anywhere in the batch.
+   * on a bad key, value, start or TTL anywhere in the batch.
    */
   setMany(
     keys: readonly string[],
     values: readonly (Uint8Array | string)[],
     ttlMs?: number | ArrayLike<number>,
     outcomes?: Uint8Array,
+    starts?: ArrayLike<number>,
   ): number {
     this.#assertOpen();
     const n = keys.length;
-    if (values.length !== n || (outcomes !== undefined && outcomes.length < n)) {
+    if (
+      values.length !== n ||
+      (outcomes !== undefined && outcomes.length < n) ||
+      (starts !== undefined && starts.length < n)
+    ) {
       throw new InvalidArgumentError(
-        `MemoryStore "${this.name}": setMany needs as many values (and outcomes) as keys, got ${n} keys, ${values.length} values`,
+        `MemoryStore "${this.name}": setMany needs as many values (and outcomes, starts) as keys, got ${n} keys, ${values.length} values`,
       );
     }
     if (typeof ttlMs === 'number' || ttlMs === undefined) {
@@ -393,12 +400,24 @@ export class MemoryStore {
       const value = values[i];
       let valueBytes: number;
       let ascii: boolean;
-      if (typeof value === 'string') {
+      const start = starts === undefined ? 0 : starts[i]!;
+      if (typeof value === 'string' && start === 0) {
         valueBytes = Buffer.byteLength(value, 'utf8');
         ascii = valueBytes === value.length;
       } else if (value instanceof Uint8Array) {
-        valueBytes = value.byteLength;
+        if (!(start >= 0 && start <= value.byteLength && Number.isInteger(start))) {
+          throw new InvalidArgumentError(
+            `MemoryStore "${this.name}": setMany start ${String(start)} is not a byte offset into value ${i}`,
+          );
+        }
+        valueBytes = value.byteLength - start;
+        // The whole value's check: ASCII there means ASCII from `start` on (a non-ASCII header
+        // only costs the fast latin1 read, never a wrong one).
         ascii = isAscii(value);
+      } else if (typeof value === 'string') {
+        throw new InvalidArgumentError(
+          `MemoryStore "${this.name}": setMany start must be 0 for a string value (entry ${i})`,
+        );
       } else {
         throw new InvalidArgumentError(
           `MemoryStore "${this.name}": value must be a string or Uint8Array, got ${typeName(value)} (entry ${i})`,
@@ -456,6 +475,7 @@ export class MemoryStore {
               sizes[i]!,
               (flag & 2) !== 0,
               ttl > 0 ? now + ttl : 0,
+              starts === undefined ? 0 : starts[i]!,
             );
           }
           if (ok) {

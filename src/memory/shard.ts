@@ -203,8 +203,9 @@ export class Shard implements PolicyHost {
 
   /**
    * Stores a value. `keyWide`: the key has a code unit >= 256 (stored as UTF-16). `value` is
-   * written as latin1 when `valueAscii`, else as UTF-8 (strings) or copied (bytes). Returns false
-   * when no room could be made; a previous value under the key is then gone.
+   * written as latin1 when `valueAscii`, else as UTF-8 (strings) or copied (bytes, from byte
+   * `valueStart` on). Returns false when no room could be made; a previous value under the key is
+   * then gone.
    */
   set(
     key: string,
@@ -214,6 +215,7 @@ export class Shard implements PolicyHost {
     valueBytes: number,
     valueAscii: boolean,
     expiresAt: number,
+    valueStart = 0,
   ): boolean {
     const keyBytes = keyWide ? key.length * 2 : key.length;
     const size = slotBytes(keyBytes, valueBytes);
@@ -231,7 +233,17 @@ export class Shard implements PolicyHost {
       info |= chunk.words[word + KEY_INFO_WORD]! & POLICY_MASK;
       if (size <= capacity) {
         // Overwrite in place: same key, same slot, no new bytes.
-        rewriteValue(chunk, offset, info, expiresAt, keyBytes, value, valueBytes, valueAscii);
+        rewriteValue(
+          chunk,
+          offset,
+          info,
+          expiresAt,
+          keyBytes,
+          value,
+          valueBytes,
+          valueAscii,
+          valueStart,
+        );
         if (expiresAt !== 0) this.#mayExpire = true;
         policy.onHit(chunk.words, word + KEY_INFO_WORD, position);
         return true;
@@ -260,6 +272,7 @@ export class Shard implements PolicyHost {
       value,
       valueBytes,
       valueAscii,
+      valueStart,
     );
     if (expiresAt !== 0) this.#mayExpire = true;
     chunk.live += size;

@@ -111,6 +111,40 @@ export function decodeEntry<V>(
   }
 }
 
+/** A Buffer with its UTF-8 decoder typed (`Buffer#toString` without its argument handling). */
+interface Utf8Bytes extends Buffer {
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
+ * {@link decodeEntry} of the entry that starts at byte `start` of `bytes` (behind an expiry
+ * header, see {@link expiryHeaderLength}), read in place: a text codec (`decodeText`) gets the
+ * UTF-8 decoding of the value bytes straight from `bytes`, without a sub-view or a string slice;
+ * another codec gets a view of the value bytes. Never throws.
+ */
+export function decodeEntryAt<V>(
+  codec: Codec<V>,
+  decodeText: ((text: string) => V) | null,
+  bytes: Buffer,
+  start: number,
+  fault: EntryFault,
+): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
+  const end = bytes.length;
+  if (end - start === 1 && bytes[start] === MISSING) return ENTRY_MISSING;
+  if (end <= start || bytes[start] !== VALUE) {
+    fault.error = new CodecError('Entry has no tiercache value tag');
+    return ENTRY_CORRUPT;
+  }
+  try {
+    return decodeText !== null
+      ? decodeText((bytes as Utf8Bytes).utf8Slice(start + 1, end))
+      : codec.decode(bytes.subarray(start + 1));
+  } catch (cause) {
+    fault.error = new CodecError(`The ${codec.name} codec cannot decode this entry`, { cause });
+    return ENTRY_CORRUPT;
+  }
+}
+
 /** {@link decodeEntryText} as a tagged result, for callers off the hot path. */
 export function unwrapText<V>(
   codec: Codec<V>,
@@ -169,6 +203,16 @@ export function withoutExpiry(raw: Buffer | string): Buffer | string {
     return raw.charCodeAt(0) === EXPIRES ? raw.slice(EXPIRY_HEADER) : raw;
   }
   return raw[0] === EXPIRES ? raw.subarray(EXPIRY_HEADER) : raw;
+}
+
+/**
+ * Bytes of the Redis expiry header in front of the entry in `raw` (as {@link withoutExpiry}
+ * strips it): {@link EXPIRY_HEADER}, all of a `raw` too short to hold one, or 0 without one.
+ * The entry is then `raw` from that byte on, read in place (see {@link decodeEntryAt}).
+ */
+export function expiryHeaderLength(raw: Buffer): number {
+  if (raw[0] !== EXPIRES) return 0;
+  return Math.min(raw.length, EXPIRY_HEADER);
 }
 
 /** What {@link readExpiry} found in front of an entry. */

@@ -282,12 +282,15 @@ export class MemoryTier<V> {
    * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
    * dropped). `prefixedKeys` are `keys` with the cache's prefix (the Redis keys the entries were
    * read under): a shared store is given those strings rather than new concatenations, which
-   * it would hash and compare more slowly (see {@link MemoryTier.#prefix}).
+   * it would hash and compare more slowly (see {@link MemoryTier.#prefix}). Each entry is
+   * `entries[i]` from byte `starts[i]` on (a Redis reply behind its expiry header, copied into
+   * the store in place; 0 for a string).
    */
   setMany(
     keys: readonly string[],
     prefixedKeys: readonly string[],
     entries: readonly RawEntry[],
+    starts: Uint8Array,
     ttlMs: Float64Array,
     atSource: Uint8Array | null,
     grace: Uint8Array | null,
@@ -300,7 +303,7 @@ export class MemoryTier<V> {
       for (let i = 0; i < keys.length; i++) {
         const refused = this.set(
           keys[i]!,
-          entries[i]!,
+          entryAt(entries[i]!, starts[i]!),
           ttlMs[i]!,
           atSource !== null && atSource[i] === 1,
           grace === null || grace[i] === 1,
@@ -311,11 +314,12 @@ export class MemoryTier<V> {
     }
     const memoryKeys = this.#prefix === '' ? keys : prefixedKeys;
     const outcomes = new Uint8Array(keys.length);
-    this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes);
+    this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes, starts);
     for (let i = 0; i < keys.length; i++) {
       if (outcomes[i] !== SET_TOO_LARGE) continue;
       const key = keys[i]!;
-      tooLarge(key, new EntryTooLargeError(this.entryBytes(key, entries[i]!), this.maxEntryBytes));
+      const bytes = this.entryBytes(key, entryAt(entries[i]!, starts[i]!));
+      tooLarge(key, new EntryTooLargeError(bytes, this.maxEntryBytes));
     }
   }
 
@@ -346,4 +350,9 @@ export class MemoryTier<V> {
     this.hot?.clear();
     if (this.#owned) this.store.close();
   }
+}
+
+/** The entry in `raw` from byte `start` on (a view; `raw` itself when `start` is 0). */
+function entryAt(raw: RawEntry, start: number): RawEntry {
+  return start === 0 ? raw : typeof raw === 'string' ? raw.slice(start) : raw.subarray(start);
 }

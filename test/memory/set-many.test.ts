@@ -138,3 +138,84 @@ test("a new store's first batch sizes its index once (no step-by-step growth)", 
   batch.close();
   single.close();
 });
+
+test('values stored from a start offset agree with a Map model of the bytes from there on', () => {
+  const entryArb = fc.tuple(
+    keyArb,
+    // A prefix (any bytes, shorter or longer than the slot's header and key), then the value.
+    fc.uint8Array({ maxLength: 60 }),
+    fc.oneof(
+      fc.string({ maxLength: 120 }).map((text) => Buffer.from(text, 'utf8')),
+      fc.uint8Array({ maxLength: 120 }).map((bytes) => Buffer.from(bytes)),
+    ),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(entryArb, { maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+      (batches) => {
+        const store = new MemoryStore({ maxBytes: 8 * 2 ** 20, budget: null });
+        const model = new Map<string, Buffer>();
+        try {
+          for (const batch of batches) {
+            // Each source is a view into one shared buffer, as a Redis reply's entries are.
+            const shared = Buffer.concat(batch.flatMap(([, prefix, value]) => [prefix, value]));
+            let at = 0;
+            const sources: Buffer[] = [];
+            const starts = new Uint8Array(batch.length);
+            batch.forEach(([, prefix, value], i) => {
+              sources.push(shared.subarray(at, at + prefix.length + value.length));
+              starts[i] = prefix.length;
+              at += prefix.length + value.length;
+            });
+            const outcomes = new Uint8Array(batch.length);
+            store.setMany(
+              batch.map(([key]) => key),
+              sources,
+              undefined,
+              outcomes,
+              starts,
+            );
+            assert.ok(outcomes.every((outcome) => outcome === SET_STORED));
+            for (const [key, , value] of batch) model.set(key, value);
+          }
+          assert.equal(store.size, model.size);
+          for (const [key, bytes] of model) {
+            assert.deepEqual(store.get(key), bytes, key);
+            assert.equal(store.getString(key), bytes.toString('utf8'), key);
+          }
+        } finally {
+          store.close();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('a bad start anywhere in the batch stores nothing', () => {
+  const store = new MemoryStore({ budget: null });
+  store.set('a', 'old');
+  const value = Buffer.from('xxnew');
+  for (const start of [6, -1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => store.setMany(['b', 'a'], [value, value], undefined, undefined, [2, start]),
+      InvalidArgumentError,
+      String(start),
+    );
+  }
+  // A string value has no byte offsets.
+  assert.throws(
+    () => store.setMany(['a'], ['new'], undefined, undefined, [1]),
+    InvalidArgumentError,
+  );
+  assert.throws(
+    () => store.setMany(['a', 'b'], [value, value], undefined, undefined, [2]),
+    InvalidArgumentError,
+  );
+  assert.equal(store.getString('a'), 'old');
+  assert.equal(store.size, 1);
+  store.setMany(['a', 'b'], [value, value], undefined, undefined, [2, 5]);
+  assert.equal(store.getString('a'), 'new');
+  assert.equal(store.getString('b'), '');
+  store.close();
+});

@@ -71,6 +71,8 @@ export class Slab {
   /** Free ranges below `top`, sorted by start, never adjacent: starts and lengths in bytes. */
   readonly freeStarts: number[] = [];
   readonly freeLengths: number[] = [];
+  /** Pages of this slab carved into pieces (`page-pieces.ts`): page offset -> used-piece mask. */
+  pieceMasks: Map<number, number> | undefined;
 
   constructor(buffer: ArrayBuffer, dedicated: boolean) {
     this.buffer = buffer;

@@ -6,14 +6,18 @@
  * anything since (an eviction or expiry there ends the member here), and every write, delete,
  * bus invalidation and clear of the byte tier drops the key here too.
  *
- * Admission is frequency-gated so a scan does not flush it: every read bumps a small counter for
- * the key's hash (one byte per counter, at most 15, halved every `8 * maxEntries` reads the byte tier
- * answers, so old popularity fades); a hit in the hot set bumps its member's counter too, so a
- * key read often stays heavier than the keys that would replace it. A key is admitted once its
- * counter reaches 2, and when the set is full only if it has been read more often than the
- * member under the clock hand, which it then replaces (ties keep the member: churning the set on
- * every read of a lukewarm key would cost more than it saves). Only the
- * hot set's own members are heap objects; the rest of the cache stays in the store's arena.
+ * Admission is frequency-gated so a scan does not flush it: every read counts toward the key's
+ * estimated frequency, a count-min sketch of two rows (two one-byte counters picked by the key's
+ * hash, at most 15, the estimate their minimum; a read raises only the counters at that minimum,
+ * so keys sharing one counter inflate each other less; `8 * maxEntries` counters, halved every
+ * `8 * maxEntries` reads the byte tier answers, so old popularity fades). A hit in the hot set
+ * counts for its member too, so a key read often stays heavier than the keys that would replace
+ * it. A key is admitted once its estimate reaches 2, and when the set is full only if it has been
+ * read more often than the member under the clock hand, which it then replaces (ties keep the
+ * member: churning the set on every read of a lukewarm key would cost more than it saves). Why
+ * two rows: with one counter per hash, the long tail's keys shared counters with one another
+ * and looked hotter than they were, so members were replaced by keys read no more often. Only
+ * the hot set's own members are heap objects; the rest of the cache stays in the store's arena.
  *
  * @module
  */
@@ -24,6 +28,16 @@ import { hashString } from '../memory/hash.ts';
  * popularity has passed gives way within four periods rather than eight.
  */
 const MAX_COUNT = 15;
+
+/**
+ * Counters of the frequency sketch per member the hot set may hold (rounded up to a power of
+ * two). Why not more: a member hit bumps its counters, so the table should stay in the CPU's
+ * cache; twice as many raised the share of reads members answer by under half a point.
+ */
+const COUNTERS_PER_ENTRY = 8;
+
+/** Reads the byte tier answers, per member the hot set may hold, between two halvings of the counters. */
+const AGING_PERIOD_PER_ENTRY = 8;
 
 /** Bounds of a hot set. */
 export interface HotSetOptions {
@@ -39,8 +53,8 @@ interface Member<V> {
   bytes: number;
   expiresAt: number;
   slot: number;
-  /** Index of the key's counter (its hash, masked): a hit bumps it without hashing the key. */
-  countSlot: number;
+  /** The key's hash: a hit bumps its counters without hashing the key again. */
+  hash: number;
   /** The store's removal count when the member was last known to be in it. */
   checked: number;
   /** `value` as a resolved promise, made on the member's first {@link HotSet.resolved} hit. */
@@ -54,6 +68,12 @@ export const NOT_HOT: unique symbol = Symbol('tiercache.not-hot');
 export class HotSet<V> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  /**
+   * Members by key. Why a `Map` and not an index keyed by the store's hash: V8 keeps a string's
+   * hash in the string, so a hit on a key string the caller reuses hashes nothing, where our own
+   * index must hash the key on every read (cheaper for a miss, but slower for hits on long keys,
+   * and hits are most reads).
+   */
   readonly #members = new Map<string, Member<V>>();
   /**
    * Member keys by slot, swept by a clock hand to pick the next candidate for replacement. Why
@@ -64,12 +84,13 @@ export class HotSet<V> {
   /** Free slots of {@link #ring}, as a stack. */
   readonly #free: Int32Array;
   #freeCount: number;
-  /** Each ring slot's counter index (its key's hash, masked): weighing a victim hashes nothing. */
-  readonly #countSlots: Int32Array;
+  /** Each ring slot's key hash: weighing a victim hashes nothing. */
+  readonly #hashes: Int32Array;
   #hand = 0;
   readonly #counts: Uint8Array;
   readonly #countMask: number;
   #bumps = 0;
+  readonly #period: number;
   #bytes = 0;
   #hits = 0;
   #admitted = 0;
@@ -85,11 +106,12 @@ export class HotSet<V> {
     this.#free = new Int32Array(this.#maxEntries);
     for (let i = 0; i < this.#maxEntries; i++) this.#free[i] = this.#maxEntries - 1 - i;
     this.#freeCount = this.#maxEntries;
-    this.#countSlots = new Int32Array(this.#maxEntries);
+    this.#hashes = new Int32Array(this.#maxEntries);
     let size = 64;
-    while (size < this.#maxEntries * 8) size *= 2;
+    while (size < this.#maxEntries * COUNTERS_PER_ENTRY) size *= 2;
     this.#counts = new Uint8Array(size);
     this.#countMask = size - 1;
+    this.#period = this.#maxEntries * AGING_PERIOD_PER_ENTRY;
   }
 
   /** Keys held. */
@@ -157,9 +179,7 @@ export class HotSet<V> {
     }
     // A hit counts as a read of the key, so a member read often keeps outweighing the keys that
     // would replace it (its counter would otherwise only fade while it is hit).
-    const counts = this.#counts;
-    const count = counts[member.countSlot]!;
-    if (count < MAX_COUNT) counts[member.countSlot] = count + 1;
+    this.#bump(member.hash);
     this.#hits++;
     return member;
   }
@@ -179,13 +199,12 @@ export class HotSet<V> {
     expiry: (key: string) => number,
   ): void {
     if (bytes > this.#maxBytes) return;
-    const counts = this.#counts;
-    const mask = this.#countMask;
-    const slot = hashString(key) & mask;
-    const count = Math.min(MAX_COUNT, counts[slot]! + 1);
-    counts[slot] = count;
-    if (++this.#bumps >= counts.length) this.#age();
-    if (count < 2 || this.#members.has(key)) return;
+    const hash = hashString(key);
+    const count = this.#bump(hash);
+    if (++this.#bumps >= this.#period) this.#age();
+    if (count < 2) return;
+    // Callers offer only keys the hot set just missed; the look-up below guards the ring anyway,
+    // and it comes after the victim is weighed, which turns most candidates away more cheaply.
     if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) {
       // The member under the clock hand goes only for a key read more often than it (ties keep
       // it: churning on every read of a lukewarm key would cost more than it saves); either way
@@ -194,22 +213,24 @@ export class HotSet<V> {
       this.#hand = hand + 1 === this.#maxEntries ? 0 : hand + 1;
       const victim = this.#ring[hand];
       if (victim !== undefined) {
-        if (counts[this.#countSlots[hand]!]! >= count) return;
+        if (this.#estimate(this.#hashes[hand]!) >= count || this.#members.has(key)) return;
         this.delete(victim);
       }
       if (this.#freeCount === 0 || this.#bytes + bytes > this.#maxBytes) return;
+    } else if (this.#members.has(key)) {
+      return;
     }
     const expiresAt = expiry(key);
     if (expiresAt < 0) return;
     const at = this.#free[--this.#freeCount]!;
     this.#ring[at] = key;
-    this.#countSlots[at] = slot;
+    this.#hashes[at] = hash;
     this.#members.set(key, {
       value,
       bytes,
       expiresAt,
       slot: at,
-      countSlot: slot,
+      hash,
       checked: removals,
       promise: undefined,
     });
@@ -237,6 +258,34 @@ export class HotSet<V> {
     this.#bytes = 0;
     this.#counts.fill(0);
     this.#bumps = 0;
+  }
+
+  /** The estimated read count of the key with `hash`: the lower of its two counters. */
+  #estimate(hash: number): number {
+    const counts = this.#counts;
+    const i = hash & this.#countMask;
+    const a = counts[i]!;
+    const b = counts[(i & ~63) | ((hash >>> 24) & 63)]!;
+    return Math.min(a, b);
+  }
+
+  /**
+   * Counts a read of the key with `hash` and answers its new estimate. Only the counters at the
+   * minimum rise (conservative update). The second counter is in the first one's 64-byte block,
+   * picked by other bits of the hash: one cache line per read.
+   */
+  #bump(hash: number): number {
+    const counts = this.#counts;
+    const i = hash & this.#countMask;
+    const j = (i & ~63) | ((hash >>> 24) & 63);
+    const a = counts[i]!;
+    const b = counts[j]!;
+    let min = Math.min(a, b);
+    if (min >= MAX_COUNT) return MAX_COUNT;
+    min++;
+    if (a < min) counts[i] = min;
+    if (b < min) counts[j] = min;
+    return min;
   }
 
   /** Halves every counter: popularity fades, so yesterday's hot keys give way to today's. */

@@ -21,7 +21,10 @@ export interface RedisTierOptions {
   timeoutMs: number;
   batchSize: number;
   breaker: Breaker | null;
-  /** Called once per failed command (never for commands the open breaker skipped). */
+  /**
+   * Called once per failed command (never for commands the open breaker skipped, nor for those
+   * sent with `report: false`).
+   */
   report: (operation: string, error: RedisError) => void;
   /** Name used in `CacheClosedError` messages. */
   name: string;
@@ -35,6 +38,12 @@ export type RedisWrite = readonly [key: string, value: RawEntry, ttlMs: number];
 
 /** `deadline` value meaning "none": the command gets the tier's whole `timeoutMs`. */
 export const NO_DEADLINE = 0;
+
+/**
+ * `deadline` value meaning "already spent": the command is sent detached and the caller is
+ * answered at once (for the bus message of a write that already failed).
+ */
+export const DETACHED = -1;
 
 interface Pending {
   timer: NodeJS.Timeout;
@@ -149,12 +158,15 @@ export class RedisTier {
     throwFirstRejection(results);
   }
 
-  /** Deletes keys, one `DEL` per slot group; throws if any group failed. */
-  async del(keys: readonly string[], deadline = NO_DEADLINE): Promise<void> {
+  /**
+   * Deletes keys, one `DEL` per slot group; throws if any group failed. `report: false` for a
+   * command of an operation whose failure was already reported (see {@link publish}).
+   */
+  async del(keys: readonly string[], deadline = NO_DEADLINE, report = true): Promise<void> {
     if (keys.length === 0) return;
     const results = await Promise.allSettled(
       this.#groups(keys, 'slot').map((indices) =>
-        this.#call('DEL', () => this.#client.del(indices.map((i) => keys[i]!)), deadline),
+        this.#call('DEL', () => this.#client.del(indices.map((i) => keys[i]!)), deadline, report),
       ),
     );
     throwFirstRejection(results);
@@ -198,9 +210,18 @@ export class RedisTier {
     return unlinked;
   }
 
-  /** Publishes one message on a channel; throws on failure. */
-  async publish(channel: string, message: string, deadline = NO_DEADLINE): Promise<void> {
-    await this.#call('PUBLISH', () => this.#client.publish(channel, message), deadline);
+  /**
+   * Publishes one message on a channel; throws on failure. `report: false` when the operation
+   * already reported its failure (a write Redis did not take): one failed write is one `error`
+   * event, not one per command it was made of. The breaker still counts the failure.
+   */
+  async publish(
+    channel: string,
+    message: string,
+    deadline = NO_DEADLINE,
+    report = true,
+  ): Promise<void> {
+    await this.#call('PUBLISH', () => this.#client.publish(channel, message), deadline, report);
   }
 
   /**
@@ -272,14 +293,20 @@ export class RedisTier {
    * deadline has already passed (the operation's earlier command used it up) is still sent, as
    * a detached command with a timeout of its own whose failure is reported, and the caller is
    * answered at once with a `RedisTimeoutError`: a bus message is worth delivering late, but
-   * not worth another wait.
+   * not worth another wait. `report: false` keeps a failure out of `report` (the breaker still
+   * counts it).
    */
-  #call<T>(operation: string, run: () => Promise<T>, deadline = NO_DEADLINE): Promise<T> {
+  #call<T>(
+    operation: string,
+    run: () => Promise<T>,
+    deadline = NO_DEADLINE,
+    report = true,
+  ): Promise<T> {
     let timeoutMs = this.#timeoutMs;
     if (deadline !== NO_DEADLINE) {
       timeoutMs = Math.ceil(deadline - performance.now());
       if (timeoutMs <= 0) {
-        this.#call(operation, run).catch(() => {});
+        this.#call(operation, run, NO_DEADLINE, report).catch(() => {});
         return Promise.reject(new RedisTimeoutError(operation, this.#timeoutMs));
       }
     }
@@ -296,7 +323,7 @@ export class RedisTier {
           this.#pending.delete(pending);
           const error = new RedisTimeoutError(operation, this.#timeoutMs);
           breaker?.failure(generation);
-          this.#report(operation, error);
+          if (report) this.#report(operation, error);
           reject(error);
         }, timeoutMs),
         reject,
@@ -326,7 +353,7 @@ export class RedisTier {
           const message = cause instanceof Error ? cause.message : String(cause);
           const error = new RedisError(`Redis ${operation} failed: ${message}`, { cause });
           breaker?.failure(generation);
-          this.#report(operation, error);
+          if (report) this.#report(operation, error);
           reject(error);
         },
       );

@@ -50,7 +50,7 @@ import { Lifetimes, memoryTtlUntil, redisEntry } from './lifetimes.ts';
 import { type Loader, runLoader } from './loader.ts';
 import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
-import { NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
+import { DETACHED, NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
@@ -352,12 +352,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       this.#flights.forgetAll();
       this.#memory?.clear();
     }
-    try {
+    if (failure === undefined) {
       await this.#publish({ clear: true });
-    } finally {
-      // The clear's own failure, not the publish's, is the one a strict caller sees.
-      if (failure !== undefined) this.#failedWrite('UNLINK', failure);
+      return;
     }
+    // The failed step used up its timeout: the bus message is sent detached (other nodes hear
+    // of the clear when Redis answers again); the failure is reported once.
+    await this.#publish({ clear: true }, DETACHED, false, true);
+    this.#failedWrite('UNLINK', failure);
   }
 
   /** Writes a value to Redis, then memory, then tells other nodes; `undefined` is refused. */
@@ -456,13 +458,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           // value must not outlive the write either, or the writer's next read (from Redis)
           // would return what it just replaced. DEL is allowed under `maxmemory`.
           try {
-            await this.#redis.del(full, deadline);
+            await this.#redis.del(full, deadline, false);
           } catch {
-            // Reported by the Redis tier.
+            // The write's failure is already reported, once.
           }
         }
+        // Other nodes are told even when this throws (the value may still land in Redis).
+        await this.#publish({ keys: told }, deadline, strict, true);
         this.#failedWrite('SET', error, strict);
-        await this.#publish({ keys: told }, deadline, strict);
         return false;
       }
       for (const [key] of writes) this.#flights.forget(key);
@@ -577,20 +580,22 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     for (const key of keys) this.#flights.forget(key);
     const full = keys.map((key) => this.#prefix + key);
     let took = true;
+    let failure: unknown;
     const deadline = this.#redis?.deadline() ?? NO_DEADLINE;
     if (this.#redis) {
       try {
         await this.#redis.del(full, deadline);
       } catch (error) {
         took = false;
-        // Memory drops the keys even when this throws: a strict caller then retries a clean state.
-        for (const key of keys) this.#memoryDelete(key);
-        this.#failedWrite('DEL', error, strict);
+        failure = error;
       }
       for (const key of keys) this.#flights.forget(key);
     }
+    // Memory drops the keys either way: a strict caller that catches retries from a clean state.
     for (const key of keys) this.#memoryDelete(key);
-    await this.#publish({ keys: [...keys] }, deadline, strict);
+    // Other nodes are told even when this throws (the DEL may still reach Redis).
+    await this.#publish({ keys: [...keys] }, deadline, strict, !took);
+    if (!took) this.#failedWrite('DEL', failure, strict);
     return took;
   }
 
@@ -1083,18 +1088,29 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (!this.#closed) this.#memory?.delete(key);
   }
 
-  /** Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`). */
+  /**
+   * Tells other nodes; `deadline`: the rest of the write's (see `RedisTier.deadline`).
+   * `failed`: the write itself already failed and was reported: the message is sent detached
+   * (the caller is answered at once, whatever is left of the deadline), and its failure is
+   * neither reported again nor thrown (one failed write, one `error` event).
+   */
   async #publish(
     message: BusMessage,
     deadline = NO_DEADLINE,
     strict = this.#options.strict,
+    failed = false,
   ): Promise<void> {
     if (!this.#bus || !this.#redis || this.#closed) return;
     try {
-      await this.#redis.publish(this.#bus.channel, this.#bus.encode(message), deadline);
+      await this.#redis.publish(
+        this.#bus.channel,
+        this.#bus.encode(message),
+        failed ? DETACHED : deadline,
+        !failed,
+      );
       this.#stats.busSent++;
     } catch (error) {
-      this.#failedWrite('PUBLISH', error, strict);
+      if (!failed) this.#failedWrite('PUBLISH', error, strict);
     }
   }
 

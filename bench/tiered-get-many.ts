@@ -16,10 +16,11 @@
  * would skip the back-fill this row measures). The other libraries run Redis-only;
  * bentocache has no batch read: it gets one `get` per key.
  *
- * On a new store the back-fill also pays the kernel's first touch of every arena page it writes
- * (the slab pool gives freed pages back at once, so the next instance's chunks start unmapped);
- * `TIERCACHE_ARENA=buffers` in the environment shows the same rows with malloc'd chunks, whose
- * pages glibc reuses already resident.
+ * The fresh instance's store takes its chunks from the slab pool's resident reserve (the pages
+ * the previous instance freed, kept resident up to 1 MiB while the pool is busy), so it pays no
+ * page faults here; a process's first store, or one created after the pool has been idle for
+ * ~0.5 s, still faults in every page it writes. `TIERCACHE_ARENA=buffers` in the environment
+ * shows the same rows with malloc'd chunks.
  *
  *   npm run bench -- tiered-get-many [--calls 200] [--sizes 100,1000]
  */

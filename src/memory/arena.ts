@@ -1,14 +1,16 @@
 /**
  * One shard's byte arena: the chunks it holds, their ids and sizes. A chunk is a page-aligned
- * range leased from the process-wide {@link SlabPool} (never one Buffer per entry, never from
+ * range leased from the process-wide {@link SlabPool}, or a piece of one of its pages when it is
+ * at most half a page (`page-pieces.ts`) (never one Buffer per entry, never from
  * Node's shared pool or the C allocator, so releasing it returns the memory to the operating
- * system at once), with a Buffer and typed-array views over the same bytes for header reads.
+ * system at once, a piece's page once its last piece is released), with a Buffer and typed-array views over the same bytes for header reads.
  * An entry never straddles chunks. The order of chunks (the logs entries are appended to)
  * is kept by {@link ChunkQueue}s; the arena only allocates, frees and addresses chunks.
  *
  * Chunk sizes grow geometrically, 4 KiB, 8 KiB, ... up to `chunkBytes`, so a store that holds
- * little reserves little; an entry larger than that gets a chunk of its own size. The shard decides when to reserve bytes, relocate entries and release
- * chunks.
+ * little reserves little; a small shard's `chunkBytes` is 1 KiB or 2 KiB (`options.ts`), and all
+ * its chunks are that size. An entry larger than `chunkBytes` gets a chunk of its own size. The
+ * shard decides when to reserve bytes, relocate entries and release chunks.
  *
  * A location packs `chunk id << offsetBits | offset / 8` into 32 bits (offsets are 8-aligned).
  * Ids start at 1 so that location 0 can mean "empty" in the index.
@@ -17,10 +19,20 @@
  */
 import type { ChunkQueue } from './chunk-queue.ts';
 import { ENTRY_ALIGN } from './entry-layout.ts';
+import { MAX_PIECE_BYTES, PagePieces, pagePieces } from './page-pieces.ts';
 import { type Slab, type SlabPool, slabPool } from './slab-pool.ts';
 
-/** Size of the first chunk of a shard, in bytes (smaller only when the shard's limit is). */
+/**
+ * Size of the first chunk of a shard, in bytes: a page. Smaller when the shard's chunks are
+ * (a small shard's, see {@link SMALLEST_CHUNK_BYTES}) or its limit is.
+ */
 export const MIN_CHUNK_BYTES = 4096;
+
+/**
+ * Smallest chunk size a shard may use: a small shard's chunks are 512 B to 2 KiB pieces of pages
+ * (`page-pieces.ts`), so that it still has enough chunks for fine-grained eviction.
+ */
+export const SMALLEST_CHUNK_BYTES = 1024;
 
 /**
  * A Node Buffer with its per-encoding methods typed. `Buffer#toString` and `Buffer#write` look
@@ -90,20 +102,27 @@ export class Arena {
   readonly #chunkBytes: number;
   readonly #maxChunks: number;
   readonly #pool: SlabPool;
+  readonly #pieces: PagePieces;
+  /** Size of the first chunk (and of the smallest the geometric growth uses). */
+  readonly #firstSize: number;
   readonly #byId: (Chunk | undefined)[] = [undefined];
   readonly #freeIds: number[] = [];
   #count = 0;
   #bytes = 0;
-  #nextSize = MIN_CHUNK_BYTES;
+  #nextSize: number;
 
   /**
    * Chunks grow geometrically up to `chunkBytes`; a chunk for one larger entry may reach
    * `maxChunkBytes`, which sets how many bits of a location address bytes. Both are powers of
-   * two >= {@link MIN_CHUNK_BYTES}. Chunks are leased from `pool` (the process-wide one).
+   * two >= {@link SMALLEST_CHUNK_BYTES}. Chunks are leased from `pool` (the process-wide one),
+   * those of at most half a page as pieces of its pages.
    */
   constructor(chunkBytes: number, maxChunkBytes: number, pool: SlabPool = slabPool) {
     this.#pool = pool;
+    this.#pieces = pool === slabPool ? pagePieces : new PagePieces(pool);
     this.#chunkBytes = chunkBytes;
+    this.#firstSize = Math.min(MIN_CHUNK_BYTES, chunkBytes);
+    this.#nextSize = this.#firstSize;
     this.#offsetBits = Math.log2(maxChunkBytes) - Math.log2(ENTRY_ALIGN);
     this.#offsetMask = 2 ** this.#offsetBits - 1;
     this.#maxChunks = 2 ** (32 - this.#offsetBits) - 1;
@@ -117,6 +136,11 @@ export class Arena {
   /** Sum of chunk sizes, in bytes. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Size of a shard's first chunk, the smallest of its geometric sequence. */
+  get firstChunkBytes(): number {
+    return this.#firstSize;
   }
 
   /** The packed location of byte `offset` of `chunk`. */
@@ -145,7 +169,7 @@ export class Arena {
     // A new chunk at most half the arena's size: growth by at most 1.5x keeps a shard's
     // reservation close to what it holds.
     let grow = Math.min(this.#nextSize, this.#chunkBytes);
-    while (grow > MIN_CHUNK_BYTES && grow > this.#bytes / 2) grow /= 2;
+    while (grow > this.#firstSize && grow > this.#bytes / 2) grow /= 2;
     let size = Math.max(need, grow);
     if (size > available) size = Math.floor(available / ENTRY_ALIGN) * ENTRY_ALIGN;
     return size >= need ? size : 0;
@@ -154,8 +178,14 @@ export class Arena {
   /** Allocates an empty chunk of `size` bytes (already reserved by the caller), in no queue. */
   add(size: number): Chunk {
     const id = this.#freeIds.pop() ?? this.#byId.length;
-    const slab = this.#pool.allocate(size);
-    const chunk = new Chunk(id, size, slab, this.#pool.offset);
+    let chunk: Chunk;
+    if (size <= MAX_PIECE_BYTES) {
+      const slab = this.#pieces.allocate(size);
+      chunk = new Chunk(id, size, slab, this.#pieces.offset);
+    } else {
+      const slab = this.#pool.allocate(size);
+      chunk = new Chunk(id, size, slab, this.#pool.offset);
+    }
     this.#byId[id] = chunk;
     this.#count++;
     this.#bytes += size;
@@ -170,10 +200,11 @@ export class Arena {
   remove(chunk: Chunk): void {
     if (this.#byId[chunk.id] !== chunk) return;
     this.#byId[chunk.id] = undefined;
-    this.#pool.free(chunk.slab, chunk.slabOffset, chunk.size);
+    if (chunk.size <= MAX_PIECE_BYTES) this.#pieces.free(chunk.slab, chunk.slabOffset, chunk.size);
+    else this.#pool.free(chunk.slab, chunk.slabOffset, chunk.size);
     this.#freeIds.push(chunk.id);
     this.#count--;
     this.#bytes -= chunk.size;
-    if (this.#count === 0) this.#nextSize = MIN_CHUNK_BYTES;
+    if (this.#count === 0) this.#nextSize = this.#firstSize;
   }
 }

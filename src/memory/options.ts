@@ -15,7 +15,7 @@ import {
   oneOfOption,
   stringOption,
 } from '../options-check.ts';
-import { MIN_CHUNK_BYTES } from './arena.ts';
+import { MIN_CHUNK_BYTES, SMALLEST_CHUNK_BYTES } from './arena.ts';
 import { defaultMemoryBudget, MemoryBudget } from './budget.ts';
 import { HEADER_BYTES, slotBytes } from './entry-layout.ts';
 import type { HashFunction } from './hash.ts';
@@ -250,18 +250,31 @@ function defaultShards(maxBytes: number): number {
 }
 
 /**
+ * A shard below 64 KiB gets chunks smaller than a page (1 KiB or 2 KiB), the largest that it
+ * holds this many of, so that it still has 16 to 32 chunks (fewer only under 16 KiB): see
+ * docs/memory-store.md, "Granularity".
+ */
+export const SMALL_SHARD_CHUNKS = 32;
+
+/**
  * Chunk sizes: `chunkBytes`, the size chunks grow to, is 1/64 to 1/32 of a shard (so reclaim
  * moves little at a time and eviction, a chunk at a time, stays fine-grained: S3-FIFO's small
- * queue is then a few chunks), between 4 KiB and 1 MiB. `maxChunkBytes` is a power of two that
- * holds the largest entry (an entry larger than `chunkBytes` gets a chunk of its own size). Both
- * are big enough that the shard's chunks fit the ids a 32-bit location leaves.
+ * queue is then a few chunks), between 4 KiB and 1 MiB; a shard under 64 KiB gets 1 KiB or
+ * 2 KiB chunks (pieces of pages, `page-pieces.ts`), 1/32 to 1/16 of it. `maxChunkBytes` is a
+ * power of two that holds the largest entry (an entry larger than `chunkBytes` gets a chunk of
+ * its own size). Both are big enough that the shard's chunks fit the ids a 32-bit location leaves.
  */
 function chunkSizesFor(
   shardLimit: number,
   maxEntryBytes: number,
 ): { chunkBytes: number; maxChunkBytes: number } {
-  let chunkBytes = MIN_CHUNK_BYTES;
-  while (chunkBytes < MiB && chunkBytes * 64 <= shardLimit) chunkBytes *= 2;
+  let chunkBytes = SMALLEST_CHUNK_BYTES;
+  while (
+    chunkBytes < MiB &&
+    chunkBytes * (chunkBytes < MIN_CHUNK_BYTES ? SMALL_SHARD_CHUNKS : 64) <= shardLimit
+  ) {
+    chunkBytes *= 2;
+  }
   let maxChunkBytes = chunkBytes;
   while (maxChunkBytes < slotBytes(maxEntryBytes - HEADER_BYTES, 0)) maxChunkBytes *= 2;
   // Chunk ids get 35 - log2(maxChunkBytes) bits; leave room for twice the chunks the limit needs.

@@ -695,7 +695,7 @@ export class Shard implements PolicyHost {
   /** Replaces the single chunk of `queue` by a smaller one when it is mostly empty. */
   #shrinkLone(queue: ChunkQueue): void {
     const head = queue.head!;
-    let size = MIN_CHUNK_BYTES;
+    let size = this.#arena.firstChunkBytes;
     while (size < head.live * 2) size *= 2;
     if (size >= head.size || !this.tryReserve(size)) return;
     queue.push(this.#arena.add(size));

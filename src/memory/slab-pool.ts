@@ -15,16 +15,27 @@
  * Slabs are obtained outside `malloc`, in one of two ways:
  *
  * - `mapped` (when the native helper is built): each slab is mmapped by the helper, and every
- *   freed range is discarded at once (`madvise(MADV_DONTNEED)`), so it leaves RSS immediately
- *   wherever it sits in the slab.
+ *   freed range given back is discarded at once (`madvise(MADV_DONTNEED)`), so it leaves RSS
+ *   immediately wherever it sits in the slab.
  * - `slabs` (without the helper): each slab is a resizable `ArrayBuffer` whose committed length
  *   is the end of its highest leased range; freeing that range shrinks the slab (`resize`) and V8
  *   decommits the pages at once. Ranges freed below the top stay committed until reused
  *   ({@link SlabPoolSnapshot.retainedBytes}). Typed-array stores into resizable buffers run at
  *   about half speed in Node 20, which slows `set` (reads are unaffected).
  *
+ * **Resident reserve.** Giving a page back has a price: the next write to it faults in a zeroed
+ * page (about 10 µs each on a small VM), so a new store filling pages a closed one just gave back
+ * pays for every page again. Like glibc's trim threshold, the pool therefore keeps the most
+ * recently freed slab ranges resident, up to {@link RESERVE_BYTES} (a constructor argument), and
+ * hands them to the next chunk leases before anything else. Beyond the cap the oldest reserve
+ * ranges are given back as described above. Every {@link RESERVE_IDLE_MS} while the reserve holds
+ * anything, an unref'd timer gives back what no lease took since the previous tick (the
+ * reserve's low-water mark): an idle pool's whole reserve, so RSS still returns to the leased
+ * bytes within about half a second after stores close. The reserve counts in
+ * `committedBytes` and `retainedBytes`, and on its own in `reserveBytes`.
+ *
  * A chunk larger than {@link SLAB_CHUNK_LIMIT} gets a slab of its own, discarded or shrunk to 0
- * when it is freed. `TIERCACHE_ARENA=mapped|slabs|buffers` in the environment picks a backend;
+ * when it is freed (never kept in the reserve). `TIERCACHE_ARENA=mapped|slabs|buffers` in the environment picks a backend;
  * `buffers` is one `Buffer.allocUnsafeSlow` per chunk as before the pool, for comparison.
  *
  * @module
@@ -52,6 +63,18 @@ export const ARENA_BACKEND_ENV = 'TIERCACHE_ARENA';
  */
 export type ArenaBackend = 'mapped' | 'slabs' | 'buffers';
 
+/**
+ * Default cap of the resident reserve: freed slab ranges kept committed (not discarded or
+ * shrunk) for the next chunk leases, so a new store's first writes do not fault in fresh pages.
+ */
+export const RESERVE_BYTES = 1024 * 1024;
+
+/**
+ * Period of the reserve's unref'd timer: each tick gives back the part of the reserve no lease
+ * took since the previous tick, so an idle pool's reserve leaves RSS within two periods.
+ */
+export const RESERVE_IDLE_MS = 250;
+
 /** Most empty slabs kept for reuse (they hold no memory, only address space and a JS object). */
 const MAX_IDLE_SLABS = 16;
 
@@ -71,6 +94,8 @@ export class Slab {
   /** Free ranges below `top`, sorted by start, never adjacent: starts and lengths in bytes. */
   readonly freeStarts: number[] = [];
   readonly freeLengths: number[] = [];
+  /** Pages of this slab carved into pieces (`page-pieces.ts`): page offset -> used-piece mask. */
+  pieceMasks: Map<number, number> | undefined;
 
   constructor(buffer: ArrayBuffer, dedicated: boolean) {
     this.buffer = buffer;
@@ -97,8 +122,13 @@ export interface SlabPoolSnapshot {
   readonly leasedBytes: number;
   /** Bytes committed: the resident-if-touched memory of the pool (slab tops + dedicated sizes). */
   readonly committedBytes: number;
-  /** Committed but not leased: freed ranges below a slab's top, kept for the next chunk. */
+  /**
+   * Committed but not leased: the resident reserve, plus (`slabs` backend) freed ranges below a
+   * slab's top, all kept for the next chunk.
+   */
   readonly retainedBytes: number;
+  /** Of `retainedBytes`, the resident reserve: freed ranges kept committed, at most its cap. */
+  readonly reserveBytes: number;
   /** Bytes released to the operating system since the process started (shrinks). */
   readonly releasedBytes: number;
 }
@@ -150,19 +180,39 @@ export class SlabPool {
   #leased = 0;
   #committed = 0;
   #released = 0;
+  /** Cap of the resident reserve in bytes (0: every freed range is given back at once). */
+  readonly #reserveCap: number;
+  /** Bytes in the reserve. */
+  #reserve = 0;
+  /**
+   * The reserve's ranges, oldest first: each is still counted in its slab's `leased` (so the
+   * slab's own free list never sees it) but not in the pool's leased bytes.
+   */
+  readonly #reserveSlabs: Slab[] = [];
+  readonly #reserveStarts: number[] = [];
+  readonly #reserveLengths: number[] = [];
+  /** Lowest reserve size since the last tick: bytes the leases did not need in that time. */
+  #reserveLow = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
   /** Byte offset of the range the last {@link allocate} leased. */
   offset = 0;
 
   /**
    * `backend` defaults to {@link defaultBackend}; a backend this process cannot run falls back
    * to the next one. `reclaim`, when given, is told of every drop in leased bytes (the
-   * process-wide pool's reclaimer).
+   * process-wide pool's reclaimer). `reserveBytes` caps the resident reserve (default
+   * {@link RESERVE_BYTES}; 0 turns it off).
    */
-  constructor(backend: ArenaBackend = defaultBackend(), reclaim?: Reclaimer) {
+  constructor(
+    backend: ArenaBackend = defaultBackend(),
+    reclaim?: Reclaimer,
+    reserveBytes: number = RESERVE_BYTES,
+  ) {
     if (backend === 'mapped' && !nativeMemoryStatus().loaded) backend = 'slabs';
     if (backend === 'slabs' && !resizableSupported()) backend = 'buffers';
     this.#backend = backend;
     this.#reclaimer = reclaim;
+    this.#reserveCap = backend === 'buffers' ? 0 : Math.max(0, reserveBytes);
   }
 
   /** A new slab's buffer (`size` bytes mapped, or a resizable one of that maximum, empty). */
@@ -192,6 +242,10 @@ export class SlabPool {
       return slab;
     }
     const pages = pageRound(size);
+    if (this.#reserve >= pages) {
+      const slab = this.#fromReserve(pages);
+      if (slab !== undefined) return slab;
+    }
     if (pages > SLAB_CHUNK_LIMIT) {
       const slab = new Slab(this.#newBuffer(pages), true);
       if (this.#backend === 'slabs') resize(slab.buffer, pages);
@@ -217,8 +271,99 @@ export class SlabPool {
   /** Takes back the range `[offset, offset + size)` of `slab` leased by {@link allocate}. */
   free(slab: Slab, offset: number, size: number): void {
     const before = this.#leased;
-    this.#freeRange(slab, offset, size);
+    const pages = pageRound(size);
+    if (!slab.dedicated && pages <= this.#reserveCap) this.#toReserve(slab, offset, pages);
+    else this.#freeRange(slab, offset, size);
     this.#reclaimer?.leasedDropped(before, this.#leased);
+  }
+
+  /**
+   * Gives the whole resident reserve back now: its ranges are discarded (`mapped`) or return to
+   * their slabs' free lists and tops (`slabs`). Runs by itself once the pool is idle.
+   */
+  trimReserve(): void {
+    if (this.#idleTimer !== undefined) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+    }
+    this.#evictReserve(0);
+  }
+
+  /**
+   * Keeps a freed shared-slab range resident in the reserve (it stays counted in its slab's
+   * `leased` and in committed bytes), then evicts the oldest ranges beyond the cap.
+   */
+  #toReserve(slab: Slab, offset: number, pages: number): void {
+    this.#chunks--;
+    this.#leased -= pages;
+    this.#reserveSlabs.push(slab);
+    this.#reserveStarts.push(offset);
+    this.#reserveLengths.push(pages);
+    this.#reserve += pages;
+    if (this.#reserve > this.#reserveCap) this.#evictReserve(this.#reserveCap);
+    if (this.#idleTimer === undefined) this.#armIdle();
+  }
+
+  /** Leases `pages` bytes from the first reserve range that holds them, or undefined. */
+  #fromReserve(pages: number): Slab | undefined {
+    const lengths = this.#reserveLengths;
+    for (let i = 0; i < lengths.length; i++) {
+      const length = lengths[i]!;
+      if (length < pages) continue;
+      const slab = this.#reserveSlabs[i]!;
+      const start = this.#reserveStarts[i]!;
+      if (length === pages) {
+        this.#reserveSlabs.splice(i, 1);
+        this.#reserveStarts.splice(i, 1);
+        lengths.splice(i, 1);
+      } else {
+        this.#reserveStarts[i] = start + pages;
+        lengths[i] = length - pages;
+      }
+      this.#reserve -= pages;
+      if (this.#reserve < this.#reserveLow) this.#reserveLow = this.#reserve;
+      // The slab already counts these bytes as leased.
+      this.#leased += pages;
+      this.offset = start;
+      return slab;
+    }
+    return undefined;
+  }
+
+  /** Gives back the oldest reserve ranges until at most `keep` bytes remain. */
+  #evictReserve(keep: number): void {
+    let n = 0;
+    const lengths = this.#reserveLengths;
+    while (this.#reserve > keep && n < lengths.length) {
+      const pages = lengths[n]!;
+      this.#reserve -= pages;
+      // The pool's leased bytes dropped when the range entered the reserve: give them back to
+      // the slab's accounting first, as if still leased, then return the range.
+      this.#leased += pages;
+      this.#returnRange(this.#reserveSlabs[n]!, this.#reserveStarts[n]!, pages);
+      n++;
+    }
+    if (n > 0) {
+      this.#reserveSlabs.splice(0, n);
+      this.#reserveStarts.splice(0, n);
+      lengths.splice(0, n);
+    }
+  }
+
+  /**
+   * Every {@link RESERVE_IDLE_MS} while the reserve holds anything: gives back what no lease
+   * needed since the last tick (the reserve's low-water mark), oldest ranges first. An idle pool
+   * gives back everything at the first tick; a pool whose stores keep leasing keeps about what
+   * they take between two ticks.
+   */
+  #armIdle(): void {
+    this.#reserveLow = this.#reserve;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#evictReserve(this.#reserve - this.#reserveLow);
+      if (this.#reserve > 0) this.#armIdle();
+    }, RESERVE_IDLE_MS);
+    this.#idleTimer.unref();
   }
 
   #freeRange(slab: Slab, offset: number, size: number): void {
@@ -238,7 +383,11 @@ export class SlabPool {
       // A `buffers` chunk's memory goes back when V8 collects its ArrayBuffer.
       return;
     }
-    const pages = pageRound(size);
+    this.#returnRange(slab, offset, pageRound(size));
+  }
+
+  /** Returns a leased shared-slab range to its slab: discarded (`mapped`) or shrunk/held free. */
+  #returnRange(slab: Slab, offset: number, pages: number): void {
     slab.leased -= pages;
     this.#leased -= pages;
     if (this.#backend === 'mapped') {
@@ -284,6 +433,7 @@ export class SlabPool {
       committedBytes: this.#committed + (this.#backend === 'buffers' ? this.#dedicatedBytes : 0),
       retainedBytes:
         this.#committed + (this.#backend === 'buffers' ? this.#dedicatedBytes : 0) - this.#leased,
+      reserveBytes: this.#reserve,
       releasedBytes: this.#released,
     });
   }

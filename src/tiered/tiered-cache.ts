@@ -237,8 +237,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       slots[i] = slot;
     }
     const values = new Array<V | undefined>(unique.length);
-    const pending: number[] = [];
     const memory = this.#memory;
+    if (memory.store.size === 0) {
+      // An empty store (a new cache's) answers nothing: no look-up per key (each builds the
+      // prefixed key and hashes it), every distinct key goes below memory.
+      this.#stats.memoryMisses += unique.length;
+      const below = await this.#readBelowMemory(unique);
+      return unique.length === keys.length ? below : realign(below, slots);
+    }
+    const pending: number[] = [];
     for (let i = 0; i < unique.length; i++) {
       const key = unique[i]!;
       const entry = memory.read(key);

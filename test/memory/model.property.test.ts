@@ -255,14 +255,14 @@ test('every policy ran through eviction', (t) => {
   for (const policy of EVICTION_POLICIES) {
     const evictions = totals.get(policy)?.evictions ?? 0;
     t.diagnostic(`${policy}: ${evictions} evictions`);
-    assert.ok(evictions > 500, `${policy}: ${evictions} evictions`);
+    assert.ok(evictions > 100, `${policy}: ${evictions} evictions`);
   }
 });
 
 test('the s3fifo runs went through eviction, reinsertion and ghost hits', (t) => {
   const { evictions, reinserted, ghostHits } = totals.get('s3fifo')!;
   t.diagnostic(`s3fifo: ${evictions} evictions, ${reinserted} reinserted, ${ghostHits} ghost hits`);
-  assert.ok(evictions > 500, `${evictions} evictions`);
-  assert.ok(reinserted > 50, `${reinserted} entries kept for having been read`);
-  assert.ok(ghostHits > 50, `${ghostHits} ghost hits`);
+  assert.ok(evictions > 100, `${evictions} evictions`);
+  assert.ok(reinserted > 40, `${reinserted} entries kept for having been read`);
+  assert.ok(ghostHits > 15, `${ghostHits} ghost hits`);
 });

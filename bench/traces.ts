@@ -5,7 +5,7 @@
  * Belady's optimum as the ceiling. Writes the curves to docs/images/traces.svg.
  *
  *   npm run bench -- traces [--cap 1000000] [--sizes 1,2,5,10] [--traces loop,sprite,...]
- *                           [--stores fifo,s3fifo] [--no-reference]
+ *                           [--stores fifo,s3fifo] [--no-reference] [--seed 7]
  *
  * Every trace is replayed at entry capacities of 1, 2, 5 and 10 % of its distinct keys, except
  * the LIRS loop (1,011 keys in a cycle: every policy but Belady misses everything below a
@@ -20,11 +20,19 @@
  * trace's start, each scaling `maxBytes` by capacity / mean entries held) so that the mean
  * number of entries it holds after the warm-up (from the request where the trace has shown
  * `capacity` distinct keys) matches `capacity`; the table shows the ratio reached.
+ *
+ * The store's hash is seeded per process (src/memory/hash.ts), and `adaptive`'s frequency sketch
+ * counts by that hash, so its miss ratios move by about 1 % from one process to the next (fifo
+ * and s3fifo by hundredths of a percent). `--seed N` gives every store the same fixed seed
+ * (through the tests' hash hook), so two runs of one code replay identically and a change to a
+ * policy can be compared point by point; run several seeds to see the spread.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import { MemoryStore } from 'tiercache/memory';
 import { BoundedCache } from 'transitory';
+import { hashWithSeed } from '../src/memory/hash.ts';
+import { HASH_FUNCTION } from '../src/memory/test-hooks.ts';
 import { argValue, fmt, machineLine, printTable } from './_harness.ts';
 import { missRatioSvg, type Panel } from './_hit-ratio-plot.ts';
 import { chainTraces, loadTrace, type ReplayTrace, TRACE_FILES } from './_trace-files.ts';
@@ -38,6 +46,10 @@ const PHASE_SIZES = [100, 250, 500, 1000];
 // The LIRS loop cycles over 1,011 keys: below 25 % of them every policy but Belady misses all.
 const LOOP_SIZES = [250, 500, 750, 900];
 const SAMPLE_EVERY = 8;
+/** `--seed`: a fixed hash seed for every store (default: the process's random one). */
+const SEED = argValue('--seed');
+const FIXED_HASH =
+  SEED === undefined ? undefined : (key: string) => hashWithSeed(key, Number(SEED) | 0);
 const CALIBRATION_REQUESTS = 250_000;
 
 const REFERENCES = ['lru-cache', 'w-tinylfu', 'ref-s3fifo', 'arc', 'sieve'] as const;
@@ -125,6 +137,7 @@ function replayStore(
     maxBytes: Math.floor(maxBytes),
     budget: null,
     eviction,
+    ...(FIXED_HASH === undefined ? {} : { [HASH_FUNCTION]: FIXED_HASH }),
   });
   const requests = trace.requests;
   let misses = 0;
@@ -275,7 +288,9 @@ function main(): void {
     });
   }
 
-  console.log(`Traces (${machineLine()}):\n`);
+  console.log(
+    `Traces (${machineLine()}${SEED === undefined ? '' : `, hash seed ${Number(SEED) | 0}`}):\n`,
+  );
   for (const line of described) console.log(`- ${line}`);
   console.log(
     '\nMiss ratio (lower is better) at equal entries held; "held" is the MemoryStore\'s mean entries held after warm-up / capacity\n',

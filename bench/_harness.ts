@@ -127,3 +127,22 @@ export function recordGcPauses(): { stop(): Promise<{ count: number; totalMs: nu
     },
   };
 }
+
+/** What {@link capped} resolves to when the promise did not settle within its cap. */
+export const HUNG = Symbol('hung');
+
+/**
+ * `promise`, or {@link HUNG} once `capMs` have passed without it settling, so a bench against a
+ * failing server never hangs (the timer is cleared either way).
+ */
+export async function capped<T>(promise: Promise<T>, capMs: number): Promise<T | typeof HUNG> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<typeof HUNG>((resolve) => {
+    timer = setTimeout(() => resolve(HUNG), capMs);
+  });
+  try {
+    return await Promise.race([promise, cap]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

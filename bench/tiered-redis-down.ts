@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type PrivateRedis, startRedisServer } from '../test/helpers/redis-server.ts';
-import { argNumber, fmt, machineLine, percentile, printTable } from './_harness.ts';
+import { argNumber, capped, fmt, HUNG, machineLine, percentile, printTable } from './_harness.ts';
 import { type Contender, contenders } from './_tiered-contenders.ts';
 
 const reads = argNumber('--reads', 20);
@@ -23,19 +23,6 @@ const load = async () => {
   await sleep(LOADER_MS);
   return { id: 1 };
 };
-
-const HUNG = Symbol('hung');
-async function capped<T>(promise: Promise<T>): Promise<T | typeof HUNG> {
-  let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<typeof HUNG>((resolve) => {
-    timer = setTimeout(() => resolve(HUNG), capMs);
-  });
-  try {
-    return await Promise.race([promise, cap]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 type Outcome = {
   name: string;
@@ -55,6 +42,7 @@ async function measure(lib: Contender, round: string): Promise<Outcome> {
       lib.getOrLoad(`${round}:cold:${i}`, load).catch(() => {
         errors++;
       }),
+      capMs,
     );
     if (result === HUNG) return { name: lib.name, hung: true, errors };
     times.push(performance.now() - t0);
@@ -122,7 +110,11 @@ for (const failure of failures) {
     console.error(`  ${failure}: ${outcome.name} done`);
   }
   // A hung library may never settle its close(): cap it too, then end the server.
-  for (const lib of libs) await capped(lib.close().catch(() => {}));
+  for (const lib of libs)
+    await capped(
+      lib.close().catch(() => {}),
+      capMs,
+    );
   await server?.kill();
   silent?.close();
 }

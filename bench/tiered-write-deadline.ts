@@ -31,7 +31,9 @@ import { type PrivateRedis, startRedisServer } from '../test/helpers/redis-serve
 import {
   argNumber,
   argValue,
+  capped,
   fmt,
+  HUNG,
   machineLine,
   median,
   percentile,
@@ -81,19 +83,6 @@ async function call(cache: TieredCache<string>, op: Op, key: string): Promise<bo
 /** Error events by command, e.g. "DEL 20, bus 3". */
 function eventList(events: ReadonlyMap<string, number>): string {
   return [...events].map(([command, n]) => `${command} ${n}`).join(', ') || '0';
-}
-
-const HUNG = Symbol('hung');
-async function capped<T>(promise: Promise<T>, capMs: number): Promise<T | typeof HUNG> {
-  let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<typeof HUNG>((resolve) => {
-    timer = setTimeout(() => resolve(HUNG), capMs);
-  });
-  try {
-    return await Promise.race([promise, cap]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface Sample {

@@ -505,30 +505,14 @@ export class MemoryStore {
   get(key: string): Buffer | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key) | 0;
-    const shard = this.#shards[hash & this.#shardMask];
-    if (shard === undefined) {
-      this.#host.counters.misses++;
-      return undefined;
-    }
-    const value = shard.get(key, hash);
-    this.#dispatchRemovals();
-    return value;
+    return this.#read(key, this.#hash(key) | 0);
   }
 
   /** The value under `key` decoded as UTF-8, or undefined. */
   getString(key: string): string | undefined {
     this.#assertOpen();
     checkKey(key);
-    const hash = this.#hash(key) | 0;
-    const shard = this.#shards[hash & this.#shardMask];
-    if (shard === undefined) {
-      this.#host.counters.misses++;
-      return undefined;
-    }
-    const value = shard.getString(key, hash);
-    this.#dispatchRemovals();
-    return value;
+    return this.#readString(key, this.#hash(key) | 0);
   }
 
   /**
@@ -547,6 +531,17 @@ export class MemoryStore {
    */
   getHashed(key: string, hash: number): Buffer | undefined {
     this.#assertOpen();
+    return this.#read(key, hash);
+  }
+
+  /** {@link getString} for a key whose {@link hashOf} the caller already has (see {@link getHashed}). */
+  getStringHashed(key: string, hash: number): string | undefined {
+    this.#assertOpen();
+    return this.#readString(key, hash);
+  }
+
+  /** A read of a checked key by its hash: a copy of the value, counted as a hit or a miss. */
+  #read(key: string, hash: number): Buffer | undefined {
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;
@@ -557,9 +552,8 @@ export class MemoryStore {
     return value;
   }
 
-  /** {@link getString} for a key whose {@link hashOf} the caller already has (see {@link getHashed}). */
-  getStringHashed(key: string, hash: number): string | undefined {
-    this.#assertOpen();
+  /** {@link #read}, decoding the value as UTF-8. */
+  #readString(key: string, hash: number): string | undefined {
     const shard = this.#shards[hash & this.#shardMask];
     if (shard === undefined) {
       this.#host.counters.misses++;

@@ -72,15 +72,14 @@ export class RedisTier {
   }
 
   /**
-   * Reads many keys; the result is aligned with `keys`: the stored entry (as a string when
-   * `text`, for codecs that decode text, else as bytes), `null` for a key Redis does not hold,
-   * `undefined` for a key whose command failed, timed out or was skipped. Never throws.
+   * Reads many keys; the result is aligned with `keys`: the stored entry's bytes, `null` for a
+   * key Redis does not hold, `undefined` for a key whose command failed, timed out or was
+   * skipped. Never throws. Always bytes, for text codecs too: ioredis parses every bulk reply
+   * into a Buffer, and a text command would only add a `toString` per entry.
    */
-  async mget(keys: readonly string[], text: boolean): Promise<Array<RawEntry | null | undefined>> {
+  async mget(keys: readonly string[]): Promise<Array<Buffer | null | undefined>> {
     const read = (batch: string[]) =>
-      this.#call<Array<RawEntry | null>>('MGET', () =>
-        text ? this.#client.mget(batch) : this.#client.mgetBuffer(batch),
-      );
+      this.#call<Array<Buffer | null>>('MGET', () => this.#client.mgetBuffer(batch));
     if (!this.#client.isCluster && keys.length <= this.#batchSize) {
       // The common case, without index bookkeeping: one MGET, result already aligned.
       try {
@@ -89,7 +88,7 @@ export class RedisTier {
         return new Array(keys.length).fill(undefined);
       }
     }
-    const out = new Array<RawEntry | null | undefined>(keys.length).fill(undefined);
+    const out = new Array<Buffer | null | undefined>(keys.length).fill(undefined);
     await Promise.all(
       this.#groups(keys, 'slot').map(async (indices) => {
         try {
@@ -104,11 +103,9 @@ export class RedisTier {
   }
 
   /** Reads one key, as {@link mget} does for many. */
-  async get(key: string, text: boolean): Promise<RawEntry | null | undefined> {
+  async get(key: string): Promise<Buffer | null | undefined> {
     try {
-      return await this.#call<RawEntry | null>('GET', () =>
-        text ? this.#client.get(key) : this.#client.getBuffer(key),
-      );
+      return await this.#call<Buffer | null>('GET', () => this.#client.getBuffer(key));
     } catch {
       return undefined;
     }

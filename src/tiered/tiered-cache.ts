@@ -323,7 +323,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       else if (entry !== ABSENT) return entry !== ENTRY_MISSING;
     }
     if (this.#redis === null) return false;
-    const raw = await this.#redis.get(this.#prefix + key, this.#decodeText !== null);
+    const raw = await this.#redis.get(this.#prefix + key);
     if (this.#closed) throw new CacheClosedError(this.name);
     // null: not in Redis; undefined: Redis failed (already reported).
     if (raw === null || raw === undefined) return false;
@@ -772,14 +772,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   ): Promise<RedisFound> {
     const fullKeys = keys.map((key) => this.#prefix + key);
     const memory = this.#memory;
-    // Always read as bytes, even for a text codec: ioredis parses every bulk reply into a Buffer
-    // and a text command only adds a `toString` per entry; decoding each value in place behind
-    // its header (one UTF-8 decoding, no sub-view, no string slices) is cheaper, and with memory
-    // on the back-fill copies those same bytes without re-encoding.
+    // Bytes, even for a text codec (see RedisTier.mget): each value is decoded in place behind
+    // its header (one UTF-8 decoding, no sub-view, no string slices), and with memory on the
+    // back-fill copies those same bytes without re-encoding.
     const raws =
-      fullKeys.length === 1
-        ? [await redis.get(fullKeys[0]!, false)]
-        : await redis.mget(fullKeys, false);
+      fullKeys.length === 1 ? [await redis.get(fullKeys[0]!)] : await redis.mget(fullKeys);
     const found: RedisFound = { pending: [], stale: null, unreadable: null, refresh: null };
     const timed = this.#timed;
     const now = Date.now();
@@ -808,11 +805,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       // Bytes are read in place behind their expiry header (no sub-view per entry): decoded from
       // `start` on, and back-filled as (raw, start).
-      const start = typeof raw === 'string' ? 0 : expiryHeaderLength(raw);
-      const entry =
-        typeof raw === 'string'
-          ? this.#decodeRaw(withoutExpiry(raw))
-          : decodeEntryAt(this.#options.codec, this.#decodeText, raw, start, this.#fault);
+      const start = expiryHeaderLength(raw);
+      const entry = decodeEntryAt(this.#options.codec, this.#decodeText, raw, start, this.#fault);
       if (entry === ENTRY_CORRUPT) {
         this.#corrupt('redis', keys[i]!, this.#fault.error!);
         this.#stats.redisMisses++;

@@ -33,7 +33,7 @@ import { MemoryStore } from 'tiercache/memory';
 import { BoundedCache } from 'transitory';
 import { hashWithSeed } from '../src/memory/hash.ts';
 import { HASH_FUNCTION } from '../src/memory/test-hooks.ts';
-import { argValue, fmt, machineLine, printTable } from './_harness.ts';
+import { argNumber, argValue, fmt, machineLine, printTable } from './_harness.ts';
 import { missRatioSvg, type Panel } from './_hit-ratio-plot.ts';
 import { chainTraces, loadTrace, type ReplayTrace, TRACE_FILES } from './_trace-files.ts';
 import { Arc, beladyMisses, type IdCache, RefS3Fifo, Sieve } from './_trace-policies.ts';
@@ -47,9 +47,8 @@ const PHASE_SIZES = [100, 250, 500, 1000];
 const LOOP_SIZES = [250, 500, 750, 900];
 const SAMPLE_EVERY = 8;
 /** `--seed`: a fixed hash seed for every store (default: the process's random one). */
-const SEED = argValue('--seed');
-const FIXED_HASH =
-  SEED === undefined ? undefined : (key: string) => hashWithSeed(key, Number(SEED) | 0);
+const SEED = argValue('--seed') === undefined ? undefined : argNumber('--seed', 0) | 0;
+const FIXED_HASH = SEED === undefined ? undefined : (key: string) => hashWithSeed(key, SEED);
 const CALIBRATION_REQUESTS = 250_000;
 
 const REFERENCES = ['lru-cache', 'w-tinylfu', 'ref-s3fifo', 'arc', 'sieve'] as const;
@@ -288,9 +287,7 @@ function main(): void {
     });
   }
 
-  console.log(
-    `Traces (${machineLine()}${SEED === undefined ? '' : `, hash seed ${Number(SEED) | 0}`}):\n`,
-  );
+  console.log(`Traces (${machineLine()}${SEED === undefined ? '' : `, hash seed ${SEED}`}):\n`);
   for (const line of described) console.log(`- ${line}`);
   console.log(
     '\nMiss ratio (lower is better) at equal entries held; "held" is the MemoryStore\'s mean entries held after warm-up / capacity\n',

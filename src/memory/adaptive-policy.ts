@@ -49,6 +49,9 @@ import {
  */
 const SHADOW_BYTES_PER_SLOT = 0.7;
 
+/** Hits in a row after which a shard counts as only hitting (see {@link ShadowSample.access}). */
+const HITS_WITHOUT_MISS = 1024;
+
 /** Fewest counters per sketch row: one 64-byte block per row quarter (see the sketch). */
 const MIN_SKETCH_WIDTH = 32;
 
@@ -70,6 +73,8 @@ export class AdaptivePolicy implements Policy {
   /** Absent while the index is small; sized with it. */
   #shadow: ShadowSample | undefined;
   #newKeys = 0;
+  /** Hits since the last miss: a shard past {@link HITS_WITHOUT_MISS} of them only hits. */
+  #hitsSinceMiss = 0;
 
   constructor(host: PolicyHost) {
     this.#host = host;
@@ -90,8 +95,9 @@ export class AdaptivePolicy implements Policy {
     if (shadow === undefined) this.#climber.miss(this.#host.table.count);
     else {
       if ((++this.#newKeys & 63) === 0) shadow.scaleTo(this.#host.table.count);
-      if (shadow.sampled(hash)) shadow.access(hash, this.#sketch);
+      if (shadow.sampled(hash)) shadow.access(hash, this.#sketch, true);
     }
+    this.#hitsSinceMiss = 0;
     return this.#small;
   }
 
@@ -101,7 +107,10 @@ export class AdaptivePolicy implements Policy {
     const hash = words[infoWord - KEY_INFO_WORD + HASH_WORD]!;
     const shadow = this.#shadow;
     if (shadow === undefined) this.#climber.hit();
-    else if (shadow.sampled(hash)) shadow.access(hash, this.#sketch);
+    else if (shadow.sampled(hash)) {
+      shadow.access(hash, this.#sketch, this.#hitsSinceMiss < HITS_WITHOUT_MISS);
+    }
+    this.#hitsSinceMiss++;
     const info = words[infoWord]!;
     if ((info & FREQ_MASK) === FREQ_MASK) return;
     words[infoWord] = info + FREQ_ONE;

@@ -24,7 +24,7 @@ function sample(): { shadow: ShadowSample; request: (key: number) => void } {
     request(key) {
       const hash = hashOf(key);
       sketch.increment(hash);
-      if (shadow.sampled(hash)) shadow.access(hash, sketch);
+      if (shadow.sampled(hash)) shadow.access(hash, sketch, true);
     },
   };
 }

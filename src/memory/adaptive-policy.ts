@@ -24,8 +24,8 @@
  * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits; the shadow sample
  * 0.7 bytes per index slot (1-2 bytes per entry) plus 108 bytes; all reserved and counted in
  * the shard's bytes. A hit adds to S3-FIFO's header update at most a buffer write, a read of
- * the entry's hash and a compare, and for a sampled key (about 256 per shadow) a scan of the
- * shadows.
+ * the entry's hash and a compare, and for a sampled key (at most 128 per shard in a large
+ * shard) a scan of the shadows.
  *
  * @module
  */

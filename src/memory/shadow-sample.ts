@@ -34,7 +34,7 @@ import type { FrequencySketch } from './frequency-sketch.ts';
 export const SHADOW_SHARES: readonly number[] = [0.03, 0.3, 0.6];
 
 /** Most entries one shadow holds (a scan per sampled request stays short). */
-export const MAX_SHADOW_ENTRIES = 256;
+export const MAX_SHADOW_ENTRIES = 128;
 
 /** Fewest entries a shadow worth simulating holds. */
 export const MIN_SHADOW_ENTRIES = 16;

@@ -17,6 +17,7 @@ import { CHUNK_HEAP_BYTES } from './arena.ts';
 import type { BudgetMember, MemoryBudget } from './budget.ts';
 import { newCounters } from './counters.ts';
 import { HEADER_BYTES, MAX_KEY_UNITS } from './entry-layout.ts';
+import { hashString, hashStringWide, type KeyWidth } from './hash.ts';
 import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { BudgetAccount, StoreRecord } from './registry.ts';
@@ -383,13 +384,8 @@ export class MemoryStore {
       );
     }
     // Validated and measured before the first write: bad input stores nothing.
-    const hashes = new Int32Array(n);
-    const sizes = new Int32Array(n);
-    /** Per entry: bit 0 wide key, bit 1 ASCII value, bit 2 too large. */
-    const flags = new Uint8Array(n);
-    const shardCount = this.#shards.length;
-    const perShard = new Int32Array(shardCount + 1);
-    const bytesPerShard = new Float64Array(shardCount);
+    const batch = this.#newBatch(n);
+    const { hashes, sizes, flags, perShard, bytesPerShard } = batch;
     const maxEntryBytes = this.#options.maxEntryBytes;
     const hashOf = this.#hash;
     const mask = this.#shardMask;
@@ -433,7 +429,10 @@ export class MemoryStore {
       const hash = hashOf(key) | 0;
       hashes[i] = hash;
       sizes[i] = valueBytes;
-      flags[i] = (wide ? 1 : 0) | (ascii ? 2 : 0) | (entryBytes > maxEntryBytes ? 4 : 0);
+      flags[i] =
+        (wide ? WIDE_KEY : 0) |
+        (ascii ? ASCII_VALUE : 0) |
+        (entryBytes > maxEntryBytes ? TOO_LARGE : 0);
       if (entryBytes <= maxEntryBytes) {
         const shard = hash & mask;
         perShard[shard + 1]!++;
@@ -442,12 +441,107 @@ export class MemoryStore {
     }
     if (typeof ttlMs !== 'object' && (ttlMs ?? this.#options.ttlMs) > 0) anyTtl = true;
     if (anyTtl && this.#record.timer === undefined) this.#startSweeper();
+    return this.#writeBatch(batch, n, keys, values, ttlMs ?? this.#options.ttlMs, starts, outcomes);
+  }
+
+  /**
+   * {@link setMany} for a back-fill whose input the caller guarantees (internal to tiercache):
+   * of the first `count` entries, those with `ttlMs[i] >= 0` are written (the others are left
+   * out, their outcome untouched); their keys are strings, their values bytes (a Redis reply's),
+   * each stored from byte `starts[i]` on (within the value), their `ttlMs` finite. Nothing of
+   * that is checked again per entry, which is most of what {@link setMany} costs besides the
+   * writes; a key too long to store is refused as too large. `outcomes` (at least `count` long)
+   * receives each written entry's outcome, as in {@link setMany}; returns how many were stored.
+   */
+  backfill(
+    keys: readonly string[],
+    values: readonly Uint8Array[],
+    starts: Uint8Array,
+    ttlMs: Float64Array,
+    count: number,
+    outcomes: Uint8Array,
+  ): number {
+    this.#assertOpen();
+    const batch = this.#newBatch(count);
+    const { hashes, sizes, flags, perShard, bytesPerShard } = batch;
+    const maxEntryBytes = this.#options.maxEntryBytes;
+    const hashOf = this.#hash;
+    // The store's own hash (not a test's) reads each key once for its hash and its width.
+    const fused = hashOf === hashString;
+    const width = keyWidth;
+    const mask = this.#shardMask;
+    let anyTtl = false;
+    for (let i = 0; i < count; i++) {
+      const ttl = ttlMs[i]!;
+      if (!(ttl >= 0)) {
+        flags[i] = SKIP;
+        continue;
+      }
+      const key = keys[i]!;
+      const value = values[i]!;
+      const valueBytes = value.byteLength - starts[i]!;
+      let hash: number;
+      let wide: boolean;
+      if (fused) {
+        hash = hashStringWide(key, width);
+        wide = width.wide;
+      } else {
+        hash = hashOf(key) | 0;
+        wide = hasWideUnit(key);
+      }
+      const entryBytes = HEADER_BYTES + (wide ? key.length * 2 : key.length) + valueBytes;
+      hashes[i] = hash;
+      sizes[i] = valueBytes;
+      if (entryBytes > maxEntryBytes || key.length > MAX_KEY_UNITS) {
+        flags[i] = TOO_LARGE;
+        continue;
+      }
+      // See setMany: ASCII over the whole value means ASCII from `start` on.
+      flags[i] = (wide ? WIDE_KEY : 0) | (isAscii(value) ? ASCII_VALUE : 0);
+      if (ttl > 0) anyTtl = true;
+      const shard = hash & mask;
+      perShard[shard + 1]!++;
+      bytesPerShard[shard] = bytesPerShard[shard]! + entryBytes;
+    }
+    if (anyTtl && this.#record.timer === undefined) this.#startSweeper();
+    return this.#writeBatch(batch, count, keys, values, ttlMs, starts, outcomes);
+  }
+
+  /** The per-entry and per-shard arrays of a batch of `n` entries (see {@link #writeBatch}). */
+  #newBatch(n: number): Batch {
+    const shardCount = this.#shards.length;
+    return {
+      hashes: new Int32Array(n),
+      sizes: new Int32Array(n),
+      flags: new Uint8Array(n),
+      perShard: new Int32Array(shardCount + 1),
+      bytesPerShard: new Float64Array(shardCount),
+    };
+  }
+
+  /**
+   * The writes of a measured batch (`batch` filled for its first `n` entries): grouped by shard
+   * (a counting sort), each shard readied once for its share, then written entry by entry; too
+   * large entries drop their key's older value. Returns how many entries were stored.
+   */
+  #writeBatch(
+    batch: Batch,
+    n: number,
+    keys: readonly string[],
+    values: readonly (Uint8Array | string)[],
+    ttlMs: number | ArrayLike<number>,
+    starts: ArrayLike<number> | undefined,
+    outcomes: Uint8Array | undefined,
+  ): number {
+    const { hashes, sizes, flags, perShard, bytesPerShard } = batch;
+    const shardCount = this.#shards.length;
+    const mask = this.#shardMask;
     // Counting sort by shard: `order` lists entry indexes shard by shard, in batch order.
     for (let s = 0; s < shardCount; s++) perShard[s + 1]! += perShard[s]!;
     const order = new Int32Array(perShard[shardCount]!);
     const next = perShard.slice(0, shardCount);
     for (let i = 0; i < n; i++) {
-      if ((flags[i]! & 4) !== 0) continue;
+      if ((flags[i]! & (TOO_LARGE | SKIP)) !== 0) continue;
       order[next[hashes[i]! & mask]!++] = i;
     }
     const now = this.#host.now();
@@ -462,18 +556,17 @@ export class MemoryStore {
         if (shard !== undefined) shard.prepare(to - from, bytesPerShard[s]!);
         for (let j = from; j < to; j++) {
           const i = order[j]!;
-          const key = keys[i]!;
           let ok = false;
           if (shard !== undefined) {
-            const ttl = typeof ttlMs === 'object' ? ttlMs[i]! : (ttlMs ?? this.#options.ttlMs);
+            const ttl = typeof ttlMs === 'number' ? ttlMs : ttlMs[i]!;
             const flag = flags[i]!;
             ok = shard.set(
-              key,
+              keys[i]!,
               hashes[i]!,
-              (flag & 1) !== 0,
+              (flag & WIDE_KEY) !== 0,
               values[i]!,
               sizes[i]!,
-              (flag & 2) !== 0,
+              (flag & ASCII_VALUE) !== 0,
               ttl > 0 ? now + ttl : 0,
               starts === undefined ? 0 : starts[i]!,
             );
@@ -487,7 +580,7 @@ export class MemoryStore {
       }
       // Too large: not stored, and no older value may be served in its place.
       for (let i = 0; i < n; i++) {
-        if ((flags[i]! & 4) === 0) continue;
+        if ((flags[i]! & TOO_LARGE) === 0) continue;
         if (outcomes !== undefined) outcomes[i] = SET_TOO_LARGE;
         const shardIndex = hashes[i]! & mask;
         const shard = this.#shards[shardIndex];
@@ -776,6 +869,29 @@ export class MemoryStore {
     const removals = this.#host.removals;
     if (removals !== undefined && removals.length > 0) this.#host.dispatchRemovals();
   }
+}
+
+/** Where `hashStringWide` leaves a key's width (one per process: the store is synchronous). */
+const keyWidth: KeyWidth = { wide: false };
+
+/** A batch entry's flag: its key has a code unit >= 256 (stored as UTF-16). */
+const WIDE_KEY = 1;
+/** A batch entry's flag: its value is ASCII. */
+const ASCII_VALUE = 2;
+/** A batch entry's flag: larger than `maxEntryBytes` (or its key too long): not stored. */
+const TOO_LARGE = 4;
+/** A batch entry's flag: left out of the batch (a back-fill's entry not to write). */
+const SKIP = 8;
+
+/** A batch being written (see `MemoryStore.#writeBatch`): per entry, then per shard. */
+interface Batch {
+  hashes: Int32Array;
+  sizes: Int32Array;
+  /** Per entry: {@link WIDE_KEY}, {@link ASCII_VALUE}, {@link TOO_LARGE}, {@link SKIP}. */
+  flags: Uint8Array;
+  /** Entries per shard, at `shard + 1` (a prefix sum once sorted). */
+  perShard: Int32Array;
+  bytesPerShard: Float64Array;
 }
 
 function checkKey(key: unknown): void {

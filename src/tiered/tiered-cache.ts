@@ -221,6 +221,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
       return this.#readBelowMemory(keys);
     }
+    const memory = this.#memory;
+    if (memory.store.size === 0) {
+      // An empty store (a new cache's) answers nothing: no look-up per key (each builds the
+      // prefixed key and hashes it), and no dedupe pass either: the keys go below memory as they
+      // are, where the single-flight table folds repeats into one flight (and counts the misses).
+      for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
+      return this.#readBelowMemory(keys, true);
+    }
     // Each distinct key is read once; `slots` maps every input position to its distinct key.
     const unique: string[] = [];
     const slots = new Uint32Array(keys.length);
@@ -237,14 +245,6 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       slots[i] = slot;
     }
     const values = new Array<V | undefined>(unique.length);
-    const memory = this.#memory;
-    if (memory.store.size === 0) {
-      // An empty store (a new cache's) answers nothing: no look-up per key (each builds the
-      // prefixed key and hashes it), every distinct key goes below memory.
-      this.#stats.memoryMisses += unique.length;
-      const below = await this.#readBelowMemory(unique);
-      return unique.length === keys.length ? below : realign(below, slots);
-    }
     const pending: number[] = [];
     for (let i = 0; i < unique.length; i++) {
       const key = unique[i]!;
@@ -650,9 +650,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
    * fetched together (one MGET per slot group, then one call of the cache's loader).
    */
-  async #readBelowMemory(keys: readonly string[]): Promise<Array<V | undefined>> {
+  async #readBelowMemory(
+    keys: readonly string[],
+    countMisses = false,
+  ): Promise<Array<V | undefined>> {
     const load = this.#options.load;
-    if (!this.#redis && load === null) return new Array<V | undefined>(keys.length).fill(undefined);
+    if (!this.#redis && load === null) {
+      if (countMisses) this.#stats.memoryMisses += new Set(keys).size;
+      return new Array<V | undefined>(keys.length).fill(undefined);
+    }
     const ttlMs = this.#options.ttlMs;
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
@@ -663,6 +669,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const first = flights[0]!.batch;
     // Identity, not length: a batch another read started may hold the same number of keys.
     const own = first.keys === keys;
+    // `keys` may repeat (a getMany over an empty store skips its dedupe): one miss per distinct
+    // key. A batch of this call's own holds every key once, so no count is needed then.
+    if (countMisses) this.#stats.memoryMisses += own ? keys.length : new Set(keys).size;
     if (own || flights.every((flight) => flight.batch === first)) await first.done;
     else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
     // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
@@ -780,7 +789,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const found: RedisFound = { pending: [], stale: null, unreadable: null, refresh: null };
     const timed = this.#timed;
     const now = Date.now();
-    // The back-fill, written to memory in one batch once every entry is decoded.
+    // The back-fill, written to memory in one batch once every entry is decoded: per-entry
+    // arrays aligned with `keys` (an entry not to write has a negative lifetime), so collecting
+    // it copies no key and no entry.
     let fill: Backfill | null = null;
     for (let i = 0; i < fullKeys.length; i++) {
       const raw = raws[i];
@@ -817,21 +828,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       const missing = entry === ENTRY_MISSING;
       values[i] = missing ? undefined : entry;
       // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
-      // Redis keeps it, unless a write since the read made it stale.
-      if (memory && flights[i]!.current && epoch === memory.epoch) {
+      // Redis keeps it, unless a write since the read made it stale (the flight was detached;
+      // a clear is checked once, before the write).
+      if (memory !== null && flights[i]!.current) {
         const base = missing ? this.#lifetimes.negativeMemory() : this.#options.memoryTtlMs;
         const ttl = memoryTtlUntil(base, expiresAt, now);
         if (ttl >= 0) {
           fill ??= newBackfill(fullKeys.length, timed);
-          const at = fill.keys.length;
-          fill.keys.push(keys[i]!);
-          fill.fullKeys.push(fullKeys[i]!);
-          fill.entries.push(raw);
-          fill.starts[at] = start;
-          fill.ttlMs[at] = ttl;
+          fill.count++;
+          fill.starts[i] = start;
+          fill.ttlMs[i] = ttl;
           if (timed) {
-            fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
-            fill.grace![at] = missing ? 0 : 1;
+            fill.atSource![i] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
+            fill.grace![i] = missing ? 0 : 1;
           }
         }
       }
@@ -846,13 +855,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         found.refresh.push(keys[i]!);
       }
     }
-    if (fill !== null && memory !== null && !this.#closed) {
+    if (fill !== null && memory !== null && !this.#closed && epoch === memory.epoch) {
       memory.setMany(
-        fill.keys,
-        fill.fullKeys,
-        fill.entries,
+        keys,
+        fullKeys,
+        raws as readonly Buffer[],
+        fill.count,
         fill.starts,
-        fill.ttlMs.subarray(0, fill.keys.length),
+        fill.ttlMs,
         fill.atSource,
         fill.grace,
         this.#onTooLarge,
@@ -1202,28 +1212,27 @@ function redisExpiry(raw: RawEntry, out: { at: number }): number {
   return out.at === 0 ? Number.NaN : out.at;
 }
 
-/** A back-fill from Redis being collected for one `MemoryTier.setMany`. */
+/**
+ * A back-fill from Redis being collected for one `MemoryTier.setMany`, aligned with the batch's
+ * keys and replies: the entry at `i` is the reply from byte `starts[i]` on (behind its expiry
+ * header), kept for `ttlMs[i]`; a negative `ttlMs[i]` leaves key `i` out.
+ */
 interface Backfill {
-  keys: string[];
-  /** The same keys with the cache's prefix (as sent to Redis), for a shared store's back-fill. */
-  fullKeys: string[];
-  /** What Redis sent, each entry from its `starts` byte on (behind its expiry header). */
-  entries: RawEntry[];
+  /** Entries to write (those with a lifetime >= 0). */
+  count: number;
   starts: Uint8Array;
   ttlMs: Float64Array;
   atSource: Uint8Array | null;
   grace: Uint8Array | null;
 }
 
-function newBackfill(capacity: number, timed: boolean): Backfill {
+function newBackfill(size: number, timed: boolean): Backfill {
   return {
-    keys: [],
-    fullKeys: [],
-    entries: [],
-    starts: new Uint8Array(capacity),
-    ttlMs: new Float64Array(capacity),
-    atSource: timed ? new Uint8Array(capacity) : null,
-    grace: timed ? new Uint8Array(capacity) : null,
+    count: 0,
+    starts: new Uint8Array(size),
+    ttlMs: new Float64Array(size).fill(-1),
+    atSource: timed ? new Uint8Array(size) : null,
+    grace: timed ? new Uint8Array(size) : null,
   };
 }
 

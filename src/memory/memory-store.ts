@@ -23,7 +23,7 @@ import { resolveOptions } from './options.ts';
 import type { BudgetAccount, StoreRecord } from './registry.ts';
 import { creationSite, registerStore, unregisterStore } from './registry.ts';
 import type { Counters, EvictionPolicy, RemovalReason, ShardHost } from './shard.ts';
-import { SHARD_BASE_BYTES, Shard } from './shard.ts';
+import { BATCH_ASCII_VALUE, BATCH_WIDE_KEY, SHARD_BASE_BYTES, Shard } from './shard.ts';
 import { startSweeper } from './sweeper.ts';
 
 /** Per-`set` options. */
@@ -553,30 +553,30 @@ export class MemoryStore {
         const to = perShard[s + 1]!;
         if (from === to) continue;
         const shard = this.#shards[s] ?? this.#createShard(s);
-        if (shard !== undefined) shard.prepare(to - from, bytesPerShard[s]!);
-        for (let j = from; j < to; j++) {
-          const i = order[j]!;
-          let ok = false;
-          if (shard !== undefined) {
-            const ttl = typeof ttlMs === 'number' ? ttlMs : ttlMs[i]!;
-            const flag = flags[i]!;
-            ok = shard.set(
-              keys[i]!,
-              hashes[i]!,
-              (flag & WIDE_KEY) !== 0,
-              values[i]!,
-              sizes[i]!,
-              (flag & ASCII_VALUE) !== 0,
-              ttl > 0 ? now + ttl : 0,
-              starts === undefined ? 0 : starts[i]!,
-            );
-          }
-          if (ok) {
-            stored++;
-            counters.sets++;
-          }
-          if (outcomes !== undefined) outcomes[i] = ok ? SET_STORED : SET_NO_ROOM;
+        if (shard === undefined) {
+          // No room for the shard itself: none of its entries is stored.
+          if (outcomes !== undefined)
+            for (let j = from; j < to; j++) outcomes[order[j]!] = SET_NO_ROOM;
+          continue;
         }
+        shard.prepare(to - from, bytesPerShard[s]!);
+        // Outcomes are written as 1 and 0: SET_STORED and SET_NO_ROOM.
+        const count = shard.setBatch(
+          order,
+          from,
+          to,
+          keys,
+          hashes,
+          values,
+          sizes,
+          flags,
+          starts,
+          ttlMs,
+          now,
+          outcomes,
+        );
+        stored += count;
+        counters.sets += count;
       }
       // Too large: not stored, and no older value may be served in its place.
       for (let i = 0; i < n; i++) {
@@ -875,9 +875,9 @@ export class MemoryStore {
 const keyWidth: KeyWidth = { wide: false };
 
 /** A batch entry's flag: its key has a code unit >= 256 (stored as UTF-16). */
-const WIDE_KEY = 1;
+const WIDE_KEY = BATCH_WIDE_KEY;
 /** A batch entry's flag: its value is ASCII. */
-const ASCII_VALUE = 2;
+const ASCII_VALUE = BATCH_ASCII_VALUE;
 /** A batch entry's flag: larger than `maxEntryBytes` (or its key too long): not stored. */
 const TOO_LARGE = 4;
 /** A batch entry's flag: left out of the batch (a back-fill's entry not to write). */

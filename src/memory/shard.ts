@@ -73,6 +73,11 @@ export interface ShardHost {
   reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
 
+/** {@link Shard.setBatch}'s entry flag: the key has a code unit >= 256 (stored as UTF-16). */
+export const BATCH_WIDE_KEY = 1;
+/** {@link Shard.setBatch}'s entry flag: the value is ASCII. */
+export const BATCH_ASCII_VALUE = 2;
+
 /** Bytes a new shard reserves up front: its smallest index table. */
 export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
 
@@ -221,40 +226,183 @@ export class Shard implements PolicyHost {
     const size = slotBytes(keyBytes, valueBytes);
     let info = keyInfo(key, keyWide, valueAscii);
     const policy = this.#policy;
-    let queue: ChunkQueue;
-    let rewrite = false;
     const position = this.#find(key, hash);
-    if (position >= 0) {
-      const chunk = this.#foundChunk!;
-      const offset = this.#foundOffset;
-      const word = offset >>> 2;
-      const capacity = chunk.words[word + SLOT_WORD]!;
-      // The policy's bits carry over to the new value.
-      info |= chunk.words[word + KEY_INFO_WORD]! & POLICY_MASK;
-      if (size <= capacity) {
-        // Overwrite in place: same key, same slot, no new bytes.
-        rewriteValue(
-          chunk,
-          offset,
-          info,
-          expiresAt,
-          keyBytes,
-          value,
-          valueBytes,
-          valueAscii,
-          valueStart,
-        );
-        if (expiresAt !== 0) this.#mayExpire = true;
-        policy.onHit(chunk.words, word + KEY_INFO_WORD, position);
-        return true;
-      }
-      // The new slot joins the queue the old one was in.
-      queue = chunk.queue!;
-      rewrite = true;
-      this.#kill(position, chunk, offset, capacity);
-    } else {
-      queue = policy.queueFor(hash);
+    if (position < 0) {
+      return this.#insert(
+        key,
+        hash,
+        keyWide,
+        value,
+        valueBytes,
+        valueAscii,
+        expiresAt,
+        valueStart,
+        size,
+        info,
+        policy.queueFor(hash),
+        false,
+      );
     }
+    const chunk = this.#foundChunk!;
+    const offset = this.#foundOffset;
+    const word = offset >>> 2;
+    const capacity = chunk.words[word + SLOT_WORD]!;
+    // The policy's bits carry over to the new value.
+    info |= chunk.words[word + KEY_INFO_WORD]! & POLICY_MASK;
+    if (size <= capacity) {
+      // Overwrite in place: same key, same slot, no new bytes.
+      rewriteValue(
+        chunk,
+        offset,
+        info,
+        expiresAt,
+        keyBytes,
+        value,
+        valueBytes,
+        valueAscii,
+        valueStart,
+      );
+      if (expiresAt !== 0) this.#mayExpire = true;
+      policy.onHit(chunk.words, word + KEY_INFO_WORD, position);
+      return true;
+    }
+    // The new slot joins the queue the old one was in.
+    const queue = chunk.queue!;
+    this.#kill(position, chunk, offset, capacity);
+    return this.#insert(
+      key,
+      hash,
+      keyWide,
+      value,
+      valueBytes,
+      valueAscii,
+      expiresAt,
+      valueStart,
+      size,
+      info,
+      queue,
+      true,
+    );
+  }
+
+  /**
+   * Stores entries `order[from..to)` of a batch (see `MemoryStore.setMany`) as {@link set} would
+   * one by one; `outcomes[i]` (when given) receives 1 when entry `i` was stored, 0 when no room
+   * could be made. Returns how many were stored. `flags[i]` holds {@link BATCH_WIDE_KEY} and
+   * {@link BATCH_ASCII_VALUE}; `ttlMs` is one lifetime or one per entry (0 = none), from `now`.
+   *
+   * Why a loop of its own: most of a batch's entries are new keys that fit in their queue's head
+   * chunk (which `prepare` sized for the batch). Those are written here without a call per
+   * entry, and indexed at the empty slot their absence check ended on instead of probing again;
+   * any other entry (a key already stored, a full head, an index due to grow) goes through
+   * {@link set}'s own steps.
+   */
+  setBatch(
+    order: Int32Array,
+    from: number,
+    to: number,
+    keys: readonly string[],
+    hashes: Int32Array,
+    values: readonly (Uint8Array | string)[],
+    sizes: Int32Array,
+    flags: Uint8Array,
+    starts: ArrayLike<number> | undefined,
+    ttlMs: number | ArrayLike<number>,
+    now: number,
+    outcomes: Uint8Array | undefined,
+  ): number {
+    const policy = this.#policy;
+    const arena = this.#arena;
+    let stored = 0;
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      const key = keys[i]!;
+      const hash = hashes[i]!;
+      const flag = flags[i]!;
+      const keyWide = (flag & BATCH_WIDE_KEY) !== 0;
+      const valueAscii = (flag & BATCH_ASCII_VALUE) !== 0;
+      const value = values[i]!;
+      const valueBytes = sizes[i]!;
+      const valueStart = starts === undefined ? 0 : starts[i]!;
+      const ttl = typeof ttlMs === 'number' ? ttlMs : ttlMs[i]!;
+      const expiresAt = ttl > 0 ? now + ttl : 0;
+      const table = this.#table;
+      const empty = this.#emptySlotFor(key, hash);
+      let ok: boolean;
+      if (empty < 0 || table.needsGrowth()) {
+        ok = this.set(key, hash, keyWide, value, valueBytes, valueAscii, expiresAt, valueStart);
+      } else {
+        const keyBytes = keyWide ? key.length * 2 : key.length;
+        const size = slotBytes(keyBytes, valueBytes);
+        const info = keyInfo(key, keyWide, valueAscii);
+        const queue = policy.queueFor(hash);
+        const head = queue.head;
+        if (head !== undefined && head.size - head.used >= size) {
+          const offset = head.used;
+          head.used += size;
+          writeEntry(
+            head,
+            offset,
+            size,
+            hash,
+            info,
+            expiresAt,
+            key,
+            keyWide,
+            value,
+            valueBytes,
+            valueAscii,
+            valueStart,
+          );
+          if (expiresAt !== 0) this.#mayExpire = true;
+          head.live += size;
+          this.#liveBytes += size;
+          // Nothing touched the index since the probe: the empty slot it ended on is the key's.
+          table.insertAt(empty, hash, arena.location(head, offset));
+          policy.onInsert(hash, empty, queue);
+          ok = true;
+        } else {
+          ok = this.#insert(
+            key,
+            hash,
+            keyWide,
+            value,
+            valueBytes,
+            valueAscii,
+            expiresAt,
+            valueStart,
+            size,
+            info,
+            queue,
+            false,
+          );
+        }
+      }
+      if (ok) stored++;
+      if (outcomes !== undefined) outcomes[i] = ok ? 1 : 0;
+    }
+    return stored;
+  }
+
+  /**
+   * The new slot of a {@link set} whose key is not stored (or whose old slot was too small and
+   * is gone, `rewrite`): grows the index if due, makes room in `queue` and writes the entry.
+   */
+  #insert(
+    key: string,
+    hash: number,
+    keyWide: boolean,
+    value: string | Uint8Array,
+    valueBytes: number,
+    valueAscii: boolean,
+    expiresAt: number,
+    valueStart: number,
+    size: number,
+    info: number,
+    queue: ChunkQueue,
+    rewrite: boolean,
+  ): boolean {
+    const policy = this.#policy;
     if (this.#table.needsGrowth() && !this.#growIndex()) return false;
     const location = this.#allocate(size, queue);
     if (location === 0) return false;
@@ -582,6 +730,25 @@ export class Shard implements PolicyHost {
           this.#foundOffset = offset;
           return p;
         }
+        this.#host.counters.collisions++;
+      }
+    }
+  }
+
+  /**
+   * Where a batch write's absence check ends: the position of the empty slot that ends the probe
+   * for `hash` when `key` is not in the index (expired or not), -1 when it is.
+   */
+  #emptySlotFor(key: string, hash: number): number {
+    const table = this.#table;
+    const slots = table.slots;
+    const mask = table.mask;
+    for (let p = table.home(hash); ; p = (p + 2) & mask) {
+      const location = slots[p + 1]!;
+      if (location === 0) return p;
+      if (slots[p] === hash) {
+        const chunk = this.#arena.chunkAt(location);
+        if (keyEquals(chunk, this.#arena.offsetAt(location), key)) return -1;
         this.#host.counters.collisions++;
       }
     }

@@ -103,6 +103,10 @@ export class SingleFlight<V> {
    * {@link flightValue}.
    */
   load(keys: readonly string[], work: FlightWork<V>): Array<Flight<V>> {
+    if (keys.length >= OWN_TABLE_KEYS && this.#flights.size === 0 && this.#large.length === 0) {
+      const alone = this.#loadAlone(keys, work);
+      if (alone !== null) return alone;
+    }
     const out = new Array<Flight<V>>(keys.length);
     const started: string[] = [];
     const flights: Array<Flight<V>> = [];
@@ -138,6 +142,39 @@ export class SingleFlight<V> {
     if (started.length === keys.length) batch.keys = keys;
     void this.#run(batch, flights, own, work, finish);
     return out;
+  }
+
+  /**
+   * {@link load} of a large batch while nothing else is in flight: no key can be joined, so
+   * each key gets a new flight without the two look-ups per key the general path makes (the
+   * tables in flight, then the batch's own table for an earlier repeat); a repeat shows as a
+   * table smaller than the batch, and then null is returned with nothing registered, for the
+   * general path to fold the repeats. The flights are also the caller's result (all new).
+   */
+  #loadAlone(keys: readonly string[], work: FlightWork<V>): Array<Flight<V>> | null {
+    const n = keys.length;
+    const own = new Map<string, Flight<V>>();
+    const flights = new Array<Flight<V>>(n);
+    let finish!: () => void;
+    const batch: FlightBatch<V> = {
+      keys,
+      done: new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+      values: [],
+      failed: null,
+      error: undefined,
+      loaded: false,
+    };
+    for (let i = 0; i < n; i++) {
+      const flight: Flight<V> = { batch, index: i, current: true };
+      flights[i] = flight;
+      own.set(keys[i]!, flight);
+    }
+    if (own.size !== n) return null;
+    this.#large.push(own);
+    void this.#run(batch, flights, own, work, finish);
+    return flights;
   }
 
   /** Whether a fetch of `key` is in flight (or still writing its back-fill). */

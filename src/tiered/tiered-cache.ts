@@ -790,9 +790,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const timed = this.#timed;
     const now = Date.now();
     // The back-fill, written to memory in one batch once every entry is decoded: per-entry
-    // arrays aligned with `keys` (an entry not to write has a negative lifetime), so collecting
-    // it copies no key and no entry.
-    let fill: Backfill | null = null;
+    // arrays aligned with `keys` (an entry not to write keeps a negative lifetime), so collecting
+    // it copies no key and no entry. Made up front (a batch from Redis is mostly hits), and read
+    // through locals in the loop.
+    const fill = memory !== null ? newBackfill(fullKeys.length, timed) : null;
+    const fillStarts = fill?.starts;
+    const fillTtl = fill?.ttlMs;
+    let filled = 0;
+    const memoryTtlMs = this.#options.memoryTtlMs;
     for (let i = 0; i < fullKeys.length; i++) {
       const raw = raws[i];
       if (raw === undefined || raw === null) {
@@ -830,17 +835,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
       // Redis keeps it, unless a write since the read made it stale (the flight was detached;
       // a clear is checked once, before the write).
-      if (memory !== null && flights[i]!.current) {
-        const base = missing ? this.#lifetimes.negativeMemory() : this.#options.memoryTtlMs;
+      if (fillTtl !== undefined && flights[i]!.current) {
+        const base = missing ? this.#lifetimes.negativeMemory() : memoryTtlMs;
         const ttl = memoryTtlUntil(base, expiresAt, now);
         if (ttl >= 0) {
-          fill ??= newBackfill(fullKeys.length, timed);
-          fill.count++;
-          fill.starts[i] = start;
-          fill.ttlMs[i] = ttl;
+          filled++;
+          fillStarts![i] = start;
+          fillTtl[i] = ttl;
           if (timed) {
-            fill.atSource![i] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
-            fill.grace![i] = missing ? 0 : 1;
+            fill!.atSource![i] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
+            fill!.grace![i] = missing ? 0 : 1;
           }
         }
       }
@@ -855,12 +859,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         found.refresh.push(keys[i]!);
       }
     }
-    if (fill !== null && memory !== null && !this.#closed && epoch === memory.epoch) {
+    if (fill !== null && filled > 0 && memory !== null && !this.#closed && epoch === memory.epoch) {
       memory.setMany(
         keys,
         fullKeys,
         raws as readonly Buffer[],
-        fill.count,
+        filled,
         fill.starts,
         fill.ttlMs,
         fill.atSource,
@@ -1218,8 +1222,6 @@ function redisExpiry(raw: RawEntry, out: { at: number }): number {
  * header), kept for `ttlMs[i]`; a negative `ttlMs[i]` leaves key `i` out.
  */
 interface Backfill {
-  /** Entries to write (those with a lifetime >= 0). */
-  count: number;
   starts: Uint8Array;
   ttlMs: Float64Array;
   atSource: Uint8Array | null;
@@ -1228,7 +1230,6 @@ interface Backfill {
 
 function newBackfill(size: number, timed: boolean): Backfill {
   return {
-    count: 0,
     starts: new Uint8Array(size),
     ttlMs: new Float64Array(size).fill(-1),
     atSource: timed ? new Uint8Array(size) : null,

@@ -36,3 +36,37 @@ it('a batch of distinct new keys holds the caller array itself (aligned by ident
   assert.notEqual(second[1]!.batch.keys, joined, 'a batch that joined another is not aligned');
   await Promise.all([flights[0]!.batch.done, second[1]!.batch.done]);
 });
+
+it('a large batch alone in the table: repeats still fold, its keys stay joinable and forgettable', async () => {
+  const table = new SingleFlight<string>();
+  const distinct = Array.from({ length: 40 }, (_, i) => `k${i}`);
+  const repeated = [...distinct, 'k3', 'k7'];
+  const batches: string[][] = [];
+  const work = async (batch: readonly string[]) => {
+    batches.push([...batch]);
+    return found(batch.map((key) => `v:${key}`));
+  };
+  const flights = table.load(repeated, work);
+  assert.deepEqual(batches, [distinct], 'each key fetched once');
+  assert.equal(flights[40], flights[3]);
+  assert.equal(flights[41], flights[7]);
+  await flights[0]!.batch.done;
+  assert.deepEqual(
+    flights.map(flightValue),
+    repeated.map((key) => `v:${key}`),
+  );
+  // The first batch leaves the table once its (empty) back-fill has settled.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(table.size, 0);
+
+  const own = table.load(distinct, work);
+  assert.equal(own[0]!.batch.keys, distinct, 'distinct new keys: the caller array itself');
+  // While it is in flight, another read joins it and a write detaches one of its keys.
+  const joined = table.load(['k5', 'other'], work);
+  assert.equal(joined[0], own[5]);
+  table.forget('k9');
+  assert.equal(own[9]!.current, false);
+  assert.equal(own[8]!.current, true);
+  await Promise.all([own[0]!.batch.done, joined[1]!.batch.done]);
+  assert.equal(flightValue(joined[0]!), 'v:k5');
+});

@@ -452,6 +452,9 @@ export class MemoryStore {
    * that is checked again per entry, which is most of what {@link setMany} costs besides the
    * writes; a key too long to store is refused as too large. `outcomes` (at least `count` long)
    * receives each written entry's outcome, as in {@link setMany}; returns how many were stored.
+   * `ascii`, when given, is what the caller already knows of each value from `starts[i]` on: 1
+   * all ASCII, 2 not, 0 unknown (then checked here): a caller that decoded the bytes as text
+   * knows it for free (see the tiered `decodeEntryAt`), where a check per value is a native call.
    */
   backfill(
     keys: readonly string[],
@@ -460,6 +463,7 @@ export class MemoryStore {
     ttlMs: Float64Array,
     count: number,
     outcomes: Uint8Array,
+    ascii?: Uint8Array | null,
   ): number {
     this.#assertOpen();
     const batch = this.#newBatch(count);
@@ -496,8 +500,11 @@ export class MemoryStore {
         flags[i] = TOO_LARGE;
         continue;
       }
-      // See setMany: ASCII over the whole value means ASCII from `start` on.
-      flags[i] = (wide ? WIDE_KEY : 0) | (isAscii(value) ? ASCII_VALUE : 0);
+      // Told by the caller (1 ASCII, 2 not), else checked; see setMany: ASCII over the whole
+      // value means ASCII from `start` on.
+      const told = ascii == null ? 0 : ascii[i]!;
+      flags[i] =
+        (wide ? WIDE_KEY : 0) | (told === 1 || (told === 0 && isAscii(value)) ? ASCII_VALUE : 0);
       if (ttl > 0) anyTtl = true;
       const shard = hash & mask;
       perShard[shard + 1]!++;

@@ -286,7 +286,8 @@ export class MemoryTier<V> {
    * sent them); in a timed tier entry by entry, since each carries its own expiry header. The
    * arrays are aligned with `keys`: key `i`'s entry is `entries[i]` from byte `starts[i]` on (a
    * Redis reply behind its expiry header, copied into the store in place), kept for `ttlMs[i]`;
-   * a key whose `ttlMs[i]` is negative is left out (`count` keys are not). `atSource` and
+   * a key whose `ttlMs[i]` is negative is left out (`count` keys are not). `ascii`, when given,
+   * tells per key whether its entry is ASCII as the store's `backfill` takes it. `atSource` and
    * `grace` are per key, as for {@link set} (null: all false / all true). Calls
    * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
    * dropped). `prefixedKeys` are `keys` with the cache's prefix (the Redis keys the entries were
@@ -300,6 +301,7 @@ export class MemoryTier<V> {
     count: number,
     starts: Uint8Array,
     ttlMs: Float64Array,
+    ascii: Uint8Array | null,
     atSource: Uint8Array | null,
     grace: Uint8Array | null,
     tooLarge: (key: string, error: EntryTooLargeError) => void,
@@ -325,7 +327,7 @@ export class MemoryTier<V> {
     const memoryKeys = this.#prefix === '' ? keys : prefixedKeys;
     const outcomes = new Uint8Array(n);
     // The entries are Redis's bytes, their keys checked by the cache: the store's trusted batch.
-    this.#sets += this.store.backfill(memoryKeys, entries, starts, ttlMs, n, outcomes);
+    this.#sets += this.store.backfill(memoryKeys, entries, starts, ttlMs, n, outcomes, ascii);
     for (let i = 0; i < n; i++) {
       if (outcomes[i] !== SET_TOO_LARGE) continue;
       const key = keys[i]!;

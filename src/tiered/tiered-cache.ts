@@ -35,6 +35,7 @@ import {
   ENTRY_CORRUPT,
   ENTRY_MISSING,
   type EntryFault,
+  type EntryShape,
   entryByteLength,
   expiryHeaderLength,
   expiryOf,
@@ -84,6 +85,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #expiry = { at: 0 };
   /** Where a corrupt Redis entry's error lands (see decodeEntry): one per cache, not per read. */
   readonly #fault: EntryFault = { error: undefined };
+  /** Where decodeEntryAt tells whether an entry read from Redis is ASCII (for the back-fill). */
+  readonly #shape: EntryShape = { ascii: 0 };
   /** Entries carry a logical expiry (`graceMs` or `refreshAheadMs`): see MemoryTier. */
   readonly #timed: boolean;
   #closed = false;
@@ -796,6 +799,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const fill = memory !== null ? newBackfill(fullKeys.length, timed) : null;
     const fillStarts = fill?.starts;
     const fillTtl = fill?.ttlMs;
+    const fillAscii = fill?.ascii;
     let filled = 0;
     const memoryTtlMs = this.#options.memoryTtlMs;
     for (let i = 0; i < fullKeys.length; i++) {
@@ -822,7 +826,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       // Bytes are read in place behind their expiry header (no sub-view per entry): decoded from
       // `start` on, and back-filled as (raw, start).
       const start = expiryHeaderLength(raw);
-      const entry = decodeEntryAt(this.#options.codec, this.#decodeText, raw, start, this.#fault);
+      const entry = decodeEntryAt(
+        this.#options.codec,
+        this.#decodeText,
+        raw,
+        start,
+        this.#fault,
+        this.#shape,
+      );
       if (entry === ENTRY_CORRUPT) {
         this.#corrupt('redis', keys[i]!, this.#fault.error!);
         this.#stats.redisMisses++;
@@ -842,6 +853,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
           filled++;
           fillStarts![i] = start;
           fillTtl[i] = ttl;
+          fillAscii![i] = this.#shape.ascii;
           if (timed) {
             fill!.atSource![i] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
             fill!.grace![i] = missing ? 0 : 1;
@@ -867,6 +879,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         filled,
         fill.starts,
         fill.ttlMs,
+        fill.ascii,
         fill.atSource,
         fill.grace,
         this.#onTooLarge,
@@ -1224,6 +1237,8 @@ function redisExpiry(raw: RawEntry, out: { at: number }): number {
 interface Backfill {
   starts: Uint8Array;
   ttlMs: Float64Array;
+  /** What the decoding learnt of each entry's bytes: `ASCII_UNKNOWN`, `ASCII_YES` or `ASCII_NO`. */
+  ascii: Uint8Array;
   atSource: Uint8Array | null;
   grace: Uint8Array | null;
 }
@@ -1232,6 +1247,7 @@ function newBackfill(size: number, timed: boolean): Backfill {
   return {
     starts: new Uint8Array(size),
     ttlMs: new Float64Array(size).fill(-1),
+    ascii: new Uint8Array(size),
     atSource: timed ? new Uint8Array(size) : null,
     grace: timed ? new Uint8Array(size) : null,
   };

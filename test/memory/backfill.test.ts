@@ -139,3 +139,22 @@ test('hashStringWide is hashString, and tells a key with a code unit >= 256', ()
     { numRuns: 500 },
   );
 });
+
+test('ASCII told by the caller is taken as told; unknown is checked', () => {
+  const store = new MemoryStore({ budget: null });
+  const values = [Buffer.from('ascii'), Buffer.from('also ascii'), Buffer.from('été', 'utf8')];
+  const ascii = Uint8Array.of(1, 2, 0);
+  store.backfill(
+    ['a', 'b', 'c'],
+    values,
+    new Uint8Array(3),
+    new Float64Array(3),
+    3,
+    new Uint8Array(3),
+    ascii,
+  );
+  assert.equal(store.getString('a'), 'ascii');
+  assert.equal(store.getString('b'), 'also ascii');
+  assert.equal(store.getString('c'), 'été');
+  store.close();
+});

@@ -95,19 +95,6 @@ interface Member<V> {
   promise: Promise<V> | undefined;
 }
 
-/**
- * The byte tier a hot set's members were read from, as {@link HotSet.get} consults it: its
- * removal count, and a look-up of a key. Why an object and not the count itself: a read of a
- * key the hot set does not hold (most reads outside the hottest keys) then never computes the
- * count.
- */
-export interface HotSource {
-  /** Entries the byte tier has removed so far, for any reason (see `MemoryStore.removals`). */
-  readonly removals: number;
-  /** Whether the byte tier still holds `key`, counted as its read. */
-  holds(key: string): boolean;
-}
-
 /** {@link HotSet.get}'s answer for a key the hot set does not hold. */
 export const NOT_HOT: unique symbol = Symbol('tiercache.not-hot');
 
@@ -210,12 +197,12 @@ export class HotSet<V> {
   /**
    * The decoded value under `key`, or {@link NOT_HOT}. A member past its expiry is dropped. The
    * byte tier's `removals` count says whether it may have lost the entry since the member was
-   * last checked: if it changed, `source.holds(key)` (a read of the byte tier) must confirm the
-   * entry first, else the member is dropped. Why not check every time: the check is a full store
+   * last checked: if it changed, `check(key)` (a read of the byte tier) must confirm the entry
+   * first, else the member is dropped. Why not check every time: the check is a full store
    * lookup, as long as the rest of a hot hit together.
    */
-  get(key: string, source: HotSource): V | typeof NOT_HOT {
-    const member = this.#live(key, source);
+  get(key: string, removals: number, check: (key: string) => boolean): V | typeof NOT_HOT {
+    const member = this.#live(key, removals, check);
     return member === undefined ? NOT_HOT : member.value;
   }
 
@@ -224,8 +211,8 @@ export class HotSet<V> {
    * to every later hit (a resolved promise cannot change, so sharing it is safe), or `undefined`
    * when the hot set does not hold `key`. For async callers: a hit allocates nothing.
    */
-  resolved(key: string, source: HotSource): Promise<V> | undefined {
-    const member = this.#live(key, source);
+  resolved(key: string, removals: number, check: (key: string) => boolean): Promise<V> | undefined {
+    const member = this.#live(key, removals, check);
     if (member === undefined) return undefined;
     let promise = member.promise;
     if (promise === undefined) {
@@ -236,16 +223,15 @@ export class HotSet<V> {
   }
 
   /** The member under `key` if it is still valid (see {@link get}), counted as a hit. */
-  #live(key: string, source: HotSource): Member<V> | undefined {
+  #live(key: string, removals: number, check: (key: string) => boolean): Member<V> | undefined {
     const member = this.#members.get(key);
     if (member === undefined) return undefined;
     if (member.expiresAt !== 0 && this.#now() >= member.expiresAt) {
       this.delete(key);
       return undefined;
     }
-    const removals = source.removals;
     if (member.checked !== removals) {
-      if (!source.holds(key)) {
+      if (!check(key)) {
         this.delete(key);
         return undefined;
       }

@@ -29,7 +29,7 @@ import {
   withExpiry,
   withoutAnyExpiry,
 } from './envelope.ts';
-import { HotSet, type HotSetOptions, type HotSource, NOT_HOT } from './hot-set.ts';
+import { HotSet, type HotSetOptions, NOT_HOT } from './hot-set.ts';
 import type { RawEntry } from './redis-tier.ts';
 
 /** {@link MemoryTier.read}'s answer for a key memory does not hold (a decoded value may be `undefined`). */
@@ -83,8 +83,8 @@ export class MemoryTier<V> {
   refreshDue = false;
   /** The decoded hot set, or null when off. */
   readonly hot: HotSet<V> | null;
-  /** The store as the hot set consults it: its removal count, and a look-up counted as a read. */
-  readonly #source: HotSource;
+  /** Whether the store still holds `key`, counted as its read (for the hot set). */
+  readonly #inStore = (key: string): boolean => this.store.touch(this.#prefix + key);
   /** The store's expiry of `key`'s entry (for the hot set). */
   readonly #storeExpiry = (key: string): number => this.store.expiryOf(this.#prefix + key);
   #epoch = 0;
@@ -102,14 +102,6 @@ export class MemoryTier<V> {
     this.#refreshAheadMs = options.refreshAheadMs ?? 0;
     this.#timed = this.#graceMs > 0 || this.#refreshAheadMs > 0;
     this.hot = options.hotSet ? new HotSet<V>(options.hotSet, options.store.now) : null;
-    const store = this.store;
-    const prefix = this.#prefix;
-    this.#source = {
-      get removals() {
-        return store.removals;
-      },
-      holds: (key) => store.touch(prefix + key),
-    };
   }
 
   /**
@@ -156,7 +148,7 @@ export class MemoryTier<V> {
    * otherwise the store's bytes are decoded and offered to the hot set.
    */
   #readHot(key: string, hot: HotSet<V>): MemoryRead<V> {
-    const value = hot.get(key, this.#source);
+    const value = hot.get(key, this.store.removals, this.#inStore);
     if (value !== NOT_HOT) return value;
     return this.#readStore(key, hot);
   }
@@ -168,7 +160,7 @@ export class MemoryTier<V> {
    */
   hotHit(key: string): Promise<V> | undefined {
     const hot = this.hot;
-    return hot === null ? undefined : hot.resolved(key, this.#source);
+    return hot === null ? undefined : hot.resolved(key, this.store.removals, this.#inStore);
   }
 
   /** {@link read} for a key {@link hotHit} just missed: the store's bytes, offered to the hot set. */

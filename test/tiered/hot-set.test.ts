@@ -7,24 +7,22 @@ import { TieredCache } from 'tiercache';
 import { InvalidOptionError, InvalidOptionTypeError } from 'tiercache/errors';
 import { MemoryStore } from 'tiercache/memory';
 import { hashString } from '../../src/memory/hash.ts';
-import { HotSet, type HotSource, NOT_HOT } from '../../src/tiered/hot-set.ts';
+import { HotSet, NOT_HOT } from '../../src/tiered/hot-set.ts';
 import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = await skipWithoutRedis();
 /** Expiry callback of an entry that never expires; check callback of a store that holds it. */
 const never = () => 0;
 const always = () => true;
-/** The byte tier as a hot set sees it: `removals` so far, and whether it `holds` a key. */
-const at = (removals: number, holds: (key: string) => boolean): HotSource => ({ removals, holds });
 
 describe('HotSet', () => {
   it('admits a key on its second read, answers it decoded, and stays within its bounds', () => {
     const hot = new HotSet<object>({ maxEntries: 3, maxBytes: 1000 });
     const value = { a: 1 };
     hot.offer('k', value, 10, 0, never);
-    assert.equal(hot.get('k', at(0, always)), NOT_HOT);
+    assert.equal(hot.get('k', 0, always), NOT_HOT);
     hot.offer('k', value, 10, 0, never);
-    assert.equal(hot.get('k', at(0, always)), value);
+    assert.equal(hot.get('k', 0, always), value);
     for (let i = 0; i < 50; i++) for (let r = 0; r < 4; r++) hot.offer(`x${i}`, {}, 10, 0, never);
     assert.ok(hot.size <= 3);
     const big = new HotSet<string>({ maxEntries: 100, maxBytes: 100 });
@@ -41,14 +39,14 @@ describe('HotSet', () => {
       checks++;
       return false;
     };
-    assert.equal(hot.get('k', at(5, gone)), 'v'); // nothing removed since: no look-up
+    assert.equal(hot.get('k', 5, gone), 'v'); // nothing removed since: no look-up
     assert.equal(checks, 0);
-    assert.equal(hot.get('k', at(6, gone)), NOT_HOT); // something was removed: looked up, gone
+    assert.equal(hot.get('k', 6, gone), NOT_HOT); // something was removed: looked up, gone
     assert.equal(checks, 1);
     assert.equal(hot.size, 0);
     hot.offer('k', 'w', 1, 6, never);
-    assert.equal(hot.get('k', at(7, always)), 'w');
-    assert.equal(hot.get('k', at(7, gone)), 'w'); // confirmed at 7 already
+    assert.equal(hot.get('k', 7, always), 'w');
+    assert.equal(hot.get('k', 7, gone), 'w'); // confirmed at 7 already
   });
 
   it('a hit counts as a read: a member read often outweighs a key read a few times', () => {
@@ -62,13 +60,13 @@ describe('HotSet', () => {
     for (let i = 1; shares(b, 'a'); i++) b = `b${i}`;
     hot.offer('a', 'A', 1, 0, never);
     hot.offer('a', 'A', 1, 0, never); // admitted, counter 2
-    for (let i = 0; i < 3; i++) assert.equal(hot.get('a', at(0, always)), 'A'); // counter 5
+    for (let i = 0; i < 3; i++) assert.equal(hot.get('a', 0, always), 'A'); // counter 5
     for (let i = 0; i < 3; i++) hot.offer(b, 'B', 1, 0, never); // counter 3: not enough
-    assert.equal(hot.get('a', at(0, always)), 'A'); // counter 6
-    assert.equal(hot.get(b, at(0, always)), NOT_HOT);
+    assert.equal(hot.get('a', 0, always), 'A'); // counter 6
+    assert.equal(hot.get(b, 0, always), NOT_HOT);
     for (let i = 0; i < 4; i++) hot.offer(b, 'B', 1, 0, never); // counter 7 > 6: replaces it
-    assert.equal(hot.get(b, at(0, always)), 'B');
-    assert.equal(hot.get('a', at(0, always)), NOT_HOT);
+    assert.equal(hot.get(b, 0, always), 'B');
+    assert.equal(hot.get('a', 0, always), NOT_HOT);
   });
 
   it('a key read once is not admitted, even when keys read often share its sketch counters', () => {
@@ -77,11 +75,11 @@ describe('HotSet', () => {
     const a = 12345;
     const b = a + 8192; // the same two counters as a, another doorkeeper bit
     for (let i = 0; i < 5; i++) hot.offer('a', 'A', 1, 0, never, a);
-    assert.equal(hot.get('a', at(0, always)), 'A');
+    assert.equal(hot.get('a', 0, always), 'A');
     hot.offer('b', 'B', 1, 0, never, b);
-    assert.equal(hot.get('b', at(0, always)), NOT_HOT); // its first read only sets its doorkeeper bit
+    assert.equal(hot.get('b', 0, always), NOT_HOT); // its first read only sets its doorkeeper bit
     hot.offer('b', 'B', 1, 0, never, b);
-    assert.equal(hot.get('b', at(0, always)), 'B'); // the second reaches a's raised counters
+    assert.equal(hot.get('b', 0, always), 'B'); // the second reaches a's raised counters
   });
 
   it('the doorkeeper is cleared with the counters: on clear() and when they are halved', () => {
@@ -90,16 +88,16 @@ describe('HotSet', () => {
     hot.offer('k', 'v', 1, 0, never, 7);
     hot.clear();
     hot.offer('k', 'v', 1, 0, never, 7);
-    assert.equal(hot.get('k', at(0, always)), NOT_HOT); // the read before clear() is forgotten
+    assert.equal(hot.get('k', 0, always), NOT_HOT); // the read before clear() is forgotten
     hot.clear();
     hot.offer('k', 'v', 1, 0, never, 7);
     for (let i = 1; i < 32; i++) hot.offer(`x${i}`, 'x', 1, 0, never, 7 + 64 * i);
     hot.delete('k');
     for (let i = 1; i < 32; i++) hot.delete(`x${i}`);
     hot.offer('k', 'v', 1, 0, never, 7);
-    assert.equal(hot.get('k', at(0, always)), NOT_HOT); // the 32nd read aged the counters: forgotten
+    assert.equal(hot.get('k', 0, always), NOT_HOT); // the 32nd read aged the counters: forgotten
     hot.offer('k', 'v', 1, 0, never, 7);
-    assert.equal(hot.get('k', at(0, always)), 'v');
+    assert.equal(hot.get('k', 0, always), 'v');
   });
 
   it('a full set counts a sample of the other reads: hot keys still get in, a scan stays out', () => {
@@ -125,12 +123,11 @@ describe('HotSet', () => {
       return keys[lo]!;
     };
     const trace = Array.from({ length: 200_000 }, draw);
-    const source = at(0, always);
     /** Reads `trace` as the memory tier does; answers the share of reads members answered. */
     const replay = (hot: HotSet<number>, reads: readonly string[]) => {
       let hits = 0;
       for (const key of reads) {
-        if (hot.get(key, source) !== NOT_HOT) hits++;
+        if (hot.get(key, 0, always) !== NOT_HOT) hits++;
         else hot.offer(key, 1, 1, 0, never);
       }
       return hits / reads.length;
@@ -166,28 +163,25 @@ describe('HotSet', () => {
         for (let r = 0; r < 2; r++) hot.offer(key, key, 1, 0, never);
       assert.equal(hot.size, 4);
       // Members read twice; a newcomer read 60 times (about 30 counted) outweighs the hand's member.
-      for (let i = 0; i < 60 && hot.get(`n${round}`, at(0, always)) === NOT_HOT; i++) {
+      for (let i = 0; i < 60 && hot.get(`n${round}`, 0, always) === NOT_HOT; i++) {
         hot.offer(`n${round}`, 'n', 1, 0, never);
       }
-      assert.equal(hot.get(`n${round}`, at(0, always)), 'n');
+      assert.equal(hot.get(`n${round}`, 0, always), 'n');
       assert.equal(hot.size, 4);
     }
   });
 
   it('resolved() shares one settled promise per member, and misses like get()', async () => {
     const hot = new HotSet<string>();
-    assert.equal(hot.resolved('k', at(0, always)), undefined);
+    assert.equal(hot.resolved('k', 0, always), undefined);
     hot.offer('k', 'v', 1, 0, never);
     hot.offer('k', 'v', 1, 0, never);
-    const first = hot.resolved('k', at(0, always));
+    const first = hot.resolved('k', 0, always);
     assert.ok(first instanceof Promise);
-    assert.equal(hot.resolved('k', at(0, always)), first);
+    assert.equal(hot.resolved('k', 0, always), first);
     assert.equal(await first, 'v');
     assert.equal(
-      hot.resolved(
-        'k',
-        at(1, () => false),
-      ),
+      hot.resolved('k', 1, () => false),
       undefined,
     ); // gone from the byte tier
     assert.equal(hot.size, 0);
@@ -198,7 +192,7 @@ describe('HotSet', () => {
     const hot = new HotSet<string>();
     hot.offer('k', 'v', 1, 0, () => Date.now() - 1);
     hot.offer('k', 'v', 1, 0, () => Date.now() - 1);
-    assert.equal(hot.get('k', at(0, always)), NOT_HOT);
+    assert.equal(hot.get('k', 0, always), NOT_HOT);
     assert.equal(hot.size, 0);
   });
 
@@ -234,7 +228,7 @@ describe('HotSet', () => {
             }
             assert.ok(hot.size <= 5 && hot.bytes <= 100);
             for (let i = 0; i <= 20; i++) {
-              const got = hot.get(`k${i}`, at(0, always));
+              const got = hot.get(`k${i}`, 0, always);
               if (got !== NOT_HOT) assert.equal(got, model.get(`k${i}`));
             }
           }
@@ -257,14 +251,14 @@ describe('HotSet', () => {
           for (const [op, n] of ops) {
             const key = `k${n}`;
             if (op < 7) {
-              if (hot.get(key, at(0, always)) === NOT_HOT) hot.offer(key, n, 1, 0, never);
+              if (hot.get(key, 0, always) === NOT_HOT) hot.offer(key, n, 1, 0, never);
             } else {
               hot.delete(key);
             }
             // The model: what the hot set says it holds, checked key by key below.
             model.clear();
             for (let i = 0; i <= 150; i++) {
-              const got = hot.get(`k${i}`, at(0, always));
+              const got = hot.get(`k${i}`, 0, always);
               if (got !== NOT_HOT) {
                 assert.equal(got, i);
                 model.set(`k${i}`, i);

@@ -146,9 +146,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         const cache = ref.deref();
         if (cache) cache.#onBusSubscribed(reconnected);
       },
-      onError: (error) => {
+      onError: (error, repeat) => {
         const cache = ref.deref();
-        if (cache) cache.#reportBusError(error);
+        if (cache && !cache.#closed) cache.#report.bus(error, repeat);
       },
     };
   }
@@ -1146,10 +1146,6 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#closed) return;
     this.#memory?.clear();
     if (reconnected) this.#report.busReconnect();
-  }
-
-  #reportBusError(error: Error): void {
-    if (!this.#closed) this.#report.emit(error);
   }
 
   /** Undecodable bytes: delete the entry from the tier it came from, report. */

@@ -53,7 +53,13 @@ import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { DETACHED, NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
+import {
+  alignedBatch,
+  type FetchResult,
+  type Flight,
+  flightValue,
+  SingleFlight,
+} from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /** Events a TieredCache emits. */
@@ -228,7 +234,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (memory.store.size === 0) {
       // An empty store (a new cache's) answers nothing: no look-up per key (each builds the
       // prefixed key and hashes it), and no dedupe pass either: the keys go below memory as they
-      // are, where the single-flight table folds repeats into one flight (and counts the misses).
+      // are, where the single-flight table folds repeats into one flight and #readBelowMemory
+      // counts one memory miss per distinct key.
       for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
       return this.#readBelowMemory(keys, true);
     }
@@ -650,8 +657,11 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
-   * fetched together (one MGET per slot group, then one call of the cache's loader).
+   * Keys that memory did not answer: joined to fetches already in flight, the rest fetched
+   * together (one MGET per slot group, then one call of the cache's loader). The keys may
+   * repeat (getMany's `memory: false` / `read: 'fresh'` path and its empty-store path pass the
+   * caller's keys as they are): the single-flight table folds repeats, and `countMisses`
+   * counts one memory miss per distinct key. `keys` is read only before the first await.
    */
   async #readBelowMemory(
     keys: readonly string[],
@@ -668,19 +678,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const flights = this.#flights.load(keys, (batch, batchFlights) =>
       this.#fetch(batch, batchFlights, load, ttlMs, false),
     );
-    // Usually a single batch (this call's own); several when joining other reads' fetches.
+    // Usually a single batch (this call's own); several when joining other reads' fetches. Not
+    // told by `keys` (the batch holds a copy): by the batch's flag and the flights' positions.
     const first = flights[0]!.batch;
-    // Identity, not length: a batch another read started may hold the same number of keys.
-    const own = first.keys === keys;
+    const own = alignedBatch(flights) !== null;
     // `keys` may repeat (a getMany over an empty store skips its dedupe): one miss per distinct
-    // key. A batch of this call's own holds every key once, so no count is needed then.
+    // key. An aligned batch holds every key once, so no count is needed then.
     if (countMisses) this.#stats.memoryMisses += own ? keys.length : new Set(keys).size;
     if (own || flights.every((flight) => flight.batch === first)) await first.done;
     else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
     // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
     if (this.#closed) throw new CacheClosedError(this.name);
     if (own && first.failed === null) {
-      // A batch this call started with every key is aligned with `keys` already. Copied (joiners
+      // An aligned batch's values line up with `keys` already. Copied (joiners
       // read the batch too, and the caller owns its result), by index so that no hole is left.
       const { values } = first;
       const out = new Array<V | undefined>(values.length);

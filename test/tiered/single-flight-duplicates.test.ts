@@ -79,7 +79,11 @@ it('a large batch alone in the table: repeats still fold, its keys stay joinable
   assert.equal(table.size, 0);
 
   const own = table.load(distinct, work);
-  assert.notEqual(own[0]!.batch.keys, distinct, 'distinct new keys: a copy, never the caller array');
+  assert.notEqual(
+    own[0]!.batch.keys,
+    distinct,
+    'distinct new keys: a copy, never the caller array',
+  );
   assert.equal(own[0]!.batch.aligned, true);
   // While it is in flight, another read joins it and a write detaches one of its keys.
   const joined = table.load(['k5', 'other'], work);

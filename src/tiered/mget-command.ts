@@ -10,12 +10,14 @@
  *   keys joined tells whether they are all ASCII, and then each key's length is its byte count:
  *   ~30 µs less for 1000 keys.
  *
- * The command is a subclass of ioredis's `Command` class (of the copy of ioredis the client is
- * an instance of: resolved from here, and checked with `instanceof`), given its keys after
- * construction; everything else (queueing while connecting, the reply's parsing,
+ * The command is a subclass of the `Command` class of the copy of ioredis that tiercache itself
+ * resolves (`createRequire` from this module: in the usual layout, the application's own), given
+ * its keys after construction; everything else (queueing while connecting, the reply's parsing,
  * errors, tracing) is ioredis's. Used only where `mgetBuffer` would do no more than that: a
- * standalone client without `keyPrefix`, auto-pipelining or friendly error stacks. Otherwise,
- * `mgetBuffer` itself.
+ * standalone client that is an instance of that same copy's `Redis` class (a client of another
+ * copy, or any other object with an `mgetBuffer`, is not served: `mgetBuffer` itself is called),
+ * whose `mgetBuffer` is ioredis's own (a subclass or wrapper that overrides it, for metrics or
+ * routing, is honoured), without `keyPrefix`, auto-pipelining or friendly error stacks.
  *
  * @module
  */
@@ -25,11 +27,8 @@ import type { RedisClient } from './redis-tier.ts';
 
 type CommandClass = typeof IoredisCommand;
 
-/** A subclass of a client's `Command` class that sends one `MGET` of its keys. */
+/** A subclass of ioredis's `Command` class that sends one `MGET` of its keys. */
 type MgetClass = new (keys: string[]) => IoredisCommand;
-
-/** The MGET subclass of each `Command` class met (one per copy of ioredis). */
-const mgetClasses = new WeakMap<CommandClass, MgetClass>();
 
 /** The request `*<n>\r\n$4\r\nmget\r\n` then `$<bytes>\r\n<key>\r\n` per key, as one string. */
 function mgetRequest(keys: readonly string[]): string {
@@ -44,28 +43,33 @@ function mgetRequest(keys: readonly string[]): string {
   return out;
 }
 
-function mgetClass(base: CommandClass): MgetClass {
-  let made = mgetClasses.get(base);
-  if (made === undefined) {
-    made = class Mget extends base {
-      constructor(keys: string[]) {
-        // No arguments to flatten: the keys are set as they are, all strings already.
-        super('mget', [], { replyEncoding: null });
-        this.args = keys;
-      }
+/** The MGET class, built on first use (ioredis is loaded only then; see {@link loadIoredis}). */
+let mgetClassBuilt: MgetClass | undefined;
 
-      override toWritable(): string {
-        return mgetRequest(this.args as string[]);
-      }
-    };
-    mgetClasses.set(base, made);
-  }
-  return made;
+function mgetClass(base: CommandClass): MgetClass {
+  mgetClassBuilt ??= class Mget extends base {
+    constructor(keys: string[]) {
+      // No arguments to flatten: the keys are set as they are, all strings already.
+      super('mget', [], { replyEncoding: null });
+      this.args = keys;
+    }
+
+    override toWritable(): string {
+      return mgetRequest(this.args as string[]);
+    }
+  };
+  return mgetClassBuilt;
 }
 
-/** ioredis as this module resolves it: its `Redis` and `Command` classes, or null. */
+/**
+ * ioredis as this module resolves it (one copy, loaded once): its `Redis` and `Command` classes,
+ * or null when it cannot be loaded or has no such exports (ioredis 4).
+ */
 let ioredis:
-  | { Redis: abstract new (...args: never[]) => unknown; Command: CommandClass }
+  | {
+      Redis: (abstract new (...args: never[]) => unknown) & { prototype: { mgetBuffer: unknown } };
+      Command: CommandClass;
+    }
   | null
   | undefined;
 
@@ -91,12 +95,16 @@ function loadIoredis(): typeof ioredis {
  */
 function plainCommandClass(client: RedisClient): CommandClass | null {
   if (client.isCluster) return null;
+  // First whether it is ioredis's client at all: anything else with an `mgetBuffer` is accepted
+  // as a client (see options.ts) and need not have `options`.
+  const lib = loadIoredis();
+  if (lib == null || !(client instanceof lib.Redis)) return null;
+  if (client.mgetBuffer !== lib.Redis.prototype.mgetBuffer) return null;
   const options = client.options;
   if (options.keyPrefix || options.enableAutoPipelining || options.showFriendlyErrorStack) {
     return null;
   }
-  const lib = loadIoredis();
-  return lib != null && client instanceof lib.Redis ? lib.Command : null;
+  return lib.Command;
 }
 
 /**

@@ -53,8 +53,15 @@ it('does not go through the generated mgetBuffer on a plain client', { skip }, a
   const key = uniquePrefix('mget-own');
   try {
     await own.set(key, 'v');
-    own.mgetBuffer = () => Promise.reject(new Error('not this path'));
+    // The command sent is ours (its class), not one built by ioredis's generated method.
+    const sent: string[] = [];
+    const send = own.sendCommand.bind(own);
+    own.sendCommand = (command, stream) => {
+      sent.push(command.constructor.name);
+      return send(command, stream);
+    };
     assert.deepEqual(await mgetBuffer(own, [key, `${key}:none`]), [Buffer.from('v'), null]);
+    assert.deepEqual(sent, ['Mget']);
   } finally {
     await own.del(key);
     own.disconnect();
@@ -87,4 +94,47 @@ it('clients with keyPrefix or auto-pipelining get mgetBuffer itself', { skip }, 
     prefixed.disconnect();
     pipelined.disconnect();
   }
+});
+
+it('a client whose mgetBuffer is overridden (subclass or wrapper) gets its own mgetBuffer', {
+  skip,
+}, async () => {
+  const calls: string[][] = [];
+  // A subclass's own method (set on its prototype: ioredis's overloads do not type an override).
+  class Counting extends Redis {}
+  Counting.prototype.mgetBuffer = function (this: Redis, keys: string[]) {
+    calls.push(keys.slice());
+    return Redis.prototype.mgetBuffer.call(this, keys);
+  } as Redis['mgetBuffer'];
+  const sub = new Counting(REDIS_URL);
+  const wrapped = new Redis(REDIS_URL);
+  for (const c of [sub, wrapped]) c.on('error', () => {});
+  const plain = wrapped.mgetBuffer.bind(wrapped);
+  wrapped.mgetBuffer = ((keys: string[]) => {
+    calls.push(keys.slice());
+    return plain(keys);
+  }) as Redis['mgetBuffer'];
+  const key = uniquePrefix('mget-override');
+  try {
+    await client.set(key, 'v');
+    assert.deepEqual(await mgetBuffer(sub, [key]), [Buffer.from('v')]);
+    assert.deepEqual(await mgetBuffer(wrapped, [key]), [Buffer.from('v')]);
+    assert.deepEqual(calls, [[key], [key]]);
+  } finally {
+    await client.del(key);
+    sub.disconnect();
+    wrapped.disconnect();
+  }
+});
+
+it('any other object with an mgetBuffer (no options, not an ioredis client) is asked itself', async () => {
+  const stub = {
+    isCluster: false,
+    mgetBuffer: async (keys: string[]) =>
+      keys.map((key) => (key === 'a' ? Buffer.from('x') : null)),
+  };
+  assert.deepEqual(await mgetBuffer(stub as unknown as Redis, ['a', 'b']), [
+    Buffer.from('x'),
+    null,
+  ]);
 });

@@ -18,6 +18,7 @@ import type { BudgetMember, MemoryBudget } from './budget.ts';
 import { newCounters } from './counters.ts';
 import { HEADER_BYTES, MAX_KEY_UNITS } from './entry-layout.ts';
 import { hashString, hashStringWide, type KeyWidth } from './hash.ts';
+import { BACKFILL } from './internal.ts';
 import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { BudgetAccount, StoreRecord } from './registry.ts';
@@ -445,18 +446,21 @@ export class MemoryStore {
   }
 
   /**
-   * {@link setMany} for a back-fill whose input the caller guarantees (internal to tiercache):
-   * of the first `count` entries, those with `ttlMs[i] >= 0` are written (the others are left
-   * out, their outcome untouched); their keys are strings, their values bytes (a Redis reply's),
-   * each stored from byte `starts[i]` on (within the value), their `ttlMs` finite. Nothing of
-   * that is checked again per entry, which is most of what {@link setMany} costs besides the
-   * writes; a key too long to store is refused as too large. `outcomes` (at least `count` long)
+   * {@link setMany} for a back-fill whose input the caller guarantees, internal to tiercache:
+   * under a symbol key (`internal.ts`), reached only from the tiered cache's memory tier. Of the
+   * first `count` entries, those with `ttlMs[i] >= 0` are written (the others are left out,
+   * their outcome untouched); their keys are strings, their values bytes (a Redis reply's),
+   * each stored from byte `starts[i]` on, their `ttlMs` finite. Of that, only the start is
+   * checked per entry (one comparison: a start past the value's end throws
+   * `InvalidArgumentError` before anything is written); the rest is not checked again, which is
+   * most of what {@link setMany} costs besides the writes; a key too long to store is refused
+   * as too large. `outcomes` (at least `count` long)
    * receives each written entry's outcome, as in {@link setMany}; returns how many were stored.
    * `ascii`, when given, is what the caller already knows of each value from `starts[i]` on: 1
    * all ASCII, 2 not, 0 unknown (then checked here): a caller that decoded the bytes as text
    * knows it for free (see the tiered `decodeEntryAt`), where a check per value is a native call.
    */
-  backfill(
+  [BACKFILL](
     keys: readonly string[],
     values: readonly Uint8Array[],
     starts: Uint8Array,
@@ -484,6 +488,11 @@ export class MemoryStore {
       const key = keys[i]!;
       const value = values[i]!;
       const valueBytes = value.byteLength - starts[i]!;
+      if (valueBytes < 0) {
+        throw new InvalidArgumentError(
+          `MemoryStore "${this.name}": backfill start ${starts[i]!} is past the end of value ${i} (${value.byteLength} bytes)`,
+        );
+      }
       let hash: number;
       let wide: boolean;
       if (fused) {

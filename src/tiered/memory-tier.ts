@@ -15,6 +15,7 @@
 import { EntryTooLargeError } from '../errors.ts';
 import { HEADER_BYTES } from '../memory/entry-layout.ts';
 import { type MemoryStore, SET_TOO_LARGE } from '../memory/index.ts';
+import { BACKFILL } from '../memory/internal.ts';
 import type { Codec } from './codecs.ts';
 import {
   decodeEntry,
@@ -282,12 +283,13 @@ export class MemoryTier<V> {
 
   /**
    * Stores a batch of entries (a back-fill from Redis), as {@link set} would one by one: in a
-   * plain tier one `MemoryStore.backfill` (each shard visited once, the bytes copied as Redis
+   * plain tier one `MemoryStore[BACKFILL]` (each shard visited once, the bytes copied as Redis
    * sent them); in a timed tier entry by entry, since each carries its own expiry header. The
    * arrays are aligned with `keys`: key `i`'s entry is `entries[i]` from byte `starts[i]` on (a
    * Redis reply behind its expiry header, copied into the store in place), kept for `ttlMs[i]`;
-   * a key whose `ttlMs[i]` is negative is left out (`count` keys are not). `ascii`, when given,
-   * tells per key whether its entry is ASCII as the store's `backfill` takes it. `atSource` and
+   * a key whose `ttlMs[i]` is negative is left out (the caller calls with at least one key
+   * that is not). `ascii`, when given,
+   * tells per key whether its entry is ASCII as the store's back-fill takes it. `atSource` and
    * `grace` are per key, as for {@link set} (null: all false / all true). Calls
    * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
    * dropped). `prefixedKeys` are `keys` with the cache's prefix (the Redis keys the entries were
@@ -298,7 +300,6 @@ export class MemoryTier<V> {
     keys: readonly string[],
     prefixedKeys: readonly string[],
     entries: readonly Buffer[],
-    count: number,
     starts: Uint8Array,
     ttlMs: Float64Array,
     ascii: Uint8Array | null,
@@ -306,7 +307,7 @@ export class MemoryTier<V> {
     grace: Uint8Array | null,
     tooLarge: (key: string, error: EntryTooLargeError) => void,
   ): void {
-    if (this.#closed || count === 0) return;
+    if (this.#closed) return;
     const n = keys.length;
     const hot = this.hot;
     if (hot !== null) for (let i = 0; i < n; i++) if (ttlMs[i]! >= 0) hot.delete(keys[i]!);
@@ -327,7 +328,7 @@ export class MemoryTier<V> {
     const memoryKeys = this.#prefix === '' ? keys : prefixedKeys;
     const outcomes = new Uint8Array(n);
     // The entries are Redis's bytes, their keys checked by the cache: the store's trusted batch.
-    this.#sets += this.store.backfill(memoryKeys, entries, starts, ttlMs, n, outcomes, ascii);
+    this.#sets += this.store[BACKFILL](memoryKeys, entries, starts, ttlMs, n, outcomes, ascii);
     for (let i = 0; i < n; i++) {
       if (outcomes[i] !== SET_TOO_LARGE) continue;
       const key = keys[i]!;

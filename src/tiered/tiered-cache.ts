@@ -886,7 +886,6 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         keys,
         fullKeys,
         raws as readonly Buffer[],
-        filled,
         fill.starts,
         fill.ttlMs,
         fill.ascii,

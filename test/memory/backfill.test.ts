@@ -1,4 +1,5 @@
-// MemoryStore.backfill, the trusted batch of a TieredCache back-fill (no per-entry validation):
+// MemoryStore[BACKFILL], the trusted batch of a TieredCache back-fill (internal: a symbol-keyed
+// method, not part of the store's API; only a value's start is checked per entry):
 // what it stores must be exactly what setMany stores for the same input, entries with a negative
 // lifetime are left out, and a too large entry is refused as in setMany. The fused hash it uses
 // (hash and key width in one pass) must be the store's hash.
@@ -7,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { MemoryStore, SET_STORED, SET_TOO_LARGE } from 'tiercache/memory';
 import { hashString, hashStringWide } from '../../src/memory/hash.ts';
+import { BACKFILL } from '../../src/memory/internal.ts';
 
 const keyArb = fc.oneof(
   fc.integer({ min: 0, max: 300 }).map((n) => `user:${n}`),
@@ -53,7 +55,7 @@ test('backfill batches agree with a Map model and with setMany, skipping negativ
           for (const batch of batches) {
             const { keys, values, starts, ttlMs } = asReply(batch);
             const outcomes = new Uint8Array(batch.length).fill(255);
-            const stored = filled.backfill(keys, values, starts, ttlMs, batch.length, outcomes);
+            const stored = filled[BACKFILL](keys, values, starts, ttlMs, batch.length, outcomes);
             const kept = batch.filter(([, , , ttl]) => ttl >= 0).length;
             assert.equal(stored, kept);
             batch.forEach(([key, header, value, ttl], i) => {
@@ -90,7 +92,7 @@ test('a back-filled entry too large is refused (its older value dropped), the re
     Buffer.from('2'),
   ];
   const outcomes = new Uint8Array(3);
-  const stored = store.backfill(
+  const stored = store[BACKFILL](
     ['a', 'big', 'b'],
     values,
     Uint8Array.of(1, 1, 0),
@@ -108,7 +110,7 @@ test('a back-filled entry too large is refused (its older value dropped), the re
 
 test('only the first `count` entries are read', () => {
   const store = new MemoryStore({ budget: null });
-  const stored = store.backfill(
+  const stored = store[BACKFILL](
     ['a', 'b'],
     [Buffer.from('1'), undefined as unknown as Buffer],
     new Uint8Array(2),
@@ -144,7 +146,7 @@ test('ASCII told by the caller is taken as told; unknown is checked', () => {
   const store = new MemoryStore({ budget: null });
   const values = [Buffer.from('ascii'), Buffer.from('also ascii'), Buffer.from('été', 'utf8')];
   const ascii = Uint8Array.of(1, 2, 0);
-  store.backfill(
+  store[BACKFILL](
     ['a', 'b', 'c'],
     values,
     new Uint8Array(3),
@@ -157,4 +159,31 @@ test('ASCII told by the caller is taken as told; unknown is checked', () => {
   assert.equal(store.getString('b'), 'also ascii');
   assert.equal(store.getString('c'), 'été');
   store.close();
+});
+
+test('the back-fill is not a public method, and a start past its value throws a coded error, storing nothing', () => {
+  const store = new MemoryStore({ name: 'backfill-bad-start' });
+  try {
+    assert.equal('backfill' in store, false, 'no method by that name on the public surface');
+    const keys = ['good', 'k'];
+    const values = [Buffer.from('fine'), Buffer.from('abc')];
+    const outcomes = new Uint8Array(2);
+    assert.throws(
+      () =>
+        store[BACKFILL](
+          keys,
+          values,
+          new Uint8Array([0, 5]),
+          new Float64Array([0, 0]),
+          2,
+          outcomes,
+        ),
+      (error: Error & { code?: string }) => error.code === 'TIERCACHE_INVALID_ARGUMENT',
+    );
+    assert.equal(store.size, 0, 'nothing stored, not even the valid entry before it');
+    assert.equal(store.get('good'), undefined);
+    assert.deepEqual([...outcomes], [0, 0]);
+  } finally {
+    store.close();
+  }
 });

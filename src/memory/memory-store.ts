@@ -23,6 +23,7 @@ import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { BudgetAccount, StoreRecord } from './registry.ts';
 import { creationSite, registerStore, unregisterStore } from './registry.ts';
+import { SET_NO_ROOM, SET_TOO_LARGE } from './set-outcomes.ts';
 import type { Counters, EvictionPolicy, RemovalReason, ShardHost } from './shard.ts';
 import { BATCH_ASCII_VALUE, BATCH_WIDE_KEY, SHARD_BASE_BYTES, Shard } from './shard.ts';
 import { startSweeper } from './sweeper.ts';
@@ -33,12 +34,7 @@ export interface SetOptions {
   ttlMs?: number;
 }
 
-/** {@link MemoryStore.setMany}'s per-entry outcome: the entry was stored. */
-export const SET_STORED = 1;
-/** {@link MemoryStore.setMany}'s per-entry outcome: no room even after evicting (any older value is gone). */
-export const SET_NO_ROOM = 0;
-/** {@link MemoryStore.setMany}'s per-entry outcome: larger than `maxEntryBytes`, not stored (any older value is gone). */
-export const SET_TOO_LARGE = 2;
+export { SET_NO_ROOM, SET_STORED, SET_TOO_LARGE } from './set-outcomes.ts';
 
 /** A frozen snapshot of a store's counters since construction. */
 export interface MemoryStoreStats {
@@ -431,9 +427,9 @@ export class MemoryStore {
       hashes[i] = hash;
       sizes[i] = valueBytes;
       flags[i] =
-        (wide ? WIDE_KEY : 0) |
-        (ascii ? ASCII_VALUE : 0) |
-        (entryBytes > maxEntryBytes ? TOO_LARGE : 0);
+        (wide ? BATCH_WIDE_KEY : 0) |
+        (ascii ? BATCH_ASCII_VALUE : 0) |
+        (entryBytes > maxEntryBytes ? BATCH_TOO_LARGE : 0);
       if (entryBytes <= maxEntryBytes) {
         const shard = hash & mask;
         perShard[shard + 1]!++;
@@ -482,7 +478,7 @@ export class MemoryStore {
     for (let i = 0; i < count; i++) {
       const ttl = ttlMs[i]!;
       if (!(ttl >= 0)) {
-        flags[i] = SKIP;
+        flags[i] = BATCH_SKIP;
         continue;
       }
       const key = keys[i]!;
@@ -506,14 +502,15 @@ export class MemoryStore {
       hashes[i] = hash;
       sizes[i] = valueBytes;
       if (entryBytes > maxEntryBytes || key.length > MAX_KEY_UNITS) {
-        flags[i] = TOO_LARGE;
+        flags[i] = BATCH_TOO_LARGE;
         continue;
       }
       // Told by the caller (1 ASCII, 2 not), else checked; see setMany: ASCII over the whole
       // value means ASCII from `start` on.
       const told = ascii == null ? 0 : ascii[i]!;
       flags[i] =
-        (wide ? WIDE_KEY : 0) | (told === 1 || (told === 0 && isAscii(value)) ? ASCII_VALUE : 0);
+        (wide ? BATCH_WIDE_KEY : 0) |
+        (told === 1 || (told === 0 && isAscii(value)) ? BATCH_ASCII_VALUE : 0);
       if (ttl > 0) anyTtl = true;
       const shard = hash & mask;
       perShard[shard + 1]!++;
@@ -556,8 +553,13 @@ export class MemoryStore {
     for (let s = 0; s < shardCount; s++) perShard[s + 1]! += perShard[s]!;
     const order = new Int32Array(perShard[shardCount]!);
     const next = perShard.slice(0, shardCount);
+    let tooLarge = 0;
     for (let i = 0; i < n; i++) {
-      if ((flags[i]! & (TOO_LARGE | SKIP)) !== 0) continue;
+      const flag = flags[i]!;
+      if ((flag & (BATCH_TOO_LARGE | BATCH_SKIP)) !== 0) {
+        if ((flag & BATCH_TOO_LARGE) !== 0) tooLarge++;
+        continue;
+      }
       order[next[hashes[i]! & mask]!++] = i;
     }
     const now = this.#host.now();
@@ -576,7 +578,6 @@ export class MemoryStore {
           continue;
         }
         shard.prepare(to - from, bytesPerShard[s]!);
-        // Outcomes are written as 1 and 0: SET_STORED and SET_NO_ROOM.
         const count = shard.setBatch(
           order,
           from,
@@ -594,10 +595,15 @@ export class MemoryStore {
         stored += count;
         counters.sets += count;
       }
-      // Too large: not stored, and no older value may be served in its place.
+      if (tooLarge === 0) return stored;
+      // Too large: not stored, and no older value may be served in its place. These deletes run
+      // after the writes, so one must not remove what a later entry of the batch with the same
+      // key wrote above: the last write of a key wins, as with one `set` per entry.
+      const lastWritten = lastWrittenOfTooLarge(keys, flags, n);
       for (let i = 0; i < n; i++) {
-        if ((flags[i]! & TOO_LARGE) === 0) continue;
+        if ((flags[i]! & BATCH_TOO_LARGE) === 0) continue;
         if (outcomes !== undefined) outcomes[i] = SET_TOO_LARGE;
+        if (lastWritten.get(keys[i]!)! > i) continue;
         const shardIndex = hashes[i]! & mask;
         const shard = this.#shards[shardIndex];
         if (shard === undefined) continue;
@@ -890,20 +896,39 @@ export class MemoryStore {
 /** Where `hashStringWide` leaves a key's width (one per process: the store is synchronous). */
 const keyWidth: KeyWidth = { wide: false };
 
-/** A batch entry's flag: its key has a code unit >= 256 (stored as UTF-16). */
-const WIDE_KEY = BATCH_WIDE_KEY;
-/** A batch entry's flag: its value is ASCII. */
-const ASCII_VALUE = BATCH_ASCII_VALUE;
+// A batch entry's flags: the shard's own (`BATCH_WIDE_KEY` 1, `BATCH_ASCII_VALUE` 2, read by
+// `Shard.setBatch`), and these two, which only the store reads (an entry carrying either never
+// reaches a shard). Their bits (4, 8) must stay clear of the shard's.
 /** A batch entry's flag: larger than `maxEntryBytes` (or its key too long): not stored. */
-const TOO_LARGE = 4;
+const BATCH_TOO_LARGE = 4;
 /** A batch entry's flag: left out of the batch (a back-fill's entry not to write). */
-const SKIP = 8;
+const BATCH_SKIP = 8;
+
+/**
+ * For each key of a batch's too large entries, the last position at which the batch wrote that
+ * key (an entry neither too large nor left out), or -1 when it did not write it. Two passes, and
+ * a Map only as large as the too large entries: they are rare.
+ */
+function lastWrittenOfTooLarge(
+  keys: readonly string[],
+  flags: Uint8Array,
+  n: number,
+): Map<string, number> {
+  const last = new Map<string, number>();
+  for (let i = 0; i < n; i++) if ((flags[i]! & BATCH_TOO_LARGE) !== 0) last.set(keys[i]!, -1);
+  for (let i = 0; i < n; i++) {
+    if ((flags[i]! & (BATCH_TOO_LARGE | BATCH_SKIP)) !== 0) continue;
+    const key = keys[i]!;
+    if (last.has(key)) last.set(key, i);
+  }
+  return last;
+}
 
 /** A batch being written (see `MemoryStore.#writeBatch`): per entry, then per shard. */
 interface Batch {
   hashes: Int32Array;
   sizes: Int32Array;
-  /** Per entry: {@link WIDE_KEY}, {@link ASCII_VALUE}, {@link TOO_LARGE}, {@link SKIP}. */
+  /** Per entry: `BATCH_WIDE_KEY`, `BATCH_ASCII_VALUE`, {@link BATCH_TOO_LARGE}, {@link BATCH_SKIP}. */
   flags: Uint8Array;
   /** Entries per shard, at `shard + 1` (a prefix sum once sorted). */
   perShard: Int32Array;

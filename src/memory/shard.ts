@@ -46,6 +46,7 @@ import {
   type PolicyHost,
   RELOCATE,
 } from './policy.ts';
+import { SET_NO_ROOM, SET_STORED } from './set-outcomes.ts';
 
 export type { Counters } from './counters.ts';
 export type { EvictionPolicy } from './policies.ts';
@@ -72,6 +73,9 @@ export interface ShardHost {
    */
   reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
+
+/** {@link Shard.setBatch}'s probe result for "not probed" (the index is due to grow first). */
+const FOUND_NONE = Number.MIN_SAFE_INTEGER;
 
 /** {@link Shard.setBatch}'s entry flag: the key has a code unit >= 256 (stored as UTF-16). */
 export const BATCH_WIDE_KEY = 1;
@@ -222,13 +226,10 @@ export class Shard implements PolicyHost {
     expiresAt: number,
     valueStart = 0,
   ): boolean {
-    const keyBytes = keyWide ? key.length * 2 : key.length;
-    const size = slotBytes(keyBytes, valueBytes);
-    let info = keyInfo(key, keyWide, valueAscii);
-    const policy = this.#policy;
     const position = this.#find(key, hash);
-    if (position < 0) {
-      return this.#insert(
+    if (position >= 0) {
+      return this.#overwrite(
+        position,
         key,
         hash,
         keyWide,
@@ -237,12 +238,45 @@ export class Shard implements PolicyHost {
         valueAscii,
         expiresAt,
         valueStart,
-        size,
-        info,
-        policy.queueFor(hash),
-        false,
       );
     }
+    const keyBytes = keyWide ? key.length * 2 : key.length;
+    return this.#insert(
+      key,
+      hash,
+      keyWide,
+      value,
+      valueBytes,
+      valueAscii,
+      expiresAt,
+      valueStart,
+      slotBytes(keyBytes, valueBytes),
+      keyInfo(key, keyWide, valueAscii),
+      this.#policy.queueFor(hash),
+      false,
+    );
+  }
+
+  /**
+   * The rest of a {@link set} whose key a probe found at index `position` (the found registers
+   * holding its slot): the value is rewritten in place when it fits the slot, else the slot is
+   * killed and a new one inserted in the same queue.
+   */
+  #overwrite(
+    position: number,
+    key: string,
+    hash: number,
+    keyWide: boolean,
+    value: string | Uint8Array,
+    valueBytes: number,
+    valueAscii: boolean,
+    expiresAt: number,
+    valueStart: number,
+  ): boolean {
+    const keyBytes = keyWide ? key.length * 2 : key.length;
+    const size = slotBytes(keyBytes, valueBytes);
+    let info = keyInfo(key, keyWide, valueAscii);
+    const policy = this.#policy;
     const chunk = this.#foundChunk!;
     const offset = this.#foundOffset;
     const word = offset >>> 2;
@@ -287,15 +321,16 @@ export class Shard implements PolicyHost {
 
   /**
    * Stores entries `order[from..to)` of a batch (see `MemoryStore.setMany`) as {@link set} would
-   * one by one; `outcomes[i]` (when given) receives 1 when entry `i` was stored, 0 when no room
-   * could be made. Returns how many were stored. `flags[i]` holds {@link BATCH_WIDE_KEY} and
+   * one by one; `outcomes[i]` (when given) receives `SET_STORED` when entry `i` was stored,
+   * `SET_NO_ROOM` when no room could be made. Returns how many were stored. `flags[i]` holds {@link BATCH_WIDE_KEY} and
    * {@link BATCH_ASCII_VALUE}; `ttlMs` is one lifetime or one per entry (0 = none), from `now`.
    *
    * Why a loop of its own: most of a batch's entries are new keys that fit in their queue's head
    * chunk (which `prepare` sized for the batch). Those are written here without a call per
    * entry, and indexed at the empty slot their absence check ended on instead of probing again;
-   * any other entry (a key already stored, a full head, an index due to grow) goes through
-   * {@link set}'s own steps.
+   * any other entry goes through {@link set}'s own steps, still probed once: a key already
+   * stored continues from this probe into the overwrite, a full head into the insert, and an
+   * index due to grow is left to {@link set} before any probe here.
    */
   setBatch(
     order: Int32Array,
@@ -327,11 +362,26 @@ export class Shard implements PolicyHost {
       const ttl = typeof ttlMs === 'number' ? ttlMs : ttlMs[i]!;
       const expiresAt = ttl > 0 ? now + ttl : 0;
       const table = this.#table;
-      const empty = this.#emptySlotFor(key, hash);
       let ok: boolean;
-      if (empty < 0 || table.needsGrowth()) {
+      // One probe per entry: an index due to grow goes to `set` before any probe here (`set`
+      // probes once, then grows), and a key found by this probe is handed to the overwrite.
+      const probe = table.needsGrowth() ? FOUND_NONE : this.#emptySlotFor(key, hash);
+      if (probe === FOUND_NONE) {
         ok = this.set(key, hash, keyWide, value, valueBytes, valueAscii, expiresAt, valueStart);
+      } else if (probe < 0) {
+        ok = this.#overwrite(
+          -(probe + 1),
+          key,
+          hash,
+          keyWide,
+          value,
+          valueBytes,
+          valueAscii,
+          expiresAt,
+          valueStart,
+        );
       } else {
+        const empty = probe;
         const keyBytes = keyWide ? key.length * 2 : key.length;
         const size = slotBytes(keyBytes, valueBytes);
         const info = keyInfo(key, keyWide, valueAscii);
@@ -379,7 +429,7 @@ export class Shard implements PolicyHost {
         }
       }
       if (ok) stored++;
-      if (outcomes !== undefined) outcomes[i] = ok ? 1 : 0;
+      if (outcomes !== undefined) outcomes[i] = ok ? SET_STORED : SET_NO_ROOM;
     }
     return stored;
   }
@@ -736,8 +786,10 @@ export class Shard implements PolicyHost {
   }
 
   /**
-   * Where a batch write's absence check ends: the position of the empty slot that ends the probe
-   * for `hash` when `key` is not in the index (expired or not), -1 when it is.
+   * A batch write's one probe for `key`: the position `p` of the empty slot that ends the probe
+   * for `hash` when `key` is not in the index, or `-(p + 1)` when it is at position `p` (expired
+   * or not), with the found registers set as {@link #find} sets them. Collisions are counted as
+   * `#find` counts them.
    */
   #emptySlotFor(key: string, hash: number): number {
     const table = this.#table;
@@ -748,7 +800,12 @@ export class Shard implements PolicyHost {
       if (location === 0) return p;
       if (slots[p] === hash) {
         const chunk = this.#arena.chunkAt(location);
-        if (keyEquals(chunk, this.#arena.offsetAt(location), key)) return -1;
+        const offset = this.#arena.offsetAt(location);
+        if (keyEquals(chunk, offset, key)) {
+          this.#foundChunk = chunk;
+          this.#foundOffset = offset;
+          return -(p + 1);
+        }
         this.#host.counters.collisions++;
       }
     }

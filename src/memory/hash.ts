@@ -47,3 +47,30 @@ export function hashWithSeed(key: string, seed: number): number {
   // A signed int32 stays a small integer in V8; an unsigned value above 2^31 would be boxed.
   return h ^ (h >>> 16);
 }
+
+/** Where {@link hashStringWide} tells whether the key it hashed is wide. */
+export interface KeyWidth {
+  wide: boolean;
+}
+
+/**
+ * {@link hashString} of `key`, telling in `out.wide` whether a code unit of `key` is >= 256 (the
+ * store then keeps the key as UTF-16): one pass over the key for both, where a batch write
+ * would otherwise read every key twice.
+ */
+export function hashStringWide(key: string, out: KeyWidth): number {
+  let h = PROCESS_SEED ^ 0x811c9dc5;
+  let units = 0;
+  for (let i = 0; i < key.length; i++) {
+    const unit = key.charCodeAt(i);
+    units |= unit;
+    h = Math.imul(h ^ unit, 0x01000193);
+    h ^= h >>> 15;
+  }
+  out.wide = units > 0xff;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}

@@ -17,12 +17,15 @@ import { CHUNK_HEAP_BYTES } from './arena.ts';
 import type { BudgetMember, MemoryBudget } from './budget.ts';
 import { newCounters } from './counters.ts';
 import { HEADER_BYTES, MAX_KEY_UNITS } from './entry-layout.ts';
+import { hashString, hashStringWide, type KeyWidth } from './hash.ts';
+import { BACKFILL } from './internal.ts';
 import type { MemoryStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { BudgetAccount, StoreRecord } from './registry.ts';
 import { creationSite, registerStore, unregisterStore } from './registry.ts';
+import { SET_NO_ROOM, SET_TOO_LARGE } from './set-outcomes.ts';
 import type { Counters, EvictionPolicy, RemovalReason, ShardHost } from './shard.ts';
-import { SHARD_BASE_BYTES, Shard } from './shard.ts';
+import { BATCH_ASCII_VALUE, BATCH_WIDE_KEY, SHARD_BASE_BYTES, Shard } from './shard.ts';
 import { startSweeper } from './sweeper.ts';
 
 /** Per-`set` options. */
@@ -31,12 +34,7 @@ export interface SetOptions {
   ttlMs?: number;
 }
 
-/** {@link MemoryStore.setMany}'s per-entry outcome: the entry was stored. */
-export const SET_STORED = 1;
-/** {@link MemoryStore.setMany}'s per-entry outcome: no room even after evicting (any older value is gone). */
-export const SET_NO_ROOM = 0;
-/** {@link MemoryStore.setMany}'s per-entry outcome: larger than `maxEntryBytes`, not stored (any older value is gone). */
-export const SET_TOO_LARGE = 2;
+export { SET_NO_ROOM, SET_STORED, SET_TOO_LARGE } from './set-outcomes.ts';
 
 /** A frozen snapshot of a store's counters since construction. */
 export interface MemoryStoreStats {
@@ -383,13 +381,8 @@ export class MemoryStore {
       );
     }
     // Validated and measured before the first write: bad input stores nothing.
-    const hashes = new Int32Array(n);
-    const sizes = new Int32Array(n);
-    /** Per entry: bit 0 wide key, bit 1 ASCII value, bit 2 too large. */
-    const flags = new Uint8Array(n);
-    const shardCount = this.#shards.length;
-    const perShard = new Int32Array(shardCount + 1);
-    const bytesPerShard = new Float64Array(shardCount);
+    const batch = this.#newBatch(n);
+    const { hashes, sizes, flags, perShard, bytesPerShard } = batch;
     const maxEntryBytes = this.#options.maxEntryBytes;
     const hashOf = this.#hash;
     const mask = this.#shardMask;
@@ -433,7 +426,10 @@ export class MemoryStore {
       const hash = hashOf(key) | 0;
       hashes[i] = hash;
       sizes[i] = valueBytes;
-      flags[i] = (wide ? 1 : 0) | (ascii ? 2 : 0) | (entryBytes > maxEntryBytes ? 4 : 0);
+      flags[i] =
+        (wide ? BATCH_WIDE_KEY : 0) |
+        (ascii ? BATCH_ASCII_VALUE : 0) |
+        (entryBytes > maxEntryBytes ? BATCH_TOO_LARGE : 0);
       if (entryBytes <= maxEntryBytes) {
         const shard = hash & mask;
         perShard[shard + 1]!++;
@@ -442,12 +438,128 @@ export class MemoryStore {
     }
     if (typeof ttlMs !== 'object' && (ttlMs ?? this.#options.ttlMs) > 0) anyTtl = true;
     if (anyTtl && this.#record.timer === undefined) this.#startSweeper();
+    return this.#writeBatch(batch, n, keys, values, ttlMs ?? this.#options.ttlMs, starts, outcomes);
+  }
+
+  /**
+   * {@link setMany} for a back-fill whose input the caller guarantees, internal to tiercache:
+   * under a symbol key (`internal.ts`), reached only from the tiered cache's memory tier. Of the
+   * first `count` entries, those with `ttlMs[i] >= 0` are written (the others are left out,
+   * their outcome untouched); their keys are strings, their values bytes (a Redis reply's),
+   * each stored from byte `starts[i]` on, their `ttlMs` finite. Of that, only the start is
+   * checked per entry (one comparison: a start past the value's end throws
+   * `InvalidArgumentError` before anything is written); the rest is not checked again, which is
+   * most of what {@link setMany} costs besides the writes; a key too long to store is refused
+   * as too large. `outcomes` (at least `count` long)
+   * receives each written entry's outcome, as in {@link setMany}; returns how many were stored.
+   * `ascii`, when given, is what the caller already knows of each value from `starts[i]` on: 1
+   * all ASCII, 2 not, 0 unknown (then checked here): a caller that decoded the bytes as text
+   * knows it for free (see the tiered `decodeEntryAt`), where a check per value is a native call.
+   */
+  [BACKFILL](
+    keys: readonly string[],
+    values: readonly Uint8Array[],
+    starts: Uint8Array,
+    ttlMs: Float64Array,
+    count: number,
+    outcomes: Uint8Array,
+    ascii?: Uint8Array | null,
+  ): number {
+    this.#assertOpen();
+    const batch = this.#newBatch(count);
+    const { hashes, sizes, flags, perShard, bytesPerShard } = batch;
+    const maxEntryBytes = this.#options.maxEntryBytes;
+    const hashOf = this.#hash;
+    // The store's own hash (not a test's) reads each key once for its hash and its width.
+    const fused = hashOf === hashString;
+    const width = keyWidth;
+    const mask = this.#shardMask;
+    let anyTtl = false;
+    for (let i = 0; i < count; i++) {
+      const ttl = ttlMs[i]!;
+      if (!(ttl >= 0)) {
+        flags[i] = BATCH_SKIP;
+        continue;
+      }
+      const key = keys[i]!;
+      const value = values[i]!;
+      const valueBytes = value.byteLength - starts[i]!;
+      if (valueBytes < 0) {
+        throw new InvalidArgumentError(
+          `MemoryStore "${this.name}": backfill start ${starts[i]!} is past the end of value ${i} (${value.byteLength} bytes)`,
+        );
+      }
+      let hash: number;
+      let wide: boolean;
+      if (fused) {
+        hash = hashStringWide(key, width);
+        wide = width.wide;
+      } else {
+        hash = hashOf(key) | 0;
+        wide = hasWideUnit(key);
+      }
+      const entryBytes = HEADER_BYTES + (wide ? key.length * 2 : key.length) + valueBytes;
+      hashes[i] = hash;
+      sizes[i] = valueBytes;
+      if (entryBytes > maxEntryBytes || key.length > MAX_KEY_UNITS) {
+        flags[i] = BATCH_TOO_LARGE;
+        continue;
+      }
+      // Told by the caller (1 ASCII, 2 not), else checked; see setMany: ASCII over the whole
+      // value means ASCII from `start` on.
+      const told = ascii == null ? 0 : ascii[i]!;
+      flags[i] =
+        (wide ? BATCH_WIDE_KEY : 0) |
+        (told === 1 || (told === 0 && isAscii(value)) ? BATCH_ASCII_VALUE : 0);
+      if (ttl > 0) anyTtl = true;
+      const shard = hash & mask;
+      perShard[shard + 1]!++;
+      bytesPerShard[shard] = bytesPerShard[shard]! + entryBytes;
+    }
+    if (anyTtl && this.#record.timer === undefined) this.#startSweeper();
+    return this.#writeBatch(batch, count, keys, values, ttlMs, starts, outcomes);
+  }
+
+  /** The per-entry and per-shard arrays of a batch of `n` entries (see {@link #writeBatch}). */
+  #newBatch(n: number): Batch {
+    const shardCount = this.#shards.length;
+    return {
+      hashes: new Int32Array(n),
+      sizes: new Int32Array(n),
+      flags: new Uint8Array(n),
+      perShard: new Int32Array(shardCount + 1),
+      bytesPerShard: new Float64Array(shardCount),
+    };
+  }
+
+  /**
+   * The writes of a measured batch (`batch` filled for its first `n` entries): grouped by shard
+   * (a counting sort), each shard readied once for its share, then written entry by entry; too
+   * large entries drop their key's older value. Returns how many entries were stored.
+   */
+  #writeBatch(
+    batch: Batch,
+    n: number,
+    keys: readonly string[],
+    values: readonly (Uint8Array | string)[],
+    ttlMs: number | ArrayLike<number>,
+    starts: ArrayLike<number> | undefined,
+    outcomes: Uint8Array | undefined,
+  ): number {
+    const { hashes, sizes, flags, perShard, bytesPerShard } = batch;
+    const shardCount = this.#shards.length;
+    const mask = this.#shardMask;
     // Counting sort by shard: `order` lists entry indexes shard by shard, in batch order.
     for (let s = 0; s < shardCount; s++) perShard[s + 1]! += perShard[s]!;
     const order = new Int32Array(perShard[shardCount]!);
     const next = perShard.slice(0, shardCount);
+    let tooLarge = 0;
     for (let i = 0; i < n; i++) {
-      if ((flags[i]! & 4) !== 0) continue;
+      const flag = flags[i]!;
+      if ((flag & (BATCH_TOO_LARGE | BATCH_SKIP)) !== 0) {
+        if ((flag & BATCH_TOO_LARGE) !== 0) tooLarge++;
+        continue;
+      }
       order[next[hashes[i]! & mask]!++] = i;
     }
     const now = this.#host.now();
@@ -459,36 +571,39 @@ export class MemoryStore {
         const to = perShard[s + 1]!;
         if (from === to) continue;
         const shard = this.#shards[s] ?? this.#createShard(s);
-        if (shard !== undefined) shard.prepare(to - from, bytesPerShard[s]!);
-        for (let j = from; j < to; j++) {
-          const i = order[j]!;
-          const key = keys[i]!;
-          let ok = false;
-          if (shard !== undefined) {
-            const ttl = typeof ttlMs === 'object' ? ttlMs[i]! : (ttlMs ?? this.#options.ttlMs);
-            const flag = flags[i]!;
-            ok = shard.set(
-              key,
-              hashes[i]!,
-              (flag & 1) !== 0,
-              values[i]!,
-              sizes[i]!,
-              (flag & 2) !== 0,
-              ttl > 0 ? now + ttl : 0,
-              starts === undefined ? 0 : starts[i]!,
-            );
-          }
-          if (ok) {
-            stored++;
-            counters.sets++;
-          }
-          if (outcomes !== undefined) outcomes[i] = ok ? SET_STORED : SET_NO_ROOM;
+        if (shard === undefined) {
+          // No room for the shard itself: none of its entries is stored.
+          if (outcomes !== undefined)
+            for (let j = from; j < to; j++) outcomes[order[j]!] = SET_NO_ROOM;
+          continue;
         }
+        shard.prepare(to - from, bytesPerShard[s]!);
+        const count = shard.setBatch(
+          order,
+          from,
+          to,
+          keys,
+          hashes,
+          values,
+          sizes,
+          flags,
+          starts,
+          ttlMs,
+          now,
+          outcomes,
+        );
+        stored += count;
+        counters.sets += count;
       }
-      // Too large: not stored, and no older value may be served in its place.
+      if (tooLarge === 0) return stored;
+      // Too large: not stored, and no older value may be served in its place. These deletes run
+      // after the writes, so one must not remove what a later entry of the batch with the same
+      // key wrote above: the last write of a key wins, as with one `set` per entry.
+      const lastWritten = lastWrittenOfTooLarge(keys, flags, n);
       for (let i = 0; i < n; i++) {
-        if ((flags[i]! & 4) === 0) continue;
+        if ((flags[i]! & BATCH_TOO_LARGE) === 0) continue;
         if (outcomes !== undefined) outcomes[i] = SET_TOO_LARGE;
+        if (lastWritten.get(keys[i]!)! > i) continue;
         const shardIndex = hashes[i]! & mask;
         const shard = this.#shards[shardIndex];
         if (shard === undefined) continue;
@@ -776,6 +891,48 @@ export class MemoryStore {
     const removals = this.#host.removals;
     if (removals !== undefined && removals.length > 0) this.#host.dispatchRemovals();
   }
+}
+
+/** Where `hashStringWide` leaves a key's width (one per process: the store is synchronous). */
+const keyWidth: KeyWidth = { wide: false };
+
+// A batch entry's flags: the shard's own (`BATCH_WIDE_KEY` 1, `BATCH_ASCII_VALUE` 2, read by
+// `Shard.setBatch`), and these two, which only the store reads (an entry carrying either never
+// reaches a shard). Their bits (4, 8) must stay clear of the shard's.
+/** A batch entry's flag: larger than `maxEntryBytes` (or its key too long): not stored. */
+const BATCH_TOO_LARGE = 4;
+/** A batch entry's flag: left out of the batch (a back-fill's entry not to write). */
+const BATCH_SKIP = 8;
+
+/**
+ * For each key of a batch's too large entries, the last position at which the batch wrote that
+ * key (an entry neither too large nor left out), or -1 when it did not write it. Two passes, and
+ * a Map only as large as the too large entries: they are rare.
+ */
+function lastWrittenOfTooLarge(
+  keys: readonly string[],
+  flags: Uint8Array,
+  n: number,
+): Map<string, number> {
+  const last = new Map<string, number>();
+  for (let i = 0; i < n; i++) if ((flags[i]! & BATCH_TOO_LARGE) !== 0) last.set(keys[i]!, -1);
+  for (let i = 0; i < n; i++) {
+    if ((flags[i]! & (BATCH_TOO_LARGE | BATCH_SKIP)) !== 0) continue;
+    const key = keys[i]!;
+    if (last.has(key)) last.set(key, i);
+  }
+  return last;
+}
+
+/** A batch being written (see `MemoryStore.#writeBatch`): per entry, then per shard. */
+interface Batch {
+  hashes: Int32Array;
+  sizes: Int32Array;
+  /** Per entry: `BATCH_WIDE_KEY`, `BATCH_ASCII_VALUE`, {@link BATCH_TOO_LARGE}, {@link BATCH_SKIP}. */
+  flags: Uint8Array;
+  /** Entries per shard, at `shard + 1` (a prefix sum once sorted). */
+  perShard: Int32Array;
+  bytesPerShard: Float64Array;
 }
 
 function checkKey(key: unknown): void {

@@ -46,6 +46,7 @@ import {
   type PolicyHost,
   RELOCATE,
 } from './policy.ts';
+import { SET_NO_ROOM, SET_STORED } from './set-outcomes.ts';
 
 export type { Counters } from './counters.ts';
 export type { EvictionPolicy } from './policies.ts';
@@ -72,6 +73,14 @@ export interface ShardHost {
    */
   reclaim(bytes: number, requester: Shard | undefined): boolean;
 }
+
+/** {@link Shard.setBatch}'s probe result for "not probed" (the index is due to grow first). */
+const FOUND_NONE = Number.MIN_SAFE_INTEGER;
+
+/** {@link Shard.setBatch}'s entry flag: the key has a code unit >= 256 (stored as UTF-16). */
+export const BATCH_WIDE_KEY = 1;
+/** {@link Shard.setBatch}'s entry flag: the value is ASCII. */
+export const BATCH_ASCII_VALUE = 2;
 
 /** Bytes a new shard reserves up front: its smallest index table. */
 export const SHARD_BASE_BYTES = IndexTable.bytesFor(MIN_CAPACITY);
@@ -217,44 +226,233 @@ export class Shard implements PolicyHost {
     expiresAt: number,
     valueStart = 0,
   ): boolean {
+    const position = this.#find(key, hash);
+    if (position >= 0) {
+      return this.#overwrite(
+        position,
+        key,
+        hash,
+        keyWide,
+        value,
+        valueBytes,
+        valueAscii,
+        expiresAt,
+        valueStart,
+      );
+    }
+    const keyBytes = keyWide ? key.length * 2 : key.length;
+    return this.#insert(
+      key,
+      hash,
+      keyWide,
+      value,
+      valueBytes,
+      valueAscii,
+      expiresAt,
+      valueStart,
+      slotBytes(keyBytes, valueBytes),
+      keyInfo(key, keyWide, valueAscii),
+      this.#policy.queueFor(hash),
+      false,
+    );
+  }
+
+  /**
+   * The rest of a {@link set} whose key a probe found at index `position` (the found registers
+   * holding its slot): the value is rewritten in place when it fits the slot, else the slot is
+   * killed and a new one inserted in the same queue.
+   */
+  #overwrite(
+    position: number,
+    key: string,
+    hash: number,
+    keyWide: boolean,
+    value: string | Uint8Array,
+    valueBytes: number,
+    valueAscii: boolean,
+    expiresAt: number,
+    valueStart: number,
+  ): boolean {
     const keyBytes = keyWide ? key.length * 2 : key.length;
     const size = slotBytes(keyBytes, valueBytes);
     let info = keyInfo(key, keyWide, valueAscii);
     const policy = this.#policy;
-    let queue: ChunkQueue;
-    let rewrite = false;
-    const position = this.#find(key, hash);
-    if (position >= 0) {
-      const chunk = this.#foundChunk!;
-      const offset = this.#foundOffset;
-      const word = offset >>> 2;
-      const capacity = chunk.words[word + SLOT_WORD]!;
-      // The policy's bits carry over to the new value.
-      info |= chunk.words[word + KEY_INFO_WORD]! & POLICY_MASK;
-      if (size <= capacity) {
-        // Overwrite in place: same key, same slot, no new bytes.
-        rewriteValue(
-          chunk,
-          offset,
-          info,
-          expiresAt,
-          keyBytes,
+    const chunk = this.#foundChunk!;
+    const offset = this.#foundOffset;
+    const word = offset >>> 2;
+    const capacity = chunk.words[word + SLOT_WORD]!;
+    // The policy's bits carry over to the new value.
+    info |= chunk.words[word + KEY_INFO_WORD]! & POLICY_MASK;
+    if (size <= capacity) {
+      // Overwrite in place: same key, same slot, no new bytes.
+      rewriteValue(
+        chunk,
+        offset,
+        info,
+        expiresAt,
+        keyBytes,
+        value,
+        valueBytes,
+        valueAscii,
+        valueStart,
+      );
+      if (expiresAt !== 0) this.#mayExpire = true;
+      policy.onHit(chunk.words, word + KEY_INFO_WORD, position);
+      return true;
+    }
+    // The new slot joins the queue the old one was in.
+    const queue = chunk.queue!;
+    this.#kill(position, chunk, offset, capacity);
+    return this.#insert(
+      key,
+      hash,
+      keyWide,
+      value,
+      valueBytes,
+      valueAscii,
+      expiresAt,
+      valueStart,
+      size,
+      info,
+      queue,
+      true,
+    );
+  }
+
+  /**
+   * Stores entries `order[from..to)` of a batch (see `MemoryStore.setMany`) as {@link set} would
+   * one by one; `outcomes[i]` (when given) receives `SET_STORED` when entry `i` was stored,
+   * `SET_NO_ROOM` when no room could be made. Returns how many were stored. `flags[i]` holds {@link BATCH_WIDE_KEY} and
+   * {@link BATCH_ASCII_VALUE}; `ttlMs` is one lifetime or one per entry (0 = none), from `now`.
+   *
+   * Why a loop of its own: most of a batch's entries are new keys that fit in their queue's head
+   * chunk (which `prepare` sized for the batch). Those are written here without a call per
+   * entry, and indexed at the empty slot their absence check ended on instead of probing again;
+   * any other entry goes through {@link set}'s own steps, still probed once: a key already
+   * stored continues from this probe into the overwrite, a full head into the insert, and an
+   * index due to grow is left to {@link set} before any probe here.
+   */
+  setBatch(
+    order: Int32Array,
+    from: number,
+    to: number,
+    keys: readonly string[],
+    hashes: Int32Array,
+    values: readonly (Uint8Array | string)[],
+    sizes: Int32Array,
+    flags: Uint8Array,
+    starts: ArrayLike<number> | undefined,
+    ttlMs: number | ArrayLike<number>,
+    now: number,
+    outcomes: Uint8Array | undefined,
+  ): number {
+    const policy = this.#policy;
+    const arena = this.#arena;
+    let stored = 0;
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      const key = keys[i]!;
+      const hash = hashes[i]!;
+      const flag = flags[i]!;
+      const keyWide = (flag & BATCH_WIDE_KEY) !== 0;
+      const valueAscii = (flag & BATCH_ASCII_VALUE) !== 0;
+      const value = values[i]!;
+      const valueBytes = sizes[i]!;
+      const valueStart = starts === undefined ? 0 : starts[i]!;
+      const ttl = typeof ttlMs === 'number' ? ttlMs : ttlMs[i]!;
+      const expiresAt = ttl > 0 ? now + ttl : 0;
+      const table = this.#table;
+      let ok: boolean;
+      // One probe per entry: an index due to grow goes to `set` before any probe here (`set`
+      // probes once, then grows), and a key found by this probe is handed to the overwrite.
+      const probe = table.needsGrowth() ? FOUND_NONE : this.#emptySlotFor(key, hash);
+      if (probe === FOUND_NONE) {
+        ok = this.set(key, hash, keyWide, value, valueBytes, valueAscii, expiresAt, valueStart);
+      } else if (probe < 0) {
+        ok = this.#overwrite(
+          -(probe + 1),
+          key,
+          hash,
+          keyWide,
           value,
           valueBytes,
           valueAscii,
+          expiresAt,
           valueStart,
         );
-        if (expiresAt !== 0) this.#mayExpire = true;
-        policy.onHit(chunk.words, word + KEY_INFO_WORD, position);
-        return true;
+      } else {
+        const empty = probe;
+        const keyBytes = keyWide ? key.length * 2 : key.length;
+        const size = slotBytes(keyBytes, valueBytes);
+        const info = keyInfo(key, keyWide, valueAscii);
+        const queue = policy.queueFor(hash);
+        const head = queue.head;
+        if (head !== undefined && head.size - head.used >= size) {
+          const offset = head.used;
+          head.used += size;
+          writeEntry(
+            head,
+            offset,
+            size,
+            hash,
+            info,
+            expiresAt,
+            key,
+            keyWide,
+            value,
+            valueBytes,
+            valueAscii,
+            valueStart,
+          );
+          if (expiresAt !== 0) this.#mayExpire = true;
+          head.live += size;
+          this.#liveBytes += size;
+          // Nothing touched the index since the probe: the empty slot it ended on is the key's.
+          table.insertAt(empty, hash, arena.location(head, offset));
+          policy.onInsert(hash, empty, queue);
+          ok = true;
+        } else {
+          ok = this.#insert(
+            key,
+            hash,
+            keyWide,
+            value,
+            valueBytes,
+            valueAscii,
+            expiresAt,
+            valueStart,
+            size,
+            info,
+            queue,
+            false,
+          );
+        }
       }
-      // The new slot joins the queue the old one was in.
-      queue = chunk.queue!;
-      rewrite = true;
-      this.#kill(position, chunk, offset, capacity);
-    } else {
-      queue = policy.queueFor(hash);
+      if (ok) stored++;
+      if (outcomes !== undefined) outcomes[i] = ok ? SET_STORED : SET_NO_ROOM;
     }
+    return stored;
+  }
+
+  /**
+   * The new slot of a {@link set} whose key is not stored (or whose old slot was too small and
+   * is gone, `rewrite`): grows the index if due, makes room in `queue` and writes the entry.
+   */
+  #insert(
+    key: string,
+    hash: number,
+    keyWide: boolean,
+    value: string | Uint8Array,
+    valueBytes: number,
+    valueAscii: boolean,
+    expiresAt: number,
+    valueStart: number,
+    size: number,
+    info: number,
+    queue: ChunkQueue,
+    rewrite: boolean,
+  ): boolean {
+    const policy = this.#policy;
     if (this.#table.needsGrowth() && !this.#growIndex()) return false;
     const location = this.#allocate(size, queue);
     if (location === 0) return false;
@@ -581,6 +779,32 @@ export class Shard implements PolicyHost {
           this.#foundChunk = chunk;
           this.#foundOffset = offset;
           return p;
+        }
+        this.#host.counters.collisions++;
+      }
+    }
+  }
+
+  /**
+   * A batch write's one probe for `key`: the position `p` of the empty slot that ends the probe
+   * for `hash` when `key` is not in the index, or `-(p + 1)` when it is at position `p` (expired
+   * or not), with the found registers set as {@link #find} sets them. Collisions are counted as
+   * `#find` counts them.
+   */
+  #emptySlotFor(key: string, hash: number): number {
+    const table = this.#table;
+    const slots = table.slots;
+    const mask = table.mask;
+    for (let p = table.home(hash); ; p = (p + 2) & mask) {
+      const location = slots[p + 1]!;
+      if (location === 0) return p;
+      if (slots[p] === hash) {
+        const chunk = this.#arena.chunkAt(location);
+        const offset = this.#arena.offsetAt(location);
+        if (keyEquals(chunk, offset, key)) {
+          this.#foundChunk = chunk;
+          this.#foundOffset = offset;
+          return -(p + 1);
         }
         this.#host.counters.collisions++;
       }

@@ -19,7 +19,13 @@ export interface BusHandlers {
   onInvalidate(message: BusMessage): void;
   /** The subscription is active: for the first time, or again after a reconnect. */
   onSubscribed(reconnected: boolean): void;
-  onError(error: Error): void;
+  /**
+   * The subscriber failed. `repeat` is true for a connection error while the connection is
+   * already known to be down (the first error of an outage is not a repeat): the owner counts
+   * those but reports only the first, so a stopped Redis is one `error` event, not one per
+   * reconnect attempt.
+   */
+  onError(error: Error, repeat: boolean): void;
 }
 
 interface WireMessage {
@@ -37,6 +43,8 @@ export class Bus {
   #subscriber: RedisClient | null = null;
   #subscribing = false;
   #subscribedOnce = false;
+  /** The subscriber's connection failed and has not been `ready` since. */
+  #down = false;
   #closed = false;
 
   constructor(channel: string) {
@@ -60,7 +68,9 @@ export class Bus {
         },
         (error: Error) => {
           this.#subscribing = false;
-          if (!this.#closed) handlers.onError(error);
+          // A refused SUBSCRIBE is always reported: it happens at most once per connection
+          // attempt while one is queued, and it means invalidations are not being heard.
+          if (!this.#closed) handlers.onError(error, false);
         },
       );
     };
@@ -68,11 +78,17 @@ export class Bus {
     // the subscription is active again (ioredis's automatic resubscribe gives no such signal),
     // and it retries a first SUBSCRIBE that was refused because Redis was down at start-up.
     subscriber.on('ready', () => {
+      this.#down = false;
       if (!this.#closed && !this.#subscribing) subscribe();
     });
-    // Without an 'error' listener ioredis would log every reconnect failure to stderr.
+    // Without an 'error' listener ioredis would log every reconnect failure to stderr. ioredis
+    // emits one per failed reconnect attempt (several a second while Redis is down): the first of
+    // an outage is reported, the rest are repeats until the connection is ready again.
     subscriber.on('error', (error: Error) => {
-      if (!this.#closed) handlers.onError(error);
+      if (this.#closed) return;
+      const repeat = this.#down;
+      this.#down = true;
+      handlers.onError(error, repeat);
     });
     subscriber.on('messageBuffer', (channelBytes: Buffer, payload: Buffer) => {
       if (this.#closed || channelBytes.toString() !== channel) return;

@@ -120,7 +120,9 @@ interface Utf8Bytes extends Buffer {
  * {@link decodeEntry} of the entry that starts at byte `start` of `bytes` (behind an expiry
  * header, see {@link expiryHeaderLength}), read in place: a text codec (`decodeText`) gets the
  * UTF-8 decoding of the value bytes straight from `bytes`, without a sub-view or a string slice;
- * another codec gets a view of the value bytes. Never throws.
+ * another codec gets a view of the value bytes. Never throws. With `shape`, also tells whether
+ * the entry's bytes from `start` on are ASCII when that comes free with the decoding (a text
+ * codec's, or the negative-caching marker), else {@link ASCII_UNKNOWN}.
  */
 export function decodeEntryAt<V>(
   codec: Codec<V>,
@@ -128,21 +130,51 @@ export function decodeEntryAt<V>(
   bytes: Buffer,
   start: number,
   fault: EntryFault,
+  shape?: EntryShape,
 ): V | typeof ENTRY_MISSING | typeof ENTRY_CORRUPT {
   const end = bytes.length;
-  if (end - start === 1 && bytes[start] === MISSING) return ENTRY_MISSING;
+  if (shape !== undefined) shape.ascii = ASCII_UNKNOWN;
+  if (end - start === 1 && bytes[start] === MISSING) {
+    if (shape !== undefined) shape.ascii = ASCII_YES;
+    return ENTRY_MISSING;
+  }
   if (end <= start || bytes[start] !== VALUE) {
     fault.error = new CodecError('Entry has no tiercache value tag');
     return ENTRY_CORRUPT;
   }
   try {
-    return decodeText !== null
-      ? decodeText((bytes as Utf8Bytes).utf8Slice(start + 1, end))
-      : codec.decode(bytes.subarray(start + 1));
+    if (decodeText === null) return codec.decode(bytes.subarray(start + 1));
+    const text = (bytes as Utf8Bytes).utf8Slice(start + 1, end);
+    if (shape !== undefined) shape.ascii = asciiText(text, end - start - 1);
+    return decodeText(text);
   } catch (cause) {
     fault.error = new CodecError(`The ${codec.name} codec cannot decode this entry`, { cause });
     return ENTRY_CORRUPT;
   }
+}
+
+/** {@link EntryShape.ascii}: the bytes were not decoded as text, so nothing is known. */
+export const ASCII_UNKNOWN = 0;
+/** {@link EntryShape.ascii}: the entry's bytes (tag included) are all ASCII. */
+export const ASCII_YES = 1;
+/** {@link EntryShape.ascii}: some byte of the entry is not ASCII. */
+export const ASCII_NO = 2;
+
+/** Where {@link decodeEntryAt} tells what it learnt of the entry's bytes while decoding them. */
+export interface EntryShape {
+  /** {@link ASCII_UNKNOWN}, {@link ASCII_YES} or {@link ASCII_NO}. */
+  ascii: number;
+}
+
+/**
+ * Whether the `byteLength` bytes `text` was decoded from (as UTF-8) are all ASCII, from the text
+ * alone: every byte yields at most one UTF-16 unit (a valid 2- to 4-byte sequence yields one or
+ * two, an invalid byte one U+FFFD), so as many units as bytes, none of them U+FFFD, means every
+ * byte was one ASCII character. A check of the string V8 has just made, instead of a second
+ * pass over the bytes (a one-byte string cannot hold U+FFFD: `indexOf` answers at once).
+ */
+function asciiText(text: string, byteLength: number): number {
+  return text.length === byteLength && text.indexOf('\uFFFD') < 0 ? ASCII_YES : ASCII_NO;
 }
 
 /** {@link decodeEntryText} as a tagged result, for callers off the hot path. */

@@ -68,6 +68,15 @@ export class ErrorReporter {
     }
   }
 
+  /**
+   * The bus subscriber failed (counted in `bus.errors`); only the first failure of an outage is
+   * an `error` event, the repeats while it lasts are counted.
+   */
+  bus(error: Error, repeat: boolean): void {
+    this.#stats.busErrors++;
+    if (!repeat) this.emit(error);
+  }
+
   /** The bus subscriber reconnected (memory was dropped). */
   busReconnect(): void {
     this.#stats.busReconnects++;

@@ -15,6 +15,7 @@
 import { EntryTooLargeError } from '../errors.ts';
 import { HEADER_BYTES } from '../memory/entry-layout.ts';
 import { type MemoryStore, SET_TOO_LARGE } from '../memory/index.ts';
+import { BACKFILL } from '../memory/internal.ts';
 import type { Codec } from './codecs.ts';
 import {
   decodeEntry,
@@ -282,31 +283,37 @@ export class MemoryTier<V> {
 
   /**
    * Stores a batch of entries (a back-fill from Redis), as {@link set} would one by one: in a
-   * plain tier one `MemoryStore.setMany` (each shard visited once, the bytes copied as Redis sent
-   * them); in a timed tier entry by entry, since each carries its own expiry header. `atSource`
-   * and `grace` are per entry, as for {@link set} (null: all false / all true). Calls
+   * plain tier one `MemoryStore[BACKFILL]` (each shard visited once, the bytes copied as Redis
+   * sent them); in a timed tier entry by entry, since each carries its own expiry header. The
+   * arrays are aligned with `keys`: key `i`'s entry is `entries[i]` from byte `starts[i]` on (a
+   * Redis reply behind its expiry header, copied into the store in place), kept for `ttlMs[i]`;
+   * a key whose `ttlMs[i]` is negative is left out (the caller calls with at least one key
+   * that is not). `ascii`, when given,
+   * tells per key whether its entry is ASCII as the store's back-fill takes it. `atSource` and
+   * `grace` are per key, as for {@link set} (null: all false / all true). Calls
    * `tooLarge(key, error)` for each entry the store refused for its size (its older value is
    * dropped). `prefixedKeys` are `keys` with the cache's prefix (the Redis keys the entries were
    * read under): a shared store is given those strings rather than new concatenations, which
-   * it would hash and compare more slowly (see {@link MemoryTier.#prefix}). Each entry is
-   * `entries[i]` from byte `starts[i]` on (a Redis reply behind its expiry header, copied into
-   * the store in place; 0 for a string).
+   * it would hash and compare more slowly (see {@link MemoryTier.#prefix}).
    */
   setMany(
     keys: readonly string[],
     prefixedKeys: readonly string[],
-    entries: readonly RawEntry[],
+    entries: readonly Buffer[],
     starts: Uint8Array,
     ttlMs: Float64Array,
+    ascii: Uint8Array | null,
     atSource: Uint8Array | null,
     grace: Uint8Array | null,
     tooLarge: (key: string, error: EntryTooLargeError) => void,
   ): void {
-    if (this.#closed || keys.length === 0) return;
+    if (this.#closed) return;
+    const n = keys.length;
     const hot = this.hot;
-    if (hot !== null) for (const key of keys) hot.delete(key);
+    if (hot !== null) for (let i = 0; i < n; i++) if (ttlMs[i]! >= 0) hot.delete(keys[i]!);
     if (this.#timed) {
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < n; i++) {
+        if (!(ttlMs[i]! >= 0)) continue;
         const refused = this.set(
           keys[i]!,
           entryAt(entries[i]!, starts[i]!),
@@ -319,9 +326,10 @@ export class MemoryTier<V> {
       return;
     }
     const memoryKeys = this.#prefix === '' ? keys : prefixedKeys;
-    const outcomes = new Uint8Array(keys.length);
-    this.#sets += this.store.setMany(memoryKeys, entries, ttlMs, outcomes, starts);
-    for (let i = 0; i < keys.length; i++) {
+    const outcomes = new Uint8Array(n);
+    // The entries are Redis's bytes, their keys checked by the cache: the store's trusted batch.
+    this.#sets += this.store[BACKFILL](memoryKeys, entries, starts, ttlMs, n, outcomes, ascii);
+    for (let i = 0; i < n; i++) {
       if (outcomes[i] !== SET_TOO_LARGE) continue;
       const key = keys[i]!;
       const bytes = this.entryBytes(key, entryAt(entries[i]!, starts[i]!));

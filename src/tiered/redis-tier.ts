@@ -11,6 +11,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { CacheClosedError, CircuitOpenError, RedisError, RedisTimeoutError } from '../errors.ts';
 import type { Breaker } from './breaker.ts';
+import { mgetBuffer } from './mget-command.ts';
 
 /** An ioredis client: a standalone `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
@@ -79,7 +80,7 @@ export class RedisTier {
    */
   async mget(keys: readonly string[]): Promise<Array<Buffer | null | undefined>> {
     const read = (batch: string[]) =>
-      this.#call<Array<Buffer | null>>('MGET', () => this.#client.mgetBuffer(batch));
+      this.#call<Array<Buffer | null>>('MGET', () => mgetBuffer(this.#client, batch));
     if (!this.#client.isCluster && keys.length <= this.#batchSize) {
       // The common case, without index bookkeeping: one MGET, result already aligned.
       try {

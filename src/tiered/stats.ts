@@ -49,8 +49,17 @@ export interface TieredCacheStats {
   readonly tooLarge: number;
   /** Entries that could not be decoded (each was deleted and treated as a miss). */
   readonly codecErrors: number;
-  /** Bus: invalidation messages sent, received from other nodes, and subscriber reconnects. */
-  readonly bus: { readonly sent: number; readonly received: number; readonly reconnects: number };
+  /**
+   * Bus: invalidation messages sent, received from other nodes, subscriber reconnects, and
+   * subscriber failures (every failed connection attempt and refused `SUBSCRIBE`, including the
+   * repeats within one outage that raise no `error` event).
+   */
+  readonly bus: {
+    readonly sent: number;
+    readonly received: number;
+    readonly reconnects: number;
+    readonly errors: number;
+  };
   /** The Redis circuit breaker's state; `disabled` when there is no Redis or no breaker. */
   readonly breaker: BreakerState | 'disabled';
 }
@@ -80,6 +89,7 @@ export class StatsCounters {
   busSent = 0;
   busReceived = 0;
   busReconnects = 0;
+  busErrors = 0;
 
   /** A frozen snapshot of the counters. */
   snapshot(name: string, breaker: BreakerState | 'disabled'): TieredCacheStats {
@@ -116,6 +126,7 @@ export class StatsCounters {
         sent: this.busSent,
         received: this.busReceived,
         reconnects: this.busReconnects,
+        errors: this.busErrors,
       }),
       breaker,
     });

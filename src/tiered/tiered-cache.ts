@@ -35,6 +35,7 @@ import {
   ENTRY_CORRUPT,
   ENTRY_MISSING,
   type EntryFault,
+  type EntryShape,
   entryByteLength,
   expiryHeaderLength,
   expiryOf,
@@ -52,7 +53,13 @@ import { ABSENT, MemoryTier } from './memory-tier.ts';
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.ts';
 import { DETACHED, NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
-import { type FetchResult, type Flight, flightValue, SingleFlight } from './single-flight.ts';
+import {
+  alignedBatch,
+  type FetchResult,
+  type Flight,
+  flightValue,
+  SingleFlight,
+} from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
 /** Events a TieredCache emits. */
@@ -84,6 +91,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   readonly #expiry = { at: 0 };
   /** Where a corrupt Redis entry's error lands (see decodeEntry): one per cache, not per read. */
   readonly #fault: EntryFault = { error: undefined };
+  /** Where decodeEntryAt tells whether an entry read from Redis is ASCII (for the back-fill). */
+  readonly #shape: EntryShape = { ascii: 0 };
   /** Entries carry a logical expiry (`graceMs` or `refreshAheadMs`): see MemoryTier. */
   readonly #timed: boolean;
   #closed = false;
@@ -146,9 +155,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         const cache = ref.deref();
         if (cache) cache.#onBusSubscribed(reconnected);
       },
-      onError: (error) => {
+      onError: (error, repeat) => {
         const cache = ref.deref();
-        if (cache) cache.#reportBusError(error);
+        if (cache && !cache.#closed) cache.#report.bus(error, repeat);
       },
     };
   }
@@ -221,6 +230,15 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
       return this.#readBelowMemory(keys);
     }
+    const memory = this.#memory;
+    if (memory.store.size === 0) {
+      // An empty store (a new cache's) answers nothing: no look-up per key (each builds the
+      // prefixed key and hashes it), and no dedupe pass either: the keys go below memory as they
+      // are, where the single-flight table folds repeats into one flight and #readBelowMemory
+      // counts one memory miss per distinct key.
+      for (let i = 0; i < keys.length; i++) checkKey(keys[i]);
+      return this.#readBelowMemory(keys, true);
+    }
     // Each distinct key is read once; `slots` maps every input position to its distinct key.
     const unique: string[] = [];
     const slots = new Uint32Array(keys.length);
@@ -237,14 +255,6 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       slots[i] = slot;
     }
     const values = new Array<V | undefined>(unique.length);
-    const memory = this.#memory;
-    if (memory.store.size === 0) {
-      // An empty store (a new cache's) answers nothing: no look-up per key (each builds the
-      // prefixed key and hashes it), every distinct key goes below memory.
-      this.#stats.memoryMisses += unique.length;
-      const below = await this.#readBelowMemory(unique);
-      return unique.length === keys.length ? below : realign(below, slots);
-    }
     const pending: number[] = [];
     for (let i = 0; i < unique.length; i++) {
       const key = unique[i]!;
@@ -647,28 +657,40 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * Distinct keys that memory did not answer: joined to fetches already in flight, the rest
-   * fetched together (one MGET per slot group, then one call of the cache's loader).
+   * Keys that memory did not answer: joined to fetches already in flight, the rest fetched
+   * together (one MGET per slot group, then one call of the cache's loader). The keys may
+   * repeat (getMany's `memory: false` / `read: 'fresh'` path and its empty-store path pass the
+   * caller's keys as they are): the single-flight table folds repeats, and `countMisses`
+   * counts one memory miss per distinct key. `keys` is read only before the first await.
    */
-  async #readBelowMemory(keys: readonly string[]): Promise<Array<V | undefined>> {
+  async #readBelowMemory(
+    keys: readonly string[],
+    countMisses = false,
+  ): Promise<Array<V | undefined>> {
     const load = this.#options.load;
-    if (!this.#redis && load === null) return new Array<V | undefined>(keys.length).fill(undefined);
+    if (!this.#redis && load === null) {
+      if (countMisses) this.#stats.memoryMisses += new Set(keys).size;
+      return new Array<V | undefined>(keys.length).fill(undefined);
+    }
     const ttlMs = this.#options.ttlMs;
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
     const flights = this.#flights.load(keys, (batch, batchFlights) =>
       this.#fetch(batch, batchFlights, load, ttlMs, false),
     );
-    // Usually a single batch (this call's own); several when joining other reads' fetches.
+    // Usually a single batch (this call's own); several when joining other reads' fetches. Not
+    // told by `keys` (the batch holds a copy): by the batch's flag and the flights' positions.
     const first = flights[0]!.batch;
-    // Identity, not length: a batch another read started may hold the same number of keys.
-    const own = first.keys === keys;
+    const own = alignedBatch(flights) !== null;
+    // `keys` may repeat (a getMany over an empty store skips its dedupe): one miss per distinct
+    // key. An aligned batch holds every key once, so no count is needed then.
+    if (countMisses) this.#stats.memoryMisses += own ? keys.length : new Set(keys).size;
     if (own || flights.every((flight) => flight.batch === first)) await first.done;
     else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
     // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
     if (this.#closed) throw new CacheClosedError(this.name);
     if (own && first.failed === null) {
-      // A batch this call started with every key is aligned with `keys` already. Copied (joiners
+      // An aligned batch's values line up with `keys` already. Copied (joiners
       // read the batch too, and the caller owns its result), by index so that no hole is left.
       const { values } = first;
       const out = new Array<V | undefined>(values.length);
@@ -780,8 +802,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const found: RedisFound = { pending: [], stale: null, unreadable: null, refresh: null };
     const timed = this.#timed;
     const now = Date.now();
-    // The back-fill, written to memory in one batch once every entry is decoded.
-    let fill: Backfill | null = null;
+    // The back-fill, written to memory in one batch once every entry is decoded: per-entry
+    // arrays aligned with `keys` (an entry not to write keeps a negative lifetime), so collecting
+    // it copies no key and no entry. Made up front (a batch from Redis is mostly hits), and read
+    // through locals in the loop.
+    const fill = memory !== null ? newBackfill(fullKeys.length, timed) : null;
+    const fillStarts = fill?.starts;
+    const fillTtl = fill?.ttlMs;
+    const fillAscii = fill?.ascii;
+    let filled = 0;
+    const memoryTtlMs = this.#options.memoryTtlMs;
     for (let i = 0; i < fullKeys.length; i++) {
       const raw = raws[i];
       if (raw === undefined || raw === null) {
@@ -806,7 +836,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       // Bytes are read in place behind their expiry header (no sub-view per entry): decoded from
       // `start` on, and back-filled as (raw, start).
       const start = expiryHeaderLength(raw);
-      const entry = decodeEntryAt(this.#options.codec, this.#decodeText, raw, start, this.#fault);
+      const entry = decodeEntryAt(
+        this.#options.codec,
+        this.#decodeText,
+        raw,
+        start,
+        this.#fault,
+        this.#shape,
+      );
       if (entry === ENTRY_CORRUPT) {
         this.#corrupt('redis', keys[i]!, this.#fault.error!);
         this.#stats.redisMisses++;
@@ -817,21 +854,19 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       const missing = entry === ENTRY_MISSING;
       values[i] = missing ? undefined : entry;
       // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
-      // Redis keeps it, unless a write since the read made it stale.
-      if (memory && flights[i]!.current && epoch === memory.epoch) {
-        const base = missing ? this.#lifetimes.negativeMemory() : this.#options.memoryTtlMs;
+      // Redis keeps it, unless a write since the read made it stale (the flight was detached;
+      // a clear is checked once, before the write).
+      if (fillTtl !== undefined && flights[i]!.current) {
+        const base = missing ? this.#lifetimes.negativeMemory() : memoryTtlMs;
         const ttl = memoryTtlUntil(base, expiresAt, now);
         if (ttl >= 0) {
-          fill ??= newBackfill(fullKeys.length, timed);
-          const at = fill.keys.length;
-          fill.keys.push(keys[i]!);
-          fill.fullKeys.push(fullKeys[i]!);
-          fill.entries.push(raw);
-          fill.starts[at] = start;
-          fill.ttlMs[at] = ttl;
+          filled++;
+          fillStarts![i] = start;
+          fillTtl[i] = ttl;
+          fillAscii![i] = this.#shape.ascii;
           if (timed) {
-            fill.atSource![at] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
-            fill.grace![at] = missing ? 0 : 1;
+            fill!.atSource![i] = expiresAt !== 0 && ttl === expiresAt - now ? 1 : 0;
+            fill!.grace![i] = missing ? 0 : 1;
           }
         }
       }
@@ -846,13 +881,14 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         found.refresh.push(keys[i]!);
       }
     }
-    if (fill !== null && memory !== null && !this.#closed) {
+    if (fill !== null && filled > 0 && memory !== null && !this.#closed && epoch === memory.epoch) {
       memory.setMany(
-        fill.keys,
-        fill.fullKeys,
-        fill.entries,
+        keys,
+        fullKeys,
+        raws as readonly Buffer[],
         fill.starts,
-        fill.ttlMs.subarray(0, fill.keys.length),
+        fill.ttlMs,
+        fill.ascii,
         fill.atSource,
         fill.grace,
         this.#onTooLarge,
@@ -1148,10 +1184,6 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (reconnected) this.#report.busReconnect();
   }
 
-  #reportBusError(error: Error): void {
-    if (!this.#closed) this.#report.emit(error);
-  }
-
   /** Undecodable bytes: delete the entry from the tier it came from, report. */
   #corrupt(tier: FaultTier, key: string, error: TiercacheError): void {
     if (tier === 'memory') this.#memoryDelete(key);
@@ -1202,28 +1234,27 @@ function redisExpiry(raw: RawEntry, out: { at: number }): number {
   return out.at === 0 ? Number.NaN : out.at;
 }
 
-/** A back-fill from Redis being collected for one `MemoryTier.setMany`. */
+/**
+ * A back-fill from Redis being collected for one `MemoryTier.setMany`, aligned with the batch's
+ * keys and replies: the entry at `i` is the reply from byte `starts[i]` on (behind its expiry
+ * header), kept for `ttlMs[i]`; a negative `ttlMs[i]` leaves key `i` out.
+ */
 interface Backfill {
-  keys: string[];
-  /** The same keys with the cache's prefix (as sent to Redis), for a shared store's back-fill. */
-  fullKeys: string[];
-  /** What Redis sent, each entry from its `starts` byte on (behind its expiry header). */
-  entries: RawEntry[];
   starts: Uint8Array;
   ttlMs: Float64Array;
+  /** What the decoding learnt of each entry's bytes: `ASCII_UNKNOWN`, `ASCII_YES` or `ASCII_NO`. */
+  ascii: Uint8Array;
   atSource: Uint8Array | null;
   grace: Uint8Array | null;
 }
 
-function newBackfill(capacity: number, timed: boolean): Backfill {
+function newBackfill(size: number, timed: boolean): Backfill {
   return {
-    keys: [],
-    fullKeys: [],
-    entries: [],
-    starts: new Uint8Array(capacity),
-    ttlMs: new Float64Array(capacity),
-    atSource: timed ? new Uint8Array(capacity) : null,
-    grace: timed ? new Uint8Array(capacity) : null,
+    starts: new Uint8Array(size),
+    ttlMs: new Float64Array(size).fill(-1),
+    ascii: new Uint8Array(size),
+    atSource: timed ? new Uint8Array(size) : null,
+    grace: timed ? new Uint8Array(size) : null,
   };
 }
 

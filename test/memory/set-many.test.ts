@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { InvalidArgumentError } from 'tiercache/errors';
 import { MemoryStore, SET_NO_ROOM, SET_STORED, SET_TOO_LARGE } from 'tiercache/memory';
+import { HASH_FUNCTION } from '../../src/memory/test-hooks.ts';
 
 const keyArb = fc.oneof(
   fc.integer({ min: 0, max: 300 }).map((n) => `user:${n}`),
@@ -218,4 +219,58 @@ test('a bad start anywhere in the batch stores nothing', () => {
   assert.equal(store.getString('a'), 'new');
   assert.equal(store.getString('b'), '');
   store.close();
+});
+
+// One probe per entry (review of the back-fill speed-up, D4): a batch over keys already stored,
+// or one that makes the index grow, counts the same collisions as one `set` per entry.
+test('setMany counts the same hash collisions as one set per entry (constant hash)', () => {
+  const keys = Array.from({ length: 12 }, (_, i) => `key${i}`);
+  const collisions = (write: (store: MemoryStore, batch: string[], value: string) => void) => {
+    // Every key under one hash: each probe walks past the keys before it.
+    const hook: object = { [HASH_FUNCTION]: () => 7 };
+    const store = new MemoryStore({ name: 'set-many-collisions', shards: 1, ...hook });
+    try {
+      // 4 new keys, then the same 4 overwritten (longer values: some slots are rewritten), then
+      // all 12 (8 of them new: the index grows on the way).
+      write(store, keys.slice(0, 4), 'v');
+      write(store, keys.slice(0, 4), 'a longer value than before');
+      write(store, keys, 'w');
+      for (const key of keys) assert.equal(store.getString(key), 'w');
+      return store.stats().collisions;
+    } finally {
+      store.close();
+    }
+  };
+  const one = collisions((store, batch, value) => {
+    for (const key of batch) store.set(key, value);
+  });
+  const many = collisions((store, batch, value) => {
+    store.setMany(
+      batch,
+      batch.map(() => value),
+    );
+  });
+  assert.ok(one > 0);
+  assert.equal(many, one);
+});
+
+// The last write of a key in one batch wins, and the outcomes say what the store holds.
+test('a key twice in one batch, once too large: the later entry wins either way', () => {
+  const store = new MemoryStore({ name: 'set-many-dup-too-large', maxEntryBytes: 1024 });
+  try {
+    const huge = 'x'.repeat(4096);
+    const outcomes = new Uint8Array(2);
+    store.set('k', 'old');
+    store.setMany(['k', 'k'], [huge, 'small'], undefined, outcomes);
+    assert.deepEqual([...outcomes], [SET_TOO_LARGE, SET_STORED]);
+    assert.equal(store.getString('k'), 'small');
+    store.setMany(['k', 'k'], ['small2', huge], undefined, outcomes);
+    assert.deepEqual([...outcomes], [SET_STORED, SET_TOO_LARGE]);
+    assert.equal(store.getString('k'), undefined);
+    store.setMany(['k', 'j', 'k', 'k'], [huge, 'j', 'mid', huge]);
+    assert.equal(store.getString('k'), undefined);
+    assert.equal(store.getString('j'), 'j');
+  } finally {
+    store.close();
+  }
 });

@@ -100,6 +100,42 @@ describe('the bus subscription', () => {
     });
   });
 
+  it(
+    'a stopped Redis is one error event per outage, its reconnect failures are counted',
+    HANG,
+    async () => {
+      const server = await startRedisServer();
+      const client = server.client();
+      client.on('error', () => {});
+      const errors: Error[] = [];
+      const reader = new TieredCache<string>({ name: 'bus-outage', redis: client });
+      reader.on('error', (error) => errors.push(error));
+      const writer = new TieredCache<string>({ name: 'bus-outage', redis: client, memory: false });
+      try {
+        await untilSubscribed(writer, reader);
+        await writer.close();
+        assert.equal(errors.length, 0);
+        // Nothing reads or writes from here on: every failure is the subscriber's own.
+        for (let outage = 1; outage <= 2; outage++) {
+          const before = reader.stats().bus.errors;
+          await server.stop();
+          // ioredis retries every 50-300 ms at first, each failed attempt an 'error' on the
+          // subscriber: wait for several, all but the first of them repeats.
+          await until('several reconnect failures', () => reader.stats().bus.errors >= before + 4);
+          assert.equal(errors.length, outage, `one error event for outage ${outage}: ${errors}`);
+          const reconnects = reader.stats().bus.reconnects;
+          await server.restart();
+          await until('subscribed again', () => reader.stats().bus.reconnects > reconnects);
+        }
+      } finally {
+        await writer.close();
+        await reader.close();
+        client.disconnect();
+        await server.kill();
+      }
+    },
+  );
+
   it('subscribes once Redis comes up when it was down at start-up', HANG, async () => {
     const server = await startRedisServer();
     await server.stop();

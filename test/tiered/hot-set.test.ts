@@ -50,7 +50,8 @@ describe('HotSet', () => {
   });
 
   it('a hit counts as a read: a member read often outweighs a key read a few times', () => {
-    const hot = new HotSet<string>({ maxEntries: 1 });
+    // Every read counted (sampleShift 0): the counts below are exact, full set or not.
+    const hot = new HotSet<string>({ maxEntries: 1 }, Date.now, 0);
     // A key whose two counters (of 64, for one entry: the hash's low six bits and bits 24-29)
     // are neither of a's: the hash is seeded per process.
     const counters = (key: string) => [hashString(key) & 63, (hashString(key) >>> 24) & 63];
@@ -97,6 +98,77 @@ describe('HotSet', () => {
     assert.equal(hot.get('k', 0, always), NOT_HOT); // the 32nd read aged the counters: forgotten
     hot.offer('k', 'v', 1, 0, never, 7);
     assert.equal(hot.get('k', 0, always), 'v');
+  });
+
+  it('a full set counts a sample of the other reads: hot keys still get in, a scan stays out', () => {
+    // 100 members for a Zipf(1) law over 5,000 keys: the 100 hottest take ~56 % of the reads.
+    const keys = Array.from({ length: 5000 }, (_, i) => `z${i}`);
+    const cdf: number[] = [];
+    let sum = 0;
+    for (let i = 0; i < keys.length; i++) {
+      sum += 1 / (i + 1);
+      cdf.push(sum);
+    }
+    let seed = 99;
+    const draw = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const target = (seed / 2 ** 32) * sum;
+      let lo = 0;
+      let hi = keys.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid]! < target) lo = mid + 1;
+        else hi = mid;
+      }
+      return keys[lo]!;
+    };
+    const trace = Array.from({ length: 200_000 }, draw);
+    /** Reads `trace` as the memory tier does; answers the share of reads members answered. */
+    const replay = (hot: HotSet<number>, reads: readonly string[]) => {
+      let hits = 0;
+      for (const key of reads) {
+        if (hot.get(key, 0, always) !== NOT_HOT) hits++;
+        else hot.offer(key, 1, 1, 0, never);
+      }
+      return hits / reads.length;
+    };
+    const sampled = new HotSet<number>({ maxEntries: 100 });
+    const exact = new HotSet<number>({ maxEntries: 100 }, Date.now, 0);
+    replay(sampled, trace);
+    replay(exact, trace);
+    const share = replay(sampled, trace);
+    const exactShare = replay(exact, trace);
+    assert.equal(sampled.size, 100);
+    // As good as counting every read, within a point, and most of the law's best (the top 100).
+    const best = cdf[99]! / sum;
+    assert.ok(share > exactShare - 0.01, `sampled ${share}, every read counted ${exactShare}`);
+    assert.ok(share > 0.9 * best, `${share} of at most ${best}`);
+    // The fewer reads counted, the fewer admissions (replacements of one lukewarm key by another).
+    assert.ok(sampled.admitted < exact.admitted);
+    // A scan (2,000 new keys, 20 times the set, each read once) admits next to none of them
+    // (under 1 %), and the share members answer afterwards is the same within 2 points.
+    const admitted = sampled.admitted;
+    replay(
+      sampled,
+      Array.from({ length: 2000 }, (_, i) => `scan${i}`),
+    );
+    assert.ok(sampled.admitted - admitted < 20, `${sampled.admitted - admitted} admitted`);
+    assert.ok(replay(sampled, trace.slice(0, 20_000)) > share - 0.02);
+  });
+
+  it('a full set still admits a key read often enough (20 keys, each read up to 60 times)', () => {
+    for (let round = 0; round < 20; round++) {
+      const hot = new HotSet<string>({ maxEntries: 4 });
+      for (const key of ['a', 'b', 'c', 'd'])
+        for (let r = 0; r < 2; r++) hot.offer(key, key, 1, 0, never);
+      assert.equal(hot.size, 4);
+      // Members read twice; a newcomer read 60 times (about 30 counted) outweighs the hand's member.
+      for (let i = 0; i < 60 && hot.get(`n${round}`, 0, always) === NOT_HOT; i++) {
+        hot.offer(`n${round}`, 'n', 1, 0, never);
+      }
+      assert.equal(hot.get(`n${round}`, 0, always), 'n');
+      assert.equal(hot.size, 4);
+    }
   });
 
   it('resolved() shares one settled promise per member, and misses like get()', async () => {

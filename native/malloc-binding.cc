@@ -4,12 +4,8 @@
 //   info()      glibc mallinfo2(): bytes the allocator holds, in use and free;
 //   pressure()  V8's MemoryPressureNotification(kModerate): a memory-reducing collection that
 //               an embedder may request after freeing a lot (no --expose-gc involved);
-//   map(n, huge)
-//               an ArrayBuffer of n bytes mmapped directly (outside malloc), unmapped when V8
-//               collects it: the slab pool's slabs. With huge true (n a multiple of 2 MiB) the
-//               mapping starts on a 2 MiB boundary (over-mapped, then trimmed) and is marked
-//               madvise(MADV_HUGEPAGE), so the kernel backs each touched 2 MiB with one
-//               transparent huge page when it can;
+//   map(n)      an ArrayBuffer of n bytes mmapped directly (outside malloc), unmapped when V8
+//               collects it: the slab pool's slabs;
 //   discard(buffer, offset, length)
 //               madvise(MADV_DONTNEED) on page-aligned bytes of such a buffer: their pages
 //               leave RSS at once and read back as zeros.
@@ -18,7 +14,6 @@
 #include <sys/mman.h>
 #include <v8.h>
 
-#include <cstdint>
 #include <memory>
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
@@ -78,37 +73,11 @@ void Pressure(const FunctionCallbackInfo<Value>& args) {
 
 void Unmap(void* data, size_t length, void*) { munmap(data, length); }
 
-constexpr size_t kHugePage = 2 * 1024 * 1024;
-
-// n bytes starting on a 2 MiB boundary: n + 2 MiB are mapped and the unaligned head and tail
-// unmapped again (mmap itself only promises page alignment), then the range is marked for
-// transparent huge pages. A kernel without THP refuses the madvise; the mapping is kept as
-// ordinary pages.
-void* MapHuge(size_t length) {
-  size_t over = length + kHugePage;
-  void* raw = mmap(nullptr, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return MAP_FAILED;
-  uintptr_t start = reinterpret_cast<uintptr_t>(raw);
-  uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
-  size_t head = aligned - start;
-  size_t tail = over - head - length;
-  if (head > 0) munmap(raw, head);
-  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + length), tail);
-  void* data = reinterpret_cast<void*>(aligned);
-#ifdef MADV_HUGEPAGE
-  madvise(data, length, MADV_HUGEPAGE);
-#endif
-  return data;
-}
-
 void Map(const FunctionCallbackInfo<Value>& args) {
   Isolate* isolate = args.GetIsolate();
   if (!args[0]->IsNumber()) return;
   size_t length = static_cast<size_t>(args[0].As<Number>()->Value());
-  bool huge = args.Length() > 1 && args[1]->IsTrue() && length % kHugePage == 0;
-  void* data = huge ? MapHuge(length)
-                    : mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+  void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (data == MAP_FAILED) return;  // undefined: the caller falls back
   std::unique_ptr<BackingStore> store = ArrayBuffer::NewBackingStore(data, length, Unmap, nullptr);
   args.GetReturnValue().Set(ArrayBuffer::New(isolate, std::move(store)));
@@ -122,8 +91,6 @@ void Discard(const FunctionCallbackInfo<Value>& args) {
   std::shared_ptr<BackingStore> store = buffer->GetBackingStore();
   if (offset + length > store->ByteLength()) return;
   char* start = static_cast<char*>(store->Data()) + offset;
-  bool unhuge = args.Length() > 3 && args[3]->IsTrue();
-  if (unhuge) madvise(start, length, MADV_NOHUGEPAGE);
   args.GetReturnValue().Set(madvise(start, length, MADV_DONTNEED) == 0);
 }
 

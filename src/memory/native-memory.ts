@@ -30,7 +30,7 @@ interface Binding {
   trim(): boolean | null;
   info(): MallocInfo | null;
   pressure(): void;
-  map(bytes: number, huge?: boolean): ArrayBuffer | undefined;
+  map(bytes: number): ArrayBuffer | undefined;
   discard(buffer: ArrayBuffer, offset: number, length: number): boolean | undefined;
 }
 
@@ -86,11 +86,9 @@ export function notifyMemoryPressure(): boolean {
 /**
  * An ArrayBuffer of `bytes` (a multiple of the page size) mmapped by the helper, outside
  * `malloc`, unmapped when V8 collects it; undefined without the helper or when mmap fails.
- * With `huge` (and `bytes` a multiple of 2 MiB) the mapping starts on a 2 MiB boundary and is
- * marked `madvise(MADV_HUGEPAGE)`, so touched 2 MiB ranges can be transparent huge pages.
  */
-export function mapPages(bytes: number, huge = false): ArrayBuffer | undefined {
-  return load()?.map(bytes, huge) ?? undefined;
+export function mapPages(bytes: number): ArrayBuffer | undefined {
+  return load()?.map(bytes) ?? undefined;
 }
 
 /**

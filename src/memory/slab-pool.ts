@@ -41,7 +41,6 @@
  * @module
  */
 
-import { hugePagesWanted } from './huge-pages.ts';
 import { discardPages, mapPages, nativeMemoryStatus } from './native-memory.ts';
 import { type Reclaimer, reclaimer } from './reclaimer.ts';
 
@@ -219,9 +218,7 @@ export class SlabPool {
   /** A new slab's buffer (`size` bytes mapped, or a resizable one of that maximum, empty). */
   #newBuffer(size: number): ArrayBuffer {
     if (this.#backend === 'mapped') {
-      // Only whole slabs (a multiple of 2 MiB) can be huge pages; a large chunk's own mapping
-      // keeps ordinary pages.
-      const mapped = mapPages(size, size === SLAB_BYTES && hugePagesWanted());
+      const mapped = mapPages(size);
       if (mapped !== undefined) return mapped;
       throw new RangeError(`tiercache: mmap of ${size} bytes for arena chunks failed`);
     }

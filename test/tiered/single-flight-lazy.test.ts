@@ -163,7 +163,8 @@ const ALPHABET = Array.from({ length: 40 }, (_, i) => `k${i}`);
 const keyArb = fc.constantFrom(...ALPHABET);
 const opArb: fc.Arbitrary<Op> = fc
   .oneof(
-    { weight: 3, arbitrary: fc.array(keyArb, { minLength: 1, maxLength: 40 }) },
+    // Any length up to 40 (not fast-check's default small sizes): large calls with repeats.
+    { weight: 3, arbitrary: fc.array(keyArb, { minLength: 1, maxLength: 40, size: 'max' }) },
     // Distinct keys, large enough for a batch of its own (the lazy path when nothing is in flight).
     {
       weight: 3,
@@ -180,7 +181,7 @@ const opsArb = fc.array(
     { weight: 3, arbitrary: fc.nat().map((pick): Op => ({ kind: 'respond', pick })) },
     { weight: 3, arbitrary: fc.nat().map((pick): Op => ({ kind: 'settle', pick })) },
   ),
-  { maxLength: 60 },
+  { maxLength: 60, size: 'max' },
 );
 
 it('matches a model of keys in flight and current under random interleavings', async () => {

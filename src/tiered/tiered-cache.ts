@@ -274,7 +274,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       pending.push(i);
     }
     if (pending.length > 0) {
-      const below = await this.#readBelowMemory(pending.map((i) => unique[i]!));
+      // Distinct (deduped above): the single-flight table need not fold repeats.
+      const below = await this.#readBelowMemory(
+        pending.map((i) => unique[i]!),
+        false,
+        true,
+      );
       for (let j = 0; j < pending.length; j++) values[pending[j]!] = below[j];
     }
     return unique.length === keys.length ? values : realign(values, slots);
@@ -663,11 +668,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * together (one MGET per slot group, then one call of the cache's loader). The keys may
    * repeat (getMany's `memory: false` / `read: 'fresh'` path and its empty-store path pass the
    * caller's keys as they are): the single-flight table folds repeats, and `countMisses`
-   * counts one memory miss per distinct key. `keys` is read only before the first await.
+   * counts one memory miss per distinct key; `distinct` says the caller deduped them already.
+   * `keys` is read only before the first await.
    */
   async #readBelowMemory(
     keys: readonly string[],
     countMisses = false,
+    distinct = false,
   ): Promise<Array<V | undefined>> {
     const load = this.#options.load;
     if (!this.#redis && load === null) {
@@ -677,8 +684,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const ttlMs = this.#options.ttlMs;
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
-    const loaded = this.#flights.load(keys, (batchKeys, batch) =>
-      this.#fetch(batchKeys, batch, load, ttlMs, false),
+    const loaded = this.#flights.load(
+      keys,
+      (batchKeys, batch) => this.#fetch(batchKeys, batch, load, ttlMs, false),
+      distinct,
     );
     if (!Array.isArray(loaded)) {
       // Usually: the batch this call started, with every key new and distinct, so its positions

@@ -153,7 +153,7 @@ it('a forgetAll reaching a large batch that has no index yet detaches every key'
 // The model: which keys are in flight (joinable), in which batch and at which position, and
 // which positions of each batch not yet ended are still current.
 type Op =
-  | { kind: 'load'; keys: string[] }
+  | { kind: 'load'; keys: string[]; vouch: boolean }
   | { kind: 'forget'; key: string }
   | { kind: 'forgetAll' }
   | { kind: 'respond'; pick: number }
@@ -172,7 +172,7 @@ const opArb: fc.Arbitrary<Op> = fc
     },
     { weight: 1, arbitrary: fc.array(keyArb, { minLength: 1, maxLength: 3 }) },
   )
-  .map((keys): Op => ({ kind: 'load', keys }));
+  .chain((keys) => fc.boolean().map((vouch): Op => ({ kind: 'load', keys, vouch })));
 const opsArb = fc.array(
   fc.oneof(
     { weight: 4, arbitrary: opArb },
@@ -228,7 +228,9 @@ it('matches a model of keys in flight and current under random interleavings', a
               fresh.push(key);
             }
           }
-          const loaded = table.load(op.keys, work);
+          // A caller may vouch for distinct keys only when they are (getMany's deduped misses).
+          const distinct = op.vouch && new Set(op.keys).size === op.keys.length;
+          const loaded = table.load(op.keys, work, distinct);
           if (fresh.length === 0) assert.equal(calls.length, before, 'nothing new: no fetch');
           else {
             assert.equal(calls.length, before + 1, 'one fetch for the new keys');
@@ -295,4 +297,37 @@ it('matches a model of keys in flight and current under random interleavings', a
     }),
     { numRuns: 300 },
   );
+});
+
+it('a large batch of keys vouched distinct (no set of them) is found by its first lookup', async () => {
+  const table = new SingleFlight<string>();
+  const { calls, work } = controlled();
+  const keys = bigKeys();
+  const own = table.load(keys, work, true);
+  assert.ok(!Array.isArray(own));
+  assert.equal(table.size, keys.length);
+  assert.equal(table.has('x'), false);
+  assert.equal(table.has('k4'), true);
+  table.forget('unrelated');
+  assert.equal(own.detached, null);
+  assert.equal(flightAt(table.load(['k6'], work), 0).batch, own, 'joined');
+  table.forget('k8');
+  assert.equal(isCurrent(own, 8), false);
+  assert.equal(table.size, keys.length - 1);
+  const second = table.load(
+    bigKeys(OWN_TABLE_KEYS).map((key) => `${key}b`),
+    work,
+    true,
+  );
+  assert.ok(!Array.isArray(second));
+  table.forgetAll();
+  assert.equal(table.size, 0);
+  assert.ok(keys.every((_, i) => !isCurrent(own, i)));
+  assert.ok(second.keys.every((_, i) => !isCurrent(second, i)));
+  for (const call of calls) {
+    call.respond();
+    call.settle();
+  }
+  await tick();
+  assert.equal(table.size, 0);
 });

@@ -1,7 +1,7 @@
 /**
  * The `adaptive` eviction policy: S3-FIFO over queues of chunks (as `s3fifo-policy.ts`) with a
  * TinyLFU admission in place of the ghost queue, and a small queue whose share of the shard is
- * tuned by hill climbing:
+ * chosen by sampled shadow simulations:
  *
  * - Every request of a key counts in a {@link FrequencySketch}: a miss when the key is stored;
  *   a hit while the entry's 2-bit read count is below 3 (a hot entry stops paying for it),
@@ -14,12 +14,18 @@
  *   it in main instead of cycling everything through.
  * - Main's oldest chunk is cleaned as in S3-FIFO: entries read since their last pass are
  *   reinserted with one read spent, the others evicted (their estimates feed the average).
- * - The small queue's share (S3-FIFO's fixed 10 %) moves between 1 % and 80 % by a
- *   {@link HillClimber} on the shard's hit ratio.
+ * - The small queue's share (S3-FIFO's fixed 10 %) follows a {@link ShadowSample}: a hash
+ *   sample of the shard's requests replayed through per-entry simulations of this policy at a
+ *   few fixed shares, the share moving towards the one that missed least. A shard whose index
+ *   is too small for a sample (up to 256 slots, about 180 entries) tunes the share with a
+ *   {@link HillClimber} on its hit ratio instead (between 1 % and 80 %).
  *
  * Costs: the sketch is sized with the index, 2 bytes of counters plus 1 byte of doorkeeper per
- * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits, reserved and counted
- * in the shard's bytes; a hit adds at most a buffer write to S3-FIFO's header update.
+ * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits; the shadow sample
+ * 0.7 bytes per index slot (1-2 bytes per entry) plus 108 bytes; all reserved and counted in
+ * the shard's bytes. A hit adds to S3-FIFO's header update at most a buffer write, a read of
+ * the entry's hash and a compare, and for a sampled key (at most 128 per shard in a large
+ * shard) a scan of the shadows.
  *
  * @module
  */
@@ -30,6 +36,21 @@ import { HillClimber } from './hill-climber.ts';
 import { MIN_CAPACITY } from './index-table.ts';
 import type { Policy, PolicyHost } from './policy.ts';
 import { evictSmallOrMain } from './s3fifo-policy.ts';
+import {
+  MAX_SHADOW_ENTRIES,
+  MIN_SHADOW_ENTRIES,
+  SHADOW_SHARES,
+  ShadowSample,
+} from './shadow-sample.ts';
+
+/**
+ * Bytes of shadow sample per index slot. The index holds entries at 35-70 % load, so this is
+ * 1-2 bytes per entry: within the 2 bytes per entry `adaptive` may spend beyond `s3fifo`.
+ */
+const SHADOW_BYTES_PER_SLOT = 0.7;
+
+/** Hits in a row after which a shard counts as only hitting (see {@link ShadowSample.access}). */
+const HITS_WITHOUT_MISS = 1024;
 
 /** Fewest counters per sketch row: one 64-byte block per row quarter (see the sketch). */
 const MIN_SKETCH_WIDTH = 32;
@@ -49,34 +70,51 @@ export class AdaptivePolicy implements Policy {
   #sketch: FrequencySketch | undefined;
   /** Moving average of the sketch estimates of the entries main evicted. */
   #victimFrequency = 0;
+  /** Absent while the index is small; sized with it. */
+  #shadow: ShadowSample | undefined;
+  #newKeys = 0;
+  /** Hits since the last miss: a shard past {@link HITS_WITHOUT_MISS} of them only hits. */
+  #hitsSinceMiss = 0;
 
   constructor(host: PolicyHost) {
     this.#host = host;
   }
 
   get bytes(): number {
-    return this.#sketch?.bytes ?? 0;
+    return (this.#sketch?.bytes ?? 0) + (this.#shadow?.bytes ?? 0);
   }
 
   /** The small queue's current share of the shard's chunk bytes (for tests and docs). */
   get smallShare(): number {
-    return this.#climber.share;
+    return this.#shadow?.share ?? this.#climber.share;
   }
 
   queueFor(hash: number): ChunkQueue {
     this.#sketch?.increment(hash);
-    this.#climber.miss(this.#host.table.count);
+    const shadow = this.#shadow;
+    if (shadow === undefined) this.#climber.miss(this.#host.table.count);
+    else {
+      if ((++this.#newKeys & 63) === 0) shadow.scaleTo(this.#host.table.count);
+      if (shadow.sampled(hash)) shadow.access(hash, this.#sketch, true);
+    }
+    this.#hitsSinceMiss = 0;
     return this.#small;
   }
 
   onInsert(): void {}
 
   onHit(words: Int32Array, infoWord: number): void {
-    this.#climber.hit();
+    const hash = words[infoWord - KEY_INFO_WORD + HASH_WORD]!;
+    const shadow = this.#shadow;
+    if (shadow === undefined) this.#climber.hit();
+    else if (shadow.sampled(hash)) {
+      shadow.access(hash, this.#sketch, this.#hitsSinceMiss < HITS_WITHOUT_MISS);
+    }
+    this.#hitsSinceMiss++;
     const info = words[infoWord]!;
     if ((info & FREQ_MASK) === FREQ_MASK) return;
     words[infoWord] = info + FREQ_ONE;
-    this.#sketch?.incrementLater(words[infoWord - KEY_INFO_WORD + HASH_WORD]!);
+    this.#sketch?.incrementLater(hash);
   }
 
   onRemove(): void {}
@@ -109,7 +147,7 @@ export class AdaptivePolicy implements Policy {
   }
 
   evict(need: number, force: boolean): boolean {
-    return evictSmallOrMain(this.#host, this.#small, this.#main, this.#climber.share, need, force);
+    return evictSmallOrMain(this.#host, this.#small, this.#main, this.smallShare, need, force);
   }
 
   moved(): void {}
@@ -117,6 +155,11 @@ export class AdaptivePolicy implements Policy {
   rehashed(): void {}
 
   resized(capacity: number): void {
+    this.#resizeSketch(capacity);
+    this.#resizeShadow(capacity);
+  }
+
+  #resizeSketch(capacity: number): void {
     const host = this.#host;
     const sketch = this.#sketch;
     const width = capacity > MIN_CAPACITY ? Math.max(MIN_SKETCH_WIDTH, capacity) : 0;
@@ -132,5 +175,30 @@ export class AdaptivePolicy implements Policy {
 
   dispose(): void {
     this.#sketch = undefined;
+    this.#shadow = undefined;
+  }
+
+  /**
+   * Rebuilds the shadow sample for an index of `capacity` slots (after the sketch, which
+   * matters more when bytes are short). Like the sketch it only advises: when its bytes do not
+   * fit, or the index is too small for a sample worth simulating, the hill climber sets the
+   * share instead.
+   */
+  #resizeShadow(capacity: number): void {
+    const host = this.#host;
+    const shadow = this.#shadow;
+    const entries = Math.min(
+      MAX_SHADOW_ENTRIES,
+      Math.floor((capacity * SHADOW_BYTES_PER_SLOT) / (4 * SHADOW_SHARES.length)),
+    );
+    const wanted = entries >= MIN_SHADOW_ENTRIES ? entries : 0;
+    if (wanted === (shadow?.capacity ?? 0)) return;
+    const share = this.smallShare;
+    if (shadow !== undefined) host.release(shadow.bytes);
+    this.#shadow = undefined;
+    if (wanted > 0 && host.tryReserve(ShadowSample.bytesFor(wanted))) {
+      this.#shadow = new ShadowSample(wanted, share);
+      this.#shadow.scaleTo(host.table.count);
+    }
   }
 }

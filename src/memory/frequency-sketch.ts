@@ -103,6 +103,19 @@ export class FrequencySketch {
   /** The estimated recent requests of `hash`, 0..16 (the doorkeeper adds one). */
   estimate(hash: number): number {
     if (this.#pendingCount > 0) this.#drain();
+    return this.#counted(hash);
+  }
+
+  /**
+   * {@link estimate} without counting the buffered hits first (they are left for the next
+   * {@link increment}): for a caller on the hit path, the shadow sample, where counting the
+   * buffer would cost up to 64 counter updates each time.
+   */
+  peek(hash: number): number {
+    return this.#counted(hash);
+  }
+
+  #counted(hash: number): number {
     const counters = this.#counters;
     const base = (mix(hash, BLOCK_SEED) & this.#blockMask) << 4;
     const pick = mix(hash, PICK_SEED);

@@ -62,3 +62,15 @@ test('hits counted later reach the counters before the next estimate; a full buf
   assert.equal(sketch.estimate(b), 1, 'the hits of b found the buffer full');
   assert.equal(sketch.estimate(a), 16, 'a saturated: 15 in the counters plus the doorkeeper');
 });
+
+test('peek leaves the buffered hits uncounted', () => {
+  const sketch = new FrequencySketch(1024);
+  const h = hashOf(3);
+  sketch.increment(h);
+  sketch.increment(h); // doorkeeper + 1
+  for (let n = 0; n < 3; n++) sketch.incrementLater(h);
+  assert.equal(sketch.peek(h), 2, 'the three buffered hits are not counted');
+  assert.equal(sketch.peek(h), 2);
+  assert.equal(sketch.estimate(h), 5, 'estimate counts them');
+  assert.equal(sketch.peek(h), 5);
+});

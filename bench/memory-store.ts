@@ -3,7 +3,14 @@
  * `user:123456`, values ~100-byte strings. Each alternative runs in a process of its own,
  * rounds are interleaved, and the table shows medians and ratios against lru-cache.
  *
- *   npm run bench -- memory-store [--entries 1000000] [--rounds 3]
+ *   npm run bench -- memory-store [--entries 1000000] [--rounds 3] [--eviction adaptive,fifo]
+ *     [--max-bytes 64MiB]
+ *
+ * `--eviction` adds a tiercache row per listed policy beside the default one (each row
+ * `tiercache/<policy>`, and a ratio to the default policy's row), to check that a policy keeps
+ * the default's throughput. By default every store is large enough (512 B per entry) that
+ * nothing is evicted; `--max-bytes` bounds tiercache and lru-cache to that many bytes instead, so
+ * the fill and the reads run with evictions (gets then include misses).
  *
  * Measured per alternative: set and get throughput (uniform random hits, the value returned
  * as a string, as `Map` and lru-cache return one) with fresh key strings (each lookup builds its
@@ -13,7 +20,12 @@
  * full GC, GC pauses during the run, and the memory of 10,000 empty instances.
  */
 import { LRUCache } from 'lru-cache';
-import { MemoryStore, setManyStoresThreshold } from 'tiercache/memory';
+import {
+  type EvictionPolicy,
+  MemoryStore,
+  parseBytes,
+  setManyStoresThreshold,
+} from 'tiercache/memory';
 import {
   argNumber,
   argValue,
@@ -27,8 +39,20 @@ import {
   settleHeap,
 } from './_harness.ts';
 
-const ALTERNATIVES = ['tiercache', 'lru-cache', 'Map'] as const;
-type Alternative = (typeof ALTERNATIVES)[number];
+/** `tiercache` (its default policy), `tiercache/<policy>`, `lru-cache` or `Map`. */
+type Alternative = string;
+const EXTRA_POLICIES = (argValue('--eviction') ?? '').split(',').filter((name) => name !== '');
+const ALTERNATIVES: Alternative[] = [
+  'tiercache',
+  'lru-cache',
+  'Map',
+  ...EXTRA_POLICIES.map((policy) => `tiercache/${policy}`),
+];
+const maxBytesArg = argValue('--max-bytes');
+const MAX_BYTES = maxBytesArg === undefined ? undefined : parseBytes(maxBytesArg);
+if (maxBytesArg !== undefined && MAX_BYTES === undefined) {
+  throw new Error(`--max-bytes: expected a size such as 64MiB, got ${maxBytesArg}`);
+}
 
 interface Cache {
   set(key: string, value: string): void;
@@ -56,17 +80,24 @@ const VALUE_BYTES = 100;
 const KEY_BASE = 100000;
 
 function makeCache(alt: Alternative, entries: number): Cache {
-  const bytes = Math.max(64 * 2 ** 20, entries * 512);
+  const bytes = MAX_BYTES === undefined ? Math.max(64 * 2 ** 20, entries * 512) : MAX_BYTES;
+  if (alt === 'tiercache' || alt.startsWith('tiercache/')) {
+    // `tiercache` is the default policy; `tiercache/<policy>` names one.
+    const eviction = alt === 'tiercache' ? undefined : (alt.slice(10) as EvictionPolicy);
+    const store = new MemoryStore({
+      name: 'bench',
+      maxBytes: bytes,
+      budget: null,
+      ...(eviction ? { eviction } : {}),
+    });
+    return {
+      set: (k, v) => {
+        store.set(k, v);
+      },
+      get: (k) => store.getString(k),
+    };
+  }
   switch (alt) {
-    case 'tiercache': {
-      const store = new MemoryStore({ name: 'bench', maxBytes: bytes, budget: null });
-      return {
-        set: (k, v) => {
-          store.set(k, v);
-        },
-        get: (k) => store.getString(k),
-      };
-    }
     case 'lru-cache': {
       const lru = new LRUCache<string, string>({
         maxSize: bytes,
@@ -88,6 +119,8 @@ function makeCache(alt: Alternative, entries: number): Cache {
         get: (k) => map.get(k),
       };
     }
+    default:
+      throw new Error(`unknown alternative ${alt}`);
   }
 }
 
@@ -200,6 +233,13 @@ function emptyWorker(alt: Alternative, count: number): EmptyResult {
   const held: unknown[] = [];
   for (let i = 0; i < count; i++) {
     if (alt === 'tiercache') held.push(new MemoryStore({ name: `room-${i}` }));
+    else if (alt.startsWith('tiercache/'))
+      held.push(
+        new MemoryStore({
+          name: `room-${i}`,
+          eviction: alt.slice('tiercache/'.length) as EvictionPolicy,
+        }),
+      );
     else if (alt === 'lru-cache')
       held.push(
         new LRUCache<string, string>({ maxSize: 64 * 2 ** 20, sizeCalculation: (v) => v.length }),
@@ -211,6 +251,12 @@ function emptyWorker(alt: Alternative, count: number): EmptyResult {
   const bytes = after.rss - before.rss;
   if (held.length !== count) throw new Error('unreachable');
   return { mib: Math.max(0, bytes) / 2 ** 20 };
+}
+
+/** tiercache against lru-cache, then each extra policy's row against tiercache's default. */
+function ratios(values: number[]): string[] {
+  const ratio = (a: number, b: number) => (b === 0 ? '-' : `${fmt(a / b, 2)}x`);
+  return [ratio(values[0]!, values[1]!), ...values.slice(3).map((v) => ratio(v, values[0]!))];
 }
 
 async function main(): Promise<void> {
@@ -256,21 +302,24 @@ async function main(): Promise<void> {
   ];
   const rows = metrics.map(([label, pick, decimals]) => {
     const values = ALTERNATIVES.map((alt) => med(alt, pick));
-    const lru = values[1]!;
-    return [
-      label,
-      ...values.map((v) => fmt(v, decimals)),
-      lru === 0 ? '-' : `${fmt(values[0]! / lru, 2)}x`,
-    ];
+    return [label, ...values.map((v) => fmt(v, decimals)), ...ratios(values)];
   });
   const emptyRow = ALTERNATIVES.map((alt) => median(empties.get(alt)!.map((e) => e.mib)));
   rows.push([
     '10,000 empty instances (MiB rss)',
     ...emptyRow.map((v) => fmt(v, 1)),
-    emptyRow[1] === 0 ? '-' : `${fmt(emptyRow[0]! / emptyRow[1]!, 2)}x`,
+    ...ratios(emptyRow),
   ]);
   console.log();
-  printTable(['metric (median)', ...ALTERNATIVES, 'tiercache / lru-cache'], rows);
+  printTable(
+    [
+      'metric (median)',
+      ...ALTERNATIVES,
+      'tiercache / lru-cache',
+      ...EXTRA_POLICIES.map((policy) => `${policy} / default`),
+    ],
+    rows,
+  );
   console.log(`\n${machineLine()}`);
 }
 

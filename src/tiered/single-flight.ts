@@ -6,11 +6,14 @@
  * the key detaches the flight so that its now-stale result reaches its callers but is never
  * back-filled.
  *
- * Cost matters here (a 1000-key `getMany` is 1000 flights): one small object per key and one
- * promise per batch, never a promise per key; values live in an array aligned with the batch.
- * Small batches share one long-lived table; a large batch has a table of its own, dropped whole
- * when it ends (see {@link OWN_TABLE_KEYS}), and a lookup checks the shared table and then the
- * few large batches in flight.
+ * Cost matters here (a 1000-key `getMany` is 1000 flights): one promise per batch, never a
+ * promise per key; values live in an array aligned with the batch, and whether a position is
+ * still current is one byte in the batch. Small batches share one long-lived table of small
+ * per-key objects. A large batch (see {@link OWN_TABLE_KEYS}) is kept out of it, and is indexed
+ * lazily: while nobody looks any of its keys up, it holds only its keys, the set that folded
+ * their repeats, and its values; its index (key to position) is built on the first lookup that
+ * finds one of its keys (a read joining it, or a write detaching a key). A lookup checks the
+ * shared table and then the few large batches in flight.
  *
  * @module
  */
@@ -23,13 +26,6 @@ export interface FlightBatch<V> {
    * back-fill, and the table's clean-up at the end).
    */
   readonly keys: readonly string[];
-  /**
-   * True when the `load` call that started the batch had every key new and distinct: `keys`
-   * then equals that call's keys, position by position, and so do `values`. A caller learns
-   * from this (and its flights' positions, see {@link alignedBatch}) that it may take `values`
-   * as its answer.
-   */
-  readonly aligned: boolean;
   /** Resolves (never rejects) once `values` and `failed` are final. */
   readonly done: Promise<void>;
   /** Values aligned with `keys` once `done`; `undefined` = no tier and no loader has the key. */
@@ -39,15 +35,25 @@ export interface FlightBatch<V> {
   error: unknown;
   /** Whether a loader was there to answer the keys no tier held (see {@link FetchResult.loaded}). */
   loaded: boolean;
+  /**
+   * 1 at the positions a write, delete or clear made stale (skip their back-fill), aligned with
+   * `keys`; null while none is, which is the usual case (made on the first detach).
+   */
+  detached: Uint8Array | null;
 }
 
 /** One key's place in a batch fetch. */
 export interface Flight<V> {
   readonly batch: FlightBatch<V>;
   readonly index: number;
-  /** False once a write or delete made the fetched value stale: skip its back-fill. */
-  current: boolean;
 }
+
+/**
+ * What {@link SingleFlight.load} returns for a call's keys: the batch itself when the call
+ * started it with every key new and distinct (the batch's positions are then the call's, and
+ * `values` is the call's answer), otherwise one flight per key of the call.
+ */
+export type Flights<V> = FlightBatch<V> | Array<Flight<V>>;
 
 /**
  * What a fetch of a batch found: values aligned with its keys, the positions that failed (with
@@ -69,200 +75,252 @@ export interface FetchResult<V> {
 }
 
 /**
- * Fetches `keys` (keys no one else is fetching; `flights` aligned with them) and returns what it
- * found, which the table then hands to every caller of the batch. Throwing fails every key.
+ * Fetches `keys` (the batch's keys, which no one else is fetching) and returns what it found,
+ * which the table then hands to every caller of the batch. Whether a position is still current
+ * is read from the batch ({@link isCurrent}) when its back-fill is decided. Throwing fails every
+ * key.
  */
 export type FlightWork<V> = (
   keys: readonly string[],
-  flights: ReadonlyArray<Flight<V>>,
+  batch: FlightBatch<V>,
 ) => Promise<FetchResult<V>>;
 
-/**
- * The batch whose `values` line up with the keys `flights` were loaded for (one flight per key,
- * as `load` returned them), or null when there is none: every flight is in the first flight's
- * batch, at its own position, and the batch has no other keys. Usually the batch the call
- * started itself; a call that joined a batch with the same keys in the same order qualifies
- * too. One pass of two reads per key: no Map, no copy.
- */
-export function alignedBatch<V>(flights: ReadonlyArray<Flight<V>>): FlightBatch<V> | null {
-  const batch = flights[0]!.batch;
-  if (!batch.aligned || batch.keys.length !== flights.length) return null;
-  for (let i = 0; i < flights.length; i++) {
-    const flight = flights[i]!;
-    if (flight.batch !== batch || flight.index !== i) return null;
-  }
-  return batch;
+/** Whether the fetch at `index` of `batch` may still be back-filled (no write detached it). */
+export function isCurrent<V>(batch: FlightBatch<V>, index: number): boolean {
+  const detached = batch.detached;
+  return detached === null || detached[index] === 0;
 }
 
-/** The value a settled flight carries; throws the batch's error for a key that failed. */
-export function flightValue<V>(flight: Flight<V>): V | undefined {
-  const { batch, index } = flight;
+/** The value a settled batch carries at `index`; throws the batch's error for a key that failed. */
+export function valueAt<V>(batch: FlightBatch<V>, index: number): V | undefined {
   if (batch.failed?.[index]) throw batch.error;
   return batch.values[index];
 }
 
+/** The value a settled flight carries; throws the batch's error for a key that failed. */
+export function flightValue<V>(flight: Flight<V>): V | undefined {
+  return valueAt(flight.batch, flight.index);
+}
+
+/** The flight of the `i`-th key of the call that `loaded` answered. */
+export function flightAt<V>(loaded: Flights<V>, i: number): Flight<V> {
+  return Array.isArray(loaded) ? loaded[i]! : { batch: loaded, index: i };
+}
+
 /**
- * Batches of at least this many keys keep their flights in a table of their own, dropped whole
- * when the batch ends, instead of in the shared one. Why: registering a thousand keys in the
- * long-lived shared Map and deleting them again after the Redis round trip measured ~0.3 ms of
- * CPU per 1000-key call (the Map's table growing and shrinking while the call waits), ten
- * times what the same work costs in a fresh Map that is dropped at the end.
+ * Batches of at least this many keys stay out of the shared table, each indexed lazily and
+ * dropped whole when it ends. Why: registering a thousand keys in the long-lived shared Map and
+ * deleting them again after the Redis round trip measured ~0.3 ms of CPU per 1000-key call (the
+ * Map's table growing and shrinking while the call waits), ten times what the same work costs in
+ * a fresh Map that is dropped at the end; and most large batches are never looked up at all, so
+ * even that fresh Map (and an object per key) is usually not needed.
  */
 export const OWN_TABLE_KEYS = 16;
+
+/** A large batch in flight, and how its keys are found. */
+interface LargeBatch<V> {
+  readonly batch: FlightBatch<V>;
+  /**
+   * Its keys, until its index is built (then null). The set is needed anyway to fold repeated
+   * keys before the fetch starts; it also answers "not in this batch" for the lookups of other
+   * keys (a write to an unrelated key, a read of other keys) without building the index. Null
+   * from the start when the caller vouched that its keys were distinct (no set was needed): the
+   * first lookup of any key then builds the index. While the index is not built, no position of
+   * the batch is detached: a detach by key goes through the index, and
+   * {@link SingleFlight.forgetAll} drops the batch from the table.
+   */
+  members: Set<string> | null;
+  /** Key to position of its current keys (a detached key is removed), once built. */
+  index: Map<string, number> | null;
+}
+
+/** Positions of `keys`, which are distinct. */
+function indexOf(keys: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) index.set(keys[i]!, i);
+  return index;
+}
+
+/** Marks `index` of `batch` stale. */
+function detach<V>(batch: FlightBatch<V>, index: number): void {
+  batch.detached ??= new Uint8Array(batch.keys.length);
+  batch.detached[index] = 1;
+}
+
+/** A new batch of `keys` (the table's own array), and the function that resolves its `done`. */
+function newBatch<V>(keys: readonly string[]): [FlightBatch<V>, () => void] {
+  let finish!: () => void;
+  const batch: FlightBatch<V> = {
+    keys,
+    done: new Promise<void>((resolve) => {
+      finish = resolve;
+    }),
+    values: [],
+    failed: null,
+    error: undefined,
+    loaded: false,
+    detached: null,
+  };
+  return [batch, finish];
+}
 
 /** A per-process table of fetches in flight, keyed by cache key. */
 export class SingleFlight<V> {
   /** Flights of small batches (a `get`'s single key, small `getMany`s). */
   readonly #flights = new Map<string, Flight<V>>();
-  /** The tables of the large batches in flight (usually none or one). */
-  readonly #large: Array<Map<string, Flight<V>>> = [];
+  /** The large batches in flight (usually none or one). */
+  readonly #large: Array<LargeBatch<V>> = [];
 
-  /** Number of keys being fetched right now. */
+  /** Number of keys being fetched right now (detached ones excluded). */
   get size(): number {
     let size = this.#flights.size;
-    for (const table of this.#large) size += table.size;
+    for (const large of this.#large) size += large.index?.size ?? large.batch.keys.length;
     return size;
   }
 
   /**
-   * Returns one flight per key of `keys`: joined when already in flight, otherwise part of a single
-   * `work` call covering every new key. A key repeated in `keys` joins its first occurrence's
-   * flight (so callers need not dedupe). Await the distinct batches' `done`, then read each with
-   * {@link flightValue}.
+   * Answers `keys`: a key already in flight is joined, every new key goes to a single `work`
+   * call covering them all. A key repeated in `keys` joins its first occurrence's flight (so
+   * callers need not dedupe). Returns the new batch itself when every key was new and distinct,
+   * else one flight per key (see {@link Flights}). Await the distinct batches' `done`, then
+   * read each key with {@link valueAt} / {@link flightValue}. `distinct`: the caller vouches
+   * that `keys` has no repeats (it deduped them), which spares a large batch its set of keys.
    */
-  load(keys: readonly string[], work: FlightWork<V>): Array<Flight<V>> {
+  load(keys: readonly string[], work: FlightWork<V>, distinct = false): Flights<V> {
     if (keys.length >= OWN_TABLE_KEYS && this.#flights.size === 0 && this.#large.length === 0) {
-      const alone = this.#loadAlone(keys, work);
+      const alone = this.#loadAlone(keys, work, distinct);
       if (alone !== null) return alone;
     }
     const out = new Array<Flight<V>>(keys.length);
     const started: string[] = [];
-    const flights: Array<Flight<V>> = [];
-    const own = keys.length >= OWN_TABLE_KEYS ? new Map<string, Flight<V>>() : this.#flights;
-    // Mutable until the loop ends: `aligned` is known only then.
-    let batch: { -readonly [K in keyof FlightBatch<V>]: FlightBatch<V>[K] } | null = null;
+    // A large batch's positions by key: folds its repeats, and is its index once it runs.
+    const own = keys.length >= OWN_TABLE_KEYS ? new Map<string, number>() : null;
+    let batch: FlightBatch<V> | null = null;
     let finish!: () => void;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      let flight = this.#find(key) ?? (own === this.#flights ? undefined : own.get(key));
-      if (flight === undefined) {
-        batch ??= {
-          keys: started,
-          aligned: false,
-          done: new Promise<void>((resolve) => {
-            finish = resolve;
-          }),
-          values: [],
-          failed: null,
-          error: undefined,
-          loaded: false,
-        };
-        // Registered at once: a repeat of `key` further on finds this flight and joins it.
-        flight = { batch, index: started.length, current: true };
-        started.push(key);
-        flights.push(flight);
-        own.set(key, flight);
+      const flight = this.#find(key);
+      if (flight !== undefined) {
+        out[i] = flight;
+        continue;
       }
-      out[i] = flight;
+      if (batch === null) [batch, finish] = newBatch<V>(started);
+      if (own === null) {
+        // Registered at once: a repeat of `key` further on finds this flight and joins it.
+        const created: Flight<V> = { batch, index: started.length };
+        this.#flights.set(key, created);
+        out[i] = created;
+        started.push(key);
+      } else if (!own.has(key)) {
+        // Its flight (and a repeat's) is made below, only if the call does not get the batch.
+        own.set(key, started.length);
+        started.push(key);
+      }
     }
     if (batch === null) return out;
-    if (own !== this.#flights) this.#large.push(own);
+    if (own !== null) this.#large.push({ batch, members: null, index: own });
+    void this.#run(batch, own !== null, work, finish);
     // Every key new (and distinct): `started` is a copy of the caller's keys, in order.
-    batch.aligned = started.length === keys.length;
-    void this.#run(batch, flights, own, work, finish);
+    if (started.length === keys.length) return batch;
+    if (own !== null) {
+      for (let i = 0; i < keys.length; i++) {
+        out[i] ??= { batch, index: own.get(keys[i]!)! };
+      }
+    }
     return out;
   }
 
   /**
    * {@link load} of a large batch while nothing else is in flight: no key can be joined, so
-   * each key gets a new flight without the two look-ups per key the general path makes (the
-   * tables in flight, then the batch's own table for an earlier repeat); a repeat shows as a
-   * table smaller than the batch, and then null is returned with nothing registered, for the
-   * general path to fold the repeats. The flights are also the caller's result (all new).
-   * The batch keeps a copy of `keys` (about 1 µs for 1000 keys), never the caller's array.
+   * nothing is looked up; the keys only need folding. A set of them does that (a repeat shows
+   * as a set smaller than the batch, and then null is returned with nothing registered, for the
+   * general path to fold the repeats), and then serves as the batch's membership test until
+   * someone looks up one of its keys (keys the caller vouched `distinct` need no set: ~25 µs
+   * per 1000 keys). No object per key, no index. The batch keeps a copy of `keys` (about 1 µs
+   * for 1000 keys), never the caller's array.
    */
-  #loadAlone(callerKeys: readonly string[], work: FlightWork<V>): Array<Flight<V>> | null {
+  #loadAlone(
+    callerKeys: readonly string[],
+    work: FlightWork<V>,
+    distinct: boolean,
+  ): FlightBatch<V> | null {
     const keys = callerKeys.slice();
-    const n = keys.length;
-    const own = new Map<string, Flight<V>>();
-    const flights = new Array<Flight<V>>(n);
-    let finish!: () => void;
-    const batch: FlightBatch<V> = {
-      keys,
-      aligned: true,
-      done: new Promise<void>((resolve) => {
-        finish = resolve;
-      }),
-      values: [],
-      failed: null,
-      error: undefined,
-      loaded: false,
-    };
-    for (let i = 0; i < n; i++) {
-      const flight: Flight<V> = { batch, index: i, current: true };
-      flights[i] = flight;
-      own.set(keys[i]!, flight);
-    }
-    if (own.size !== n) return null;
-    this.#large.push(own);
-    void this.#run(batch, flights, own, work, finish);
-    return flights;
+    const members = distinct ? null : new Set(keys);
+    if (members !== null && members.size !== keys.length) return null;
+    const [batch, finish] = newBatch<V>(keys);
+    this.#large.push({ batch, members, index: null });
+    void this.#run(batch, true, work, finish);
+    return batch;
   }
 
   /** Whether a fetch of `key` is in flight (or still writing its back-fill). */
   has(key: string): boolean {
-    return this.#find(key) !== undefined;
+    if (this.#flights.has(key)) return true;
+    for (const large of this.#large) {
+      if (large.index === null && large.members !== null) {
+        if (large.members.has(key)) return true;
+      } else if (this.#position(large, key) >= 0) return true;
+    }
+    return false;
   }
 
   /** Detaches the flight of `key`, if any: its callers still get the value, nothing is back-filled. */
   forget(key: string): void {
     const flight = this.#flights.get(key);
     if (flight !== undefined) {
-      flight.current = false;
+      detach(flight.batch, flight.index);
       this.#flights.delete(key);
       return;
     }
-    for (const table of this.#large) {
-      const found = table.get(key);
-      if (found === undefined) continue;
-      found.current = false;
-      table.delete(key);
+    for (const large of this.#large) {
+      const at = this.#position(large, key);
+      if (at < 0) continue;
+      detach(large.batch, at);
+      large.index!.delete(key);
       return;
     }
   }
 
   /** Detaches every flight (after a clear or close). */
   forgetAll(): void {
-    for (const flight of this.#flights.values()) flight.current = false;
+    for (const flight of this.#flights.values()) detach(flight.batch, flight.index);
     this.#flights.clear();
-    for (const table of this.#large) {
-      for (const flight of table.values()) flight.current = false;
-      table.clear();
-    }
+    // No index needed: every position of a large batch is detached, and the batch leaves.
+    for (const { batch } of this.#large) batch.detached = new Uint8Array(batch.keys.length).fill(1);
     this.#large.length = 0;
+  }
+
+  /** The position of `key` in a large batch, or -1; builds the batch's index if `key` is in it. */
+  #position(large: LargeBatch<V>, key: string): number {
+    if (large.index === null) {
+      if (large.members !== null && !large.members.has(key)) return -1;
+      // Every position is current until the index exists (see LargeBatch.members).
+      large.index = indexOf(large.batch.keys);
+      large.members = null;
+    }
+    return large.index.get(key) ?? -1;
   }
 
   /** The flight of `key` in any table (a key is in at most one). */
   #find(key: string): Flight<V> | undefined {
     const flight = this.#flights.get(key);
     if (flight !== undefined || this.#large.length === 0) return flight;
-    for (const table of this.#large) {
-      const found = table.get(key);
-      if (found !== undefined) return found;
+    for (const large of this.#large) {
+      const at = this.#position(large, key);
+      if (at >= 0) return { batch: large.batch, index: at };
     }
     return undefined;
   }
 
   async #run(
     batch: FlightBatch<V>,
-    flights: Array<Flight<V>>,
-    table: Map<string, Flight<V>>,
+    large: boolean,
     work: FlightWork<V>,
     finish: () => void,
   ): Promise<void> {
     let settled: Promise<void> | null = null;
     try {
-      const result = await work(batch.keys, flights);
+      const result = await work(batch.keys, batch);
       batch.values = result.values;
       batch.failed = result.failed;
       batch.error = result.error;
@@ -279,16 +337,18 @@ export class SingleFlight<V> {
     } catch {
       // The back-fill reports its own failures; the flights end either way.
     }
-    if (table !== this.#flights) {
-      // A large batch's table holds only its own current flights: dropped whole.
-      const at = this.#large.indexOf(table);
+    if (large) {
+      // A large batch's index holds only its own current keys: dropped whole (unless
+      // forgetAll already dropped it).
+      const at = this.#large.findIndex((entry) => entry.batch === batch);
       if (at >= 0) this.#large.splice(at, 1);
       return;
     }
-    // A current flight is still the table's entry for its key (only forget() removes an entry,
-    // and it un-currents the flight), so no lookup is needed to tell whose entry it is.
-    for (let j = 0; j < flights.length; j++) {
-      if (flights[j]!.current) this.#flights.delete(batch.keys[j]!);
+    // A current position is still the shared table's entry for its key (only forget() removes
+    // an entry, and it detaches the position), so no lookup is needed to tell whose entry it is.
+    const { keys, detached } = batch;
+    for (let j = 0; j < keys.length; j++) {
+      if (detached === null || detached[j] === 0) this.#flights.delete(keys[j]!);
     }
   }
 }

@@ -54,11 +54,13 @@ import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from '.
 import { DETACHED, NO_DEADLINE, type RawEntry, RedisTier, type RedisWrite } from './redis-tier.ts';
 import { registerCache } from './registry.ts';
 import {
-  alignedBatch,
   type FetchResult,
-  type Flight,
+  type FlightBatch,
+  flightAt,
   flightValue,
+  isCurrent,
   SingleFlight,
+  valueAt,
 } from './single-flight.ts';
 import { StatsCounters, type TieredCacheStats } from './stats.ts';
 
@@ -272,7 +274,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       pending.push(i);
     }
     if (pending.length > 0) {
-      const below = await this.#readBelowMemory(pending.map((i) => unique[i]!));
+      // Distinct (deduped above): the single-flight table need not fold repeats.
+      const below = await this.#readBelowMemory(
+        pending.map((i) => unique[i]!),
+        false,
+        true,
+      );
       for (let j = 0; j < pending.length; j++) values[pending[j]!] = below[j];
     }
     return unique.length === keys.length ? values : realign(values, slots);
@@ -661,11 +668,13 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * together (one MGET per slot group, then one call of the cache's loader). The keys may
    * repeat (getMany's `memory: false` / `read: 'fresh'` path and its empty-store path pass the
    * caller's keys as they are): the single-flight table folds repeats, and `countMisses`
-   * counts one memory miss per distinct key. `keys` is read only before the first await.
+   * counts one memory miss per distinct key; `distinct` says the caller deduped them already.
+   * `keys` is read only before the first await.
    */
   async #readBelowMemory(
     keys: readonly string[],
     countMisses = false,
+    distinct = false,
   ): Promise<Array<V | undefined>> {
     const load = this.#options.load;
     if (!this.#redis && load === null) {
@@ -675,29 +684,34 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const ttlMs = this.#options.ttlMs;
     // Flights are keyed by the caller's key strings (not prefixed copies): their hashes are
     // usually cached already, which keeps a 1000-key batch's bookkeeping cheap.
-    const flights = this.#flights.load(keys, (batch, batchFlights) =>
-      this.#fetch(batch, batchFlights, load, ttlMs, false),
+    const loaded = this.#flights.load(
+      keys,
+      (batchKeys, batch) => this.#fetch(batchKeys, batch, load, ttlMs, false),
+      distinct,
     );
-    // Usually a single batch (this call's own); several when joining other reads' fetches. Not
-    // told by `keys` (the batch holds a copy): by the batch's flag and the flights' positions.
-    const first = flights[0]!.batch;
-    const own = alignedBatch(flights) !== null;
-    // `keys` may repeat (a getMany over an empty store skips its dedupe): one miss per distinct
-    // key. An aligned batch holds every key once, so no count is needed then.
-    if (countMisses) this.#stats.memoryMisses += own ? keys.length : new Set(keys).size;
-    if (own || flights.every((flight) => flight.batch === first)) await first.done;
-    else await Promise.all(new Set(flights.map((flight) => flight.batch.done)));
-    // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
-    if (this.#closed) throw new CacheClosedError(this.name);
-    if (own && first.failed === null) {
-      // An aligned batch's values line up with `keys` already. Copied (joiners
-      // read the batch too, and the caller owns its result), by index so that no hole is left.
-      const { values } = first;
+    if (!Array.isArray(loaded)) {
+      // Usually: the batch this call started, with every key new and distinct, so its positions
+      // are the call's (no flight per key was made) and no miss count per distinct key is needed.
+      if (countMisses) this.#stats.memoryMisses += keys.length;
+      await loaded.done;
+      // close() cut the fetch short: its `undefined`s would read as "missing", which they are not.
+      if (this.#closed) throw new CacheClosedError(this.name);
+      // Copied (joiners read the batch too, and the caller owns its result), by index so that
+      // no hole is left.
+      const { values, failed } = loaded;
       const out = new Array<V | undefined>(values.length);
-      for (let i = 0; i < values.length; i++) out[i] = values[i];
+      if (failed === null) for (let i = 0; i < values.length; i++) out[i] = values[i];
+      else for (let i = 0; i < values.length; i++) out[i] = valueAt(loaded, i);
       return out;
     }
-    return flights.map((flight) => flightValue(flight));
+    // Joined other reads' fetches, or folded repeats: one flight per key, maybe several batches.
+    // `keys` may repeat (a getMany over an empty store skips its dedupe): one miss per distinct key.
+    if (countMisses) this.#stats.memoryMisses += new Set(keys).size;
+    const first = loaded[0]!.batch;
+    if (loaded.every((flight) => flight.batch === first)) await first.done;
+    else await Promise.all(new Set(loaded.map((flight) => flight.batch.done)));
+    if (this.#closed) throw new CacheClosedError(this.name);
+    return loaded.map((flight) => flightValue(flight));
   }
 
   /**
@@ -708,13 +722,16 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   async #getOrSetBelowMemory(key: string, load: Loader<V>, ttlMs: number): Promise<V | undefined> {
     for (let attempt = 0; ; attempt++) {
       const keys = [key];
-      const [flight] = this.#flights.load(keys, (batch, batchFlights) =>
-        this.#fetch(batch, batchFlights, load, ttlMs, false),
+      const { batch, index } = flightAt(
+        this.#flights.load(keys, (batchKeys, started) =>
+          this.#fetch(batchKeys, started, load, ttlMs, false),
+        ),
+        0,
       );
-      await flight!.batch.done;
+      await batch.done;
       if (this.#closed) throw new CacheClosedError(this.name);
-      const value = flightValue(flight!);
-      if (value !== undefined || flight!.batch.loaded || attempt === 2) return value;
+      const value = valueAt(batch, index);
+      if (value !== undefined || batch.loaded || attempt === 2) return value;
     }
   }
 
@@ -727,10 +744,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     if (this.#memory) this.#memory.refreshDue = false;
     if (load === null || this.#closed || this.#flights.has(key)) return;
     this.#stats.refreshes++;
-    const [flight] = this.#flights.load([key], (batch, batchFlights) =>
-      this.#fetch(batch, batchFlights, load, ttlMs, true),
+    const { batch, index } = flightAt(
+      this.#flights.load([key], (batchKeys, started) =>
+        this.#fetch(batchKeys, started, load, ttlMs, true),
+      ),
+      0,
     );
-    const { batch, index } = flight!;
     void batch.done.then(() => {
       if (batch.failed?.[index] && !this.#closed) this.#report.emit(toError(batch.error));
     });
@@ -744,7 +763,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    */
   async #fetch(
     keys: readonly string[],
-    flights: ReadonlyArray<Flight<V>>,
+    batch: FlightBatch<V>,
     load: Loader<V> | null,
     ttlMs: number,
     reload: boolean,
@@ -760,10 +779,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const found =
       this.#redis === null || reload
         ? allPending(keys.length)
-        : await this.#readRedis(this.#redis, keys, flights, result.values, epoch, load !== null);
+        : await this.#readRedis(this.#redis, keys, batch, result.values, epoch, load !== null);
     if (found.pending.length > 0 && !this.#closed) {
       if (load !== null)
-        await this.#loadMissing(result, keys, flights, found, load, ttlMs, reload, epoch);
+        await this.#loadMissing(result, keys, batch, found, load, ttlMs, reload, epoch);
       else if (found.unreadable !== null) {
         this.#serveStale(keys, found.unreadable, null, result.values, undefined);
       }
@@ -787,7 +806,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   async #readRedis(
     redis: RedisTier,
     keys: readonly string[],
-    flights: ReadonlyArray<Flight<V>>,
+    batch: FlightBatch<V>,
     values: Array<V | undefined>,
     epoch: number,
     loader: boolean,
@@ -854,9 +873,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       const missing = entry === ENTRY_MISSING;
       values[i] = missing ? undefined : entry;
       // Back-fill memory with what Redis holds, as it is (no re-encoding), for no longer than
-      // Redis keeps it, unless a write since the read made it stale (the flight was detached;
+      // Redis keeps it, unless a write since the read made it stale (the position was detached;
       // a clear is checked once, before the write).
-      if (fillTtl !== undefined && flights[i]!.current) {
+      if (fillTtl !== undefined && isCurrent(batch, i)) {
         const base = missing ? this.#lifetimes.negativeMemory() : memoryTtlMs;
         const ttl = memoryTtlUntil(base, expiresAt, now);
         if (ttl >= 0) {
@@ -905,7 +924,7 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
   async #loadMissing(
     result: FetchResult<V>,
     keys: readonly string[],
-    flights: ReadonlyArray<Flight<V>>,
+    batch: FlightBatch<V>,
     found: RedisFound,
     load: Loader<V>,
     ttlMs: number,
@@ -932,12 +951,12 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
       }
       return;
     }
-    const backfill: Array<[key: string, entry: RawEntry | undefined, flight: Flight<V>]> = [];
+    const backfill: Array<[key: string, entry: RawEntry | undefined, index: number]> = [];
     for (const i of pending) {
       const key = keys[i]!;
       const value = loaded(key);
       if (value === undefined) {
-        backfill.push([key, undefined, flights[i]!]);
+        backfill.push([key, undefined, i]);
         continue;
       }
       let entry: RawEntry;
@@ -957,10 +976,10 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
         continue;
       }
       values[i] = decoded === ENTRY_MISSING ? undefined : decoded;
-      backfill.push([key, entry, flights[i]!]);
+      backfill.push([key, entry, i]);
     }
     const toMemory = epoch === (this.#memory?.epoch ?? 0);
-    result.settled = this.#backfill(backfill, toMemory, ttlMs, reload);
+    result.settled = this.#backfill(backfill, batch, toMemory, ttlMs, reload);
   }
 
   /**
@@ -1015,7 +1034,8 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
    * (`overwrite`) replaces the entry it reloaded, and drops a key the source no longer has.
    */
   async #backfill(
-    loaded: Array<[key: string, entry: RawEntry | undefined, flight: Flight<V>]>,
+    loaded: Array<[key: string, entry: RawEntry | undefined, index: number]>,
+    batch: FlightBatch<V>,
     toMemory: boolean,
     ttlMs: number,
     overwrite: boolean,
@@ -1025,8 +1045,9 @@ export class TieredCache<V> extends EventEmitter<TieredCacheEvents> {
     const gone: string[] = [];
     const { negativeTtlMs, maxValueBytes } = this.#options;
     const now = Date.now();
-    for (const [key, entry, flight] of loaded) {
-      if (!flight.current) continue;
+    for (const [key, entry, index] of loaded) {
+      // Detached by a write since the load: its callers have the value, the tiers do not.
+      if (!isCurrent(batch, index)) continue;
       const fullKey = this.#prefix + key;
       if (entry === undefined) {
         this.#stats.notFound++;

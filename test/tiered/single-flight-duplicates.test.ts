@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import {
-  alignedBatch,
   type FetchResult,
+  type Flight,
+  type Flights,
+  flightAt,
   flightValue,
+  isCurrent,
   SingleFlight,
 } from '../../src/tiered/single-flight.ts';
 
@@ -15,42 +18,47 @@ const found = (values: Array<string | undefined>): FetchResult<string> => ({
   loaded: true,
 });
 
+const each = (loaded: Flights<string>, n: number): Array<Flight<string>> =>
+  Array.from({ length: n }, (_, i) => flightAt(loaded, i));
+const same = (a: Flight<string>, b: Flight<string>) => a.batch === b.batch && a.index === b.index;
+
 it('a key repeated in one load joins its first flight: the work sees each key once', async () => {
   const table = new SingleFlight<string>();
   const batches: string[][] = [];
   const keys = ['a', 'b', 'a', 'c', 'b'];
-  const flights = table.load(keys, async (batch) => {
+  const loaded = table.load(keys, async (batch) => {
     batches.push([...batch]);
     return found(batch.map((key) => `v:${key}`));
   });
+  assert.ok(Array.isArray(loaded), 'a call with repeats gets one flight per key, not the batch');
+  const flights = each(loaded, keys.length);
   assert.deepEqual(batches, [['a', 'b', 'c']]);
-  assert.equal(flights[2], flights[0]);
-  assert.equal(flights[4], flights[1]);
-  assert.equal(flights[0]!.batch.aligned, false, 'a batch with repeats is not aligned');
+  assert.ok(same(flights[2]!, flights[0]!));
+  assert.ok(same(flights[4]!, flights[1]!));
   await flights[0]!.batch.done;
   assert.deepEqual(flights.map(flightValue), ['v:a', 'v:b', 'v:a', 'v:c', 'v:b']);
 });
 
-it('a batch of distinct new keys is aligned, but never holds the caller array', async () => {
+it('a batch of distinct new keys is returned itself, but never holds the caller array', async () => {
   for (const size of [2, 40]) {
     const table = new SingleFlight<string>();
     const keys = Array.from({ length: size }, (_, i) => `k${i}`);
-    const flights = table.load(keys, async (batch) => found(batch.map(() => undefined)));
-    assert.notEqual(flights[0]!.batch.keys, keys, 'the batch keeps a copy');
-    assert.deepEqual(flights[0]!.batch.keys, keys);
-    assert.equal(alignedBatch(flights), flights[0]!.batch);
-    // A joiner whose keys are the same set in another order is not aligned with the batch.
+    const own = table.load(keys, async (batch) => found(batch.map(() => undefined)));
+    assert.ok(!Array.isArray(own), 'all new and distinct: the batch itself');
+    assert.notEqual(own.keys, keys, 'the batch keeps a copy');
+    assert.deepEqual(own.keys, keys);
+    // A joiner whose keys are the same set in another order gets flights, at the batch's places.
     const reversed = table.load([...keys].reverse(), async (batch) =>
       found(batch.map(() => undefined)),
     );
-    assert.equal(alignedBatch(reversed), null);
-    const joined = ['k1', 'z'];
-    const second = table.load(joined, async (batch) => found(batch.map(() => undefined)));
-    assert.equal(second[1]!.batch.aligned, false, 'a batch that joined another is not aligned');
-    assert.equal(alignedBatch(second), null);
+    assert.ok(Array.isArray(reversed));
+    assert.ok(reversed.every((flight, i) => flight.batch === own && flight.index === size - 1 - i));
+    const second = table.load(['k1', 'z'], async (batch) => found(batch.map(() => undefined)));
+    assert.ok(Array.isArray(second), 'a call that joined another batch gets flights');
+    assert.ok(same(second[0]!, { batch: own, index: 1 }));
     // Changing the caller's array afterwards changes nothing in the table: every flight ends.
     keys.fill('changed');
-    await Promise.all([flights[0]!.batch.done, second[1]!.batch.done]);
+    await Promise.all([own.done, second[1]!.batch.done]);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(table.size, 0);
   }
@@ -65,10 +73,10 @@ it('a large batch alone in the table: repeats still fold, its keys stay joinable
     batches.push([...batch]);
     return found(batch.map((key) => `v:${key}`));
   };
-  const flights = table.load(repeated, work);
+  const flights = each(table.load(repeated, work), repeated.length);
   assert.deepEqual(batches, [distinct], 'each key fetched once');
-  assert.equal(flights[40], flights[3]);
-  assert.equal(flights[41], flights[7]);
+  assert.ok(same(flights[40]!, flights[3]!));
+  assert.ok(same(flights[41]!, flights[7]!));
   await flights[0]!.batch.done;
   assert.deepEqual(
     flights.map(flightValue),
@@ -79,18 +87,14 @@ it('a large batch alone in the table: repeats still fold, its keys stay joinable
   assert.equal(table.size, 0);
 
   const own = table.load(distinct, work);
-  assert.notEqual(
-    own[0]!.batch.keys,
-    distinct,
-    'distinct new keys: a copy, never the caller array',
-  );
-  assert.equal(own[0]!.batch.aligned, true);
+  assert.ok(!Array.isArray(own));
+  assert.notEqual(own.keys, distinct, 'distinct new keys: a copy, never the caller array');
   // While it is in flight, another read joins it and a write detaches one of its keys.
-  const joined = table.load(['k5', 'other'], work);
-  assert.equal(joined[0], own[5]);
+  const joined = each(table.load(['k5', 'other'], work), 2);
+  assert.ok(same(joined[0]!, { batch: own, index: 5 }));
   table.forget('k9');
-  assert.equal(own[9]!.current, false);
-  assert.equal(own[8]!.current, true);
-  await Promise.all([own[0]!.batch.done, joined[1]!.batch.done]);
+  assert.equal(isCurrent(own, 9), false);
+  assert.equal(isCurrent(own, 8), true);
+  await Promise.all([own.done, joined[1]!.batch.done]);
   assert.equal(flightValue(joined[0]!), 'v:k5');
 });

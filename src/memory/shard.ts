@@ -390,7 +390,7 @@ export class Shard implements PolicyHost {
         if (head !== undefined && head.size - head.used >= size) {
           const offset = head.used;
           head.used += size;
-          writeEntry(
+          this.#place(
             head,
             offset,
             size,
@@ -404,9 +404,6 @@ export class Shard implements PolicyHost {
             valueAscii,
             valueStart,
           );
-          if (expiresAt !== 0) this.#mayExpire = true;
-          head.live += size;
-          this.#liveBytes += size;
           // Nothing touched the index since the probe: the empty slot it ended on is the key's.
           table.insertAt(empty, hash, arena.location(head, offset));
           policy.onInsert(hash, empty, queue);
@@ -458,6 +455,44 @@ export class Shard implements PolicyHost {
     if (location === 0) return false;
     const chunk = this.#arena.chunkAt(location);
     const offset = this.#arena.offsetAt(location);
+    this.#place(
+      chunk,
+      offset,
+      size,
+      hash,
+      info,
+      expiresAt,
+      key,
+      keyWide,
+      value,
+      valueBytes,
+      valueAscii,
+      valueStart,
+    );
+    const at = this.#table.insert(hash, location);
+    policy.onInsert(hash, at, chunk.queue!);
+    if (rewrite) policy.onHit(chunk.words, (offset >>> 2) + KEY_INFO_WORD, at);
+    return true;
+  }
+
+  /**
+   * Writes a new entry into the `size` bytes at `offset` of `chunk` (already taken from its free
+   * room) and counts them live; the caller indexes it and tells the policy.
+   */
+  #place(
+    chunk: Chunk,
+    offset: number,
+    size: number,
+    hash: number,
+    info: number,
+    expiresAt: number,
+    key: string,
+    keyWide: boolean,
+    value: string | Uint8Array,
+    valueBytes: number,
+    valueAscii: boolean,
+    valueStart: number,
+  ): void {
     writeEntry(
       chunk,
       offset,
@@ -475,10 +510,6 @@ export class Shard implements PolicyHost {
     if (expiresAt !== 0) this.#mayExpire = true;
     chunk.live += size;
     this.#liveBytes += size;
-    const at = this.#table.insert(hash, location);
-    policy.onInsert(hash, at, chunk.queue!);
-    if (rewrite) policy.onHit(chunk.words, (offset >>> 2) + KEY_INFO_WORD, at);
-    return true;
   }
 
   /**

@@ -2,27 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { TieredCache } from 'tiercache';
+import { gatedLoader } from '../helpers/gated-loader.ts';
 import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = await skipWithoutRedis();
-
-/** A loader that signals when it starts and answers only when released. */
-function gatedLoader(answer: (keys: string[]) => Array<string | undefined>) {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let started!: () => void;
-  const loading = new Promise<void>((resolve) => {
-    started = resolve;
-  });
-  const load = async (keys: string[]) => {
-    started();
-    await gate;
-    return answer(keys);
-  };
-  return { load, loading, release };
-}
 
 describe('a late back-fill never overwrites a newer write from another node', { skip }, () => {
   let client: Redis;

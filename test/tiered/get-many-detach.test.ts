@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { TieredCache } from 'tiercache';
+import { gatedLoader } from '../helpers/gated-loader.ts';
 import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = await skipWithoutRedis();
@@ -70,27 +71,12 @@ it('a join, a write and a delete during a large getMany on a new cache', { skip 
 it('a write and a delete while a large getMany waits for its loader', { skip }, async () => {
   const name = uniquePrefix('gm-detach-load');
   const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let started!: () => void;
-  const loading = new Promise<void>((resolve) => {
-    started = resolve;
-  });
   const loaded: string[][] = [];
-  const cache = new TieredCache<string>({
-    name,
-    redis: client,
-    bus: false,
-    ttlMs: 60_000,
-    load: async (batch) => {
-      loaded.push(batch);
-      started();
-      await gate;
-      return batch.map((key) => `old-${key}`);
-    },
+  const { load, loading, release } = gatedLoader((batch) => {
+    loaded.push(batch);
+    return batch.map((key) => `old-${key}`);
   });
+  const cache = new TieredCache<string>({ name, redis: client, bus: false, ttlMs: 60_000, load });
   try {
     const pending = cache.getMany(keys);
     await loading;

@@ -37,10 +37,9 @@ import { MIN_CAPACITY } from './index-table.ts';
 import type { Policy, PolicyHost } from './policy.ts';
 import { evictSmallOrMain } from './s3fifo-policy.ts';
 import {
-  CLOCK_MODE,
   MAX_SHADOW_ENTRIES,
   MIN_SHADOW_ENTRIES,
-  SHADOWS,
+  SHADOW_SHARES,
   ShadowSample,
 } from './shadow-sample.ts';
 
@@ -90,23 +89,16 @@ export class AdaptivePolicy implements Policy {
     return this.#shadow?.share ?? this.#climber.share;
   }
 
-  /** Whether the shard runs as a CLOCK (chosen by the shadow sample): see {@link keeps}. */
-  get clock(): boolean {
-    return this.#shadow?.mode === CLOCK_MODE;
-  }
-
   queueFor(hash: number): ChunkQueue {
     this.#sketch?.increment(hash);
     const shadow = this.#shadow;
-    this.#hitsSinceMiss = 0;
-    if (shadow === undefined) {
-      this.#climber.miss(this.#host.table.count);
-      return this.#small;
+    if (shadow === undefined) this.#climber.miss(this.#host.table.count);
+    else {
+      if ((++this.#newKeys & 63) === 0) shadow.scaleTo(this.#host.table.count);
+      if (shadow.sampled(hash)) shadow.access(hash, this.#sketch, true);
     }
-    if ((++this.#newKeys & 63) === 0) shadow.scaleTo(this.#host.table.count);
-    if (shadow.sampled(hash)) shadow.access(hash, this.#sketch, true, true);
-    // CLOCK mode: no small queue, a new key goes straight into main.
-    return shadow.mode === CLOCK_MODE ? this.#main : this.#small;
+    this.#hitsSinceMiss = 0;
+    return this.#small;
   }
 
   onInsert(): void {}
@@ -116,7 +108,7 @@ export class AdaptivePolicy implements Policy {
     const shadow = this.#shadow;
     if (shadow === undefined) this.#climber.hit();
     else if (shadow.sampled(hash)) {
-      shadow.access(hash, this.#sketch, this.#hitsSinceMiss < HITS_WITHOUT_MISS, false);
+      shadow.access(hash, this.#sketch, this.#hitsSinceMiss < HITS_WITHOUT_MISS);
     }
     this.#hitsSinceMiss++;
     const info = words[infoWord]!;
@@ -143,9 +135,7 @@ export class AdaptivePolicy implements Policy {
       return estimate > 1 && estimate > this.#victimFrequency;
     }
     if (reads !== 0) {
-      // Back into main with one read spent; in CLOCK mode with every read spent (a CLOCK's
-      // second chance: kept only if read again before the next pass).
-      words[infoWord] = info - (this.clock ? reads : FREQ_ONE);
+      words[infoWord] = info - FREQ_ONE;
       return true;
     }
     const sketch = this.#sketch;
@@ -157,9 +147,7 @@ export class AdaptivePolicy implements Policy {
   }
 
   evict(need: number, force: boolean): boolean {
-    // In CLOCK mode what small still holds drains first (a share of 0), then main alone.
-    const share = this.clock ? 0 : this.smallShare;
-    return evictSmallOrMain(this.#host, this.#small, this.#main, share, need, force);
+    return evictSmallOrMain(this.#host, this.#small, this.#main, this.smallShare, need, force);
   }
 
   moved(): void {}
@@ -201,17 +189,15 @@ export class AdaptivePolicy implements Policy {
     const shadow = this.#shadow;
     const entries = Math.min(
       MAX_SHADOW_ENTRIES,
-      Math.floor((capacity * SHADOW_BYTES_PER_SLOT) / (4 * SHADOWS)),
+      Math.floor((capacity * SHADOW_BYTES_PER_SLOT) / (4 * SHADOW_SHARES.length)),
     );
     const wanted = entries >= MIN_SHADOW_ENTRIES ? entries : 0;
     if (wanted === (shadow?.capacity ?? 0)) return;
     const share = this.smallShare;
     if (shadow !== undefined) host.release(shadow.bytes);
     this.#shadow = undefined;
-    // The mode and its penalties carry over: a store that fills resizes its index a few times,
-    // and each restart in S3-FIFO mode would cost a switch back.
     if (wanted > 0 && host.tryReserve(ShadowSample.bytesFor(wanted))) {
-      this.#shadow = new ShadowSample(wanted, share, shadow);
+      this.#shadow = new ShadowSample(wanted, share);
       this.#shadow.scaleTo(host.table.count);
     }
   }

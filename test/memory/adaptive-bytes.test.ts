@@ -11,9 +11,9 @@ function filled(eviction: EvictionPolicy, keys: number): MemoryStore {
   return store;
 }
 
-/** The shadow sample `adaptive` keeps for an index of `slots`: 0.7 bytes per slot, 4 shadows. */
+/** The shadow sample `adaptive` keeps for an index of `slots`: 0.7 bytes per slot, 3 shadows. */
 function shadowBytes(slots: number): number {
-  const entries = Math.min(128, Math.floor((slots * 0.7) / 16));
+  const entries = Math.min(128, Math.floor((slots * 0.7) / 12));
   return entries >= 16 ? ShadowSample.bytesFor(entries) : 0;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FrequencySketch } from '../../src/memory/frequency-sketch.ts';
-import { SHADOW_SHARES, SHADOWS, ShadowSample } from '../../src/memory/shadow-sample.ts';
+import { SHADOW_SHARES, ShadowSample } from '../../src/memory/shadow-sample.ts';
 
 const CAPACITY = 64;
 /** The shard's entries: four times a shadow's, so every shadow runs at the highest rate, 1/4. */
@@ -24,7 +24,7 @@ function sample(): { shadow: ShadowSample; request: (key: number) => void } {
     request(key) {
       const hash = hashOf(key);
       sketch.increment(hash);
-      if (shadow.sampled(hash)) shadow.access(hash, sketch, true, true);
+      if (shadow.sampled(hash)) shadow.access(hash, sketch, true);
     },
   };
 }
@@ -96,7 +96,7 @@ test('the sample rate follows the shard size and sampled hashes leave bits 28-29
 });
 
 test('bytes: four per shadow entry and a fixed part, whatever the rate', () => {
-  assert.equal(ShadowSample.bytesFor(CAPACITY), SHADOWS * (4 * CAPACITY + 36) + (5 + SHADOWS) * 8);
+  assert.equal(ShadowSample.bytesFor(CAPACITY), SHADOW_SHARES.length * (4 * CAPACITY + 36));
   const shadow = new ShadowSample(CAPACITY, 0.1);
   const before = shadow.bytes;
   shadow.scaleTo(1_000_000);

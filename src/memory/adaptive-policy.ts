@@ -58,6 +58,13 @@ const MIN_SKETCH_WIDTH = 32;
 /** Weight of each main eviction in the moving average of evicted entries' estimates. */
 const VICTIM_WEIGHT = 1 / 32;
 
+/**
+ * The share of the shard's byte limit its reserved bytes reach when the policy starts counting
+ * (see {@link AdaptivePolicy.counting}): half, as Caffeine starts its sketch once the cache's
+ * weighted size reaches half its maximum.
+ */
+const START_SHARE = 0.5;
+
 /** S3-FIFO with sketch admission and a hill-climbed small queue. */
 export class AdaptivePolicy implements Policy {
   readonly #host: PolicyHost;
@@ -66,11 +73,19 @@ export class AdaptivePolicy implements Policy {
   readonly queues: readonly ChunkQueue[] = [this.#main, this.#small];
   readonly tracksPositions = false;
   readonly #climber = new HillClimber();
-  /** Absent while the index is minimal; sized with it. */
+  /** Reserved bytes at which the shard counts as close to full (see {@link counting}). */
+  readonly #startAt: number;
+  /** Whether the sketch and the shadow sample exist and count (see {@link counting}). */
+  #counting = false;
+  /** Width of the sketch reserved for the index (0: none), allocated once counting. */
+  #sketchWidth = 0;
+  /** Entries per shadow of the sample reserved for the index (0: none), allocated once counting. */
+  #shadowEntries = 0;
+  /** Absent while the index is minimal, or until the policy counts; sized with the index. */
   #sketch: FrequencySketch | undefined;
   /** Moving average of the sketch estimates of the entries main evicted. */
   #victimFrequency = 0;
-  /** Absent while the index is small; sized with it. */
+  /** Absent while the index is small, or until the policy counts; sized with the index. */
   #shadow: ShadowSample | undefined;
   #newKeys = 0;
   /** Hits since the last miss: a shard past {@link HITS_WITHOUT_MISS} of them only hits. */
@@ -78,10 +93,26 @@ export class AdaptivePolicy implements Policy {
 
   constructor(host: PolicyHost) {
     this.#host = host;
+    this.#startAt = Math.floor(host.limitBytes * START_SHARE);
   }
 
+  /** The sketch's and the shadow sample's bytes, reserved whether or not they are allocated yet. */
   get bytes(): number {
-    return (this.#sketch?.bytes ?? 0) + (this.#shadow?.bytes ?? 0);
+    return (
+      (this.#sketchWidth > 0 ? FrequencySketch.bytesFor(this.#sketchWidth) : 0) +
+      (this.#shadowEntries > 0 ? ShadowSample.bytesFor(this.#shadowEntries) : 0)
+    );
+  }
+
+  /**
+   * Whether the policy counts requests: false while the shard fills, until its reserved bytes
+   * reach half its limit or it first evicts, whichever comes first. Until then the sketch and
+   * the shadow sample are reserved but not allocated, nothing is counted or sampled, and the
+   * policy is S3-FIFO with no ghost (new keys into `small`), which only matters once something
+   * is evicted. A store filling without evicting thus pays what `s3fifo` pays per new key.
+   */
+  get counting(): boolean {
+    return this.#counting;
   }
 
   /** The small queue's current share of the shard's chunk bytes (for tests and docs). */
@@ -90,6 +121,10 @@ export class AdaptivePolicy implements Policy {
   }
 
   queueFor(hash: number): ChunkQueue {
+    if (!this.#counting) {
+      if (this.#host.reservedBytes < this.#startAt) return this.#small;
+      this.#start();
+    }
     this.#sketch?.increment(hash);
     const shadow = this.#shadow;
     if (shadow === undefined) this.#climber.miss(this.#host.table.count);
@@ -104,6 +139,11 @@ export class AdaptivePolicy implements Policy {
   onInsert(): void {}
 
   onHit(words: Int32Array, infoWord: number): void {
+    if (!this.#counting) {
+      const info = words[infoWord]!;
+      if ((info & FREQ_MASK) !== FREQ_MASK) words[infoWord] = info + FREQ_ONE;
+      return;
+    }
     const hash = words[infoWord - KEY_INFO_WORD + HASH_WORD]!;
     const shadow = this.#shadow;
     if (shadow === undefined) this.#climber.hit();
@@ -147,6 +187,7 @@ export class AdaptivePolicy implements Policy {
   }
 
   evict(need: number, force: boolean): boolean {
+    if (!this.#counting) this.#start();
     return evictSmallOrMain(this.#host, this.#small, this.#main, this.smallShare, need, force);
   }
 
@@ -159,23 +200,32 @@ export class AdaptivePolicy implements Policy {
     this.#resizeShadow(capacity);
   }
 
+  /** The shard is close to full: allocates the reserved sketch and shadow sample; they count. */
+  #start(): void {
+    this.#counting = true;
+    if (this.#sketchWidth > 0) this.#sketch = new FrequencySketch(this.#sketchWidth);
+    this.#buildShadow(this.smallShare);
+  }
+
   #resizeSketch(capacity: number): void {
     const host = this.#host;
-    const sketch = this.#sketch;
     const width = capacity > MIN_CAPACITY ? Math.max(MIN_SKETCH_WIDTH, capacity) : 0;
-    if (width === (sketch?.width ?? 0)) return;
+    if (width === this.#sketchWidth) return;
     // The sketch only advises: its bytes go back first, and when the new one does not fit the
     // policy runs without one (plain S3-FIFO without a ghost) until the next resize.
-    if (sketch !== undefined) host.release(sketch.bytes);
+    if (this.#sketchWidth > 0) host.release(FrequencySketch.bytesFor(this.#sketchWidth));
     this.#sketch = undefined;
-    if (width > 0 && host.tryReserve(FrequencySketch.bytesFor(width))) {
-      this.#sketch = new FrequencySketch(width);
+    this.#sketchWidth = width > 0 && host.tryReserve(FrequencySketch.bytesFor(width)) ? width : 0;
+    if (this.#counting && this.#sketchWidth > 0) {
+      this.#sketch = new FrequencySketch(this.#sketchWidth);
     }
   }
 
   dispose(): void {
     this.#sketch = undefined;
     this.#shadow = undefined;
+    this.#sketchWidth = 0;
+    this.#shadowEntries = 0;
   }
 
   /**
@@ -186,19 +236,23 @@ export class AdaptivePolicy implements Policy {
    */
   #resizeShadow(capacity: number): void {
     const host = this.#host;
-    const shadow = this.#shadow;
     const entries = Math.min(
       MAX_SHADOW_ENTRIES,
       Math.floor((capacity * SHADOW_BYTES_PER_SLOT) / (4 * SHADOW_SHARES.length)),
     );
     const wanted = entries >= MIN_SHADOW_ENTRIES ? entries : 0;
-    if (wanted === (shadow?.capacity ?? 0)) return;
+    if (wanted === this.#shadowEntries) return;
     const share = this.smallShare;
-    if (shadow !== undefined) host.release(shadow.bytes);
+    if (this.#shadowEntries > 0) host.release(ShadowSample.bytesFor(this.#shadowEntries));
     this.#shadow = undefined;
-    if (wanted > 0 && host.tryReserve(ShadowSample.bytesFor(wanted))) {
-      this.#shadow = new ShadowSample(wanted, share);
-      this.#shadow.scaleTo(host.table.count);
-    }
+    this.#shadowEntries = wanted > 0 && host.tryReserve(ShadowSample.bytesFor(wanted)) ? wanted : 0;
+    if (this.#counting) this.#buildShadow(share);
+  }
+
+  /** Allocates the reserved shadow sample (if any), starting at the share nearest `share`. */
+  #buildShadow(share: number): void {
+    if (this.#shadowEntries === 0) return;
+    this.#shadow = new ShadowSample(this.#shadowEntries, share);
+    this.#shadow.scaleTo(this.#host.table.count);
   }
 }

@@ -120,6 +120,16 @@ export class AdaptivePolicy implements Policy {
     return this.#shadow?.share ?? this.#climber.share;
   }
 
+  /** Bytes of the arrays allocated so far: 0 until {@link counting}, then {@link bytes} (for tests). */
+  get allocatedBytes(): number {
+    return (this.#sketch?.bytes ?? 0) + (this.#shadow?.bytes ?? 0);
+  }
+
+  /** The sketch's estimate of `hash`'s recent requests, 0 while not counting (for tests). */
+  frequency(hash: number): number {
+    return this.#sketch?.estimate(hash) ?? 0;
+  }
+
   queueFor(hash: number): ChunkQueue {
     if (!this.#counting) {
       if (this.#host.reservedBytes < this.#startAt) return this.#small;

@@ -19,13 +19,21 @@
  *   few fixed shares, the share moving towards the one that missed least. A shard whose index
  *   is too small for a sample (up to 256 slots, about 180 entries) tunes the share with a
  *   {@link HillClimber} on its hit ratio instead (between 1 % and 80 %).
+ * - While the shard fills (until its reserved bytes reach half its limit, or its first
+ *   eviction), none of this runs: new keys go to `small`, reads only bump their 2-bit count,
+ *   and the sketch and the sample are reserved but not allocated ({@link
+ *   AdaptivePolicy.counting}). Nothing is evicted before then, so what they would have learnt
+ *   decides nothing yet; the sketch counts the rest of the fill before it is first asked (and
+ *   each index resize rebuilds it empty anyway).
  *
  * Costs: the sketch is sized with the index, 2 bytes of counters plus 1 byte of doorkeeper per
  * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits; the shadow sample
  * 0.7 bytes per index slot (1-2 bytes per entry) plus 108 bytes; all reserved and counted in
- * the shard's bytes. A hit adds to S3-FIFO's header update at most a buffer write, a read of
- * the entry's hash and a compare, and for a sampled key (at most 128 per shard in a large
- * shard) a scan of the shadows.
+ * the shard's bytes from its start, allocated once it counts (as the ghost queue of `s3fifo` is
+ * allocated at its first eviction). Until then a new key costs a compare of the shard's reserved
+ * bytes, a hit what it costs under `s3fifo`. After: a hit adds to S3-FIFO's header update at
+ * most a buffer write, a read of the entry's hash and a compare, and for a sampled key (at most
+ * 128 per shard in a large shard) a scan of the shadows.
  *
  * @module
  */

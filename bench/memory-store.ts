@@ -289,6 +289,8 @@ async function main(): Promise<void> {
   }
 
   const rounds = argNumber('--rounds', 3);
+  // The workers build the caches, so they need the bound too.
+  const bound = maxBytesArg === undefined ? [] : ['--max-bytes', maxBytesArg];
   const script = new URL(import.meta.url).pathname;
   const runs = new Map<Alternative, RunResult[]>(ALTERNATIVES.map((a) => [a, []]));
   const empties = new Map<Alternative, EmptyResult[]>(ALTERNATIVES.map((a) => [a, []]));
@@ -298,7 +300,7 @@ async function main(): Promise<void> {
       process.stdout.write(`  round ${r + 1}/${rounds}: ${alt}...`);
       runs
         .get(alt)!
-        .push(runWorker<RunResult>(script, `run:${alt}`, ['--entries', String(entries)]));
+        .push(runWorker<RunResult>(script, `run:${alt}`, ['--entries', String(entries), ...bound]));
       empties.get(alt)!.push(runWorker<EmptyResult>(script, `empty:${alt}`));
       process.stdout.write(' done\n');
     }

@@ -17,9 +17,10 @@
  *
  * Policies are compared at equal entries held: the entry-bounded caches hold `capacity`
  * entries once warm, and each MemoryStore's `maxBytes` is calibrated (a few replays of the
- * trace's start, each scaling `maxBytes` by capacity / mean entries held) so that the mean
- * number of entries it holds after the warm-up (from the request where the trace has shown
- * `capacity` distinct keys) matches `capacity`; the table shows the ratio reached.
+ * trace's start, each scaling `maxBytes` by capacity / mean entries held, then up to four
+ * whole-trace replays rescaled the same way) so that the mean number of entries it holds after
+ * the warm-up (from the request where the trace has shown `capacity` distinct keys) is within
+ * 0.1 % of `capacity`; the table shows the ratio reached.
  *
  * The store's hash is seeded per process (src/memory/hash.ts), and `adaptive`'s frequency sketch
  * counts by that hash, so its miss ratios move by about 1 % from one process to the next (fifo

@@ -19,13 +19,21 @@
  *   few fixed shares, the share moving towards the one that missed least. A shard whose index
  *   is too small for a sample (up to 256 slots, about 180 entries) tunes the share with a
  *   {@link HillClimber} on its hit ratio instead (between 1 % and 80 %).
+ * - While the shard fills (until its reserved bytes reach half its limit, or its first
+ *   eviction), none of this runs: new keys go to `small`, reads only bump their 2-bit count,
+ *   and the sketch and the sample are reserved but not allocated ({@link
+ *   AdaptivePolicy.counting}). Nothing is evicted before then, so what they would have learnt
+ *   decides nothing yet; the sketch counts the rest of the fill before it is first asked (and
+ *   each index resize rebuilds it empty anyway).
  *
  * Costs: the sketch is sized with the index, 2 bytes of counters plus 1 byte of doorkeeper per
  * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits; the shadow sample
  * 0.7 bytes per index slot (1-2 bytes per entry) plus 108 bytes; all reserved and counted in
- * the shard's bytes. A hit adds to S3-FIFO's header update at most a buffer write, a read of
- * the entry's hash and a compare, and for a sampled key (at most 128 per shard in a large
- * shard) a scan of the shadows.
+ * the shard's bytes from its start, allocated once it counts (as the ghost queue of `s3fifo` is
+ * allocated at its first eviction). Until then a new key costs a compare of the shard's reserved
+ * bytes, a hit what it costs under `s3fifo`. After: a hit adds to S3-FIFO's header update at
+ * most a buffer write, a read of the entry's hash and a compare, and for a sampled key (at most
+ * 128 per shard in a large shard) a scan of the shadows.
  *
  * @module
  */
@@ -58,6 +66,13 @@ const MIN_SKETCH_WIDTH = 32;
 /** Weight of each main eviction in the moving average of evicted entries' estimates. */
 const VICTIM_WEIGHT = 1 / 32;
 
+/**
+ * The share of the shard's byte limit its reserved bytes reach when the policy starts counting
+ * (see {@link AdaptivePolicy.counting}): half, as Caffeine starts its sketch once the cache's
+ * weighted size reaches half its maximum.
+ */
+const START_SHARE = 0.5;
+
 /** S3-FIFO with sketch admission and a hill-climbed small queue. */
 export class AdaptivePolicy implements Policy {
   readonly #host: PolicyHost;
@@ -66,11 +81,19 @@ export class AdaptivePolicy implements Policy {
   readonly queues: readonly ChunkQueue[] = [this.#main, this.#small];
   readonly tracksPositions = false;
   readonly #climber = new HillClimber();
-  /** Absent while the index is minimal; sized with it. */
+  /** Reserved bytes at which the shard counts as close to full (see {@link counting}). */
+  readonly #startAt: number;
+  /** Whether the sketch and the shadow sample exist and count (see {@link counting}). */
+  #counting = false;
+  /** Width of the sketch reserved for the index (0: none), allocated once counting. */
+  #sketchWidth = 0;
+  /** Entries per shadow of the sample reserved for the index (0: none), allocated once counting. */
+  #shadowEntries = 0;
+  /** Absent while the index is minimal, or until the policy counts; sized with the index. */
   #sketch: FrequencySketch | undefined;
   /** Moving average of the sketch estimates of the entries main evicted. */
   #victimFrequency = 0;
-  /** Absent while the index is small; sized with it. */
+  /** Absent while the index is small, or until the policy counts; sized with the index. */
   #shadow: ShadowSample | undefined;
   #newKeys = 0;
   /** Hits since the last miss: a shard past {@link HITS_WITHOUT_MISS} of them only hits. */
@@ -78,10 +101,26 @@ export class AdaptivePolicy implements Policy {
 
   constructor(host: PolicyHost) {
     this.#host = host;
+    this.#startAt = Math.floor(host.limitBytes * START_SHARE);
   }
 
+  /** The sketch's and the shadow sample's bytes, reserved whether or not they are allocated yet. */
   get bytes(): number {
-    return (this.#sketch?.bytes ?? 0) + (this.#shadow?.bytes ?? 0);
+    return (
+      (this.#sketchWidth > 0 ? FrequencySketch.bytesFor(this.#sketchWidth) : 0) +
+      (this.#shadowEntries > 0 ? ShadowSample.bytesFor(this.#shadowEntries) : 0)
+    );
+  }
+
+  /**
+   * Whether the policy counts requests: false while the shard fills, until its reserved bytes
+   * reach half its limit or it first evicts, whichever comes first. Until then the sketch and
+   * the shadow sample are reserved but not allocated, nothing is counted or sampled, and the
+   * policy is S3-FIFO with no ghost (new keys into `small`), which only matters once something
+   * is evicted. A store filling without evicting thus pays what `s3fifo` pays per new key.
+   */
+  get counting(): boolean {
+    return this.#counting;
   }
 
   /** The small queue's current share of the shard's chunk bytes (for tests and docs). */
@@ -89,7 +128,21 @@ export class AdaptivePolicy implements Policy {
     return this.#shadow?.share ?? this.#climber.share;
   }
 
+  /** Bytes of the arrays allocated so far: 0 until {@link counting}, then {@link bytes} (for tests). */
+  get allocatedBytes(): number {
+    return (this.#sketch?.bytes ?? 0) + (this.#shadow?.bytes ?? 0);
+  }
+
+  /** The sketch's estimate of `hash`'s recent requests, 0 while not counting (for tests). */
+  frequency(hash: number): number {
+    return this.#sketch?.estimate(hash) ?? 0;
+  }
+
   queueFor(hash: number): ChunkQueue {
+    if (!this.#counting) {
+      if (this.#host.reservedBytes < this.#startAt) return this.#small;
+      this.#start();
+    }
     this.#sketch?.increment(hash);
     const shadow = this.#shadow;
     if (shadow === undefined) this.#climber.miss(this.#host.table.count);
@@ -104,6 +157,11 @@ export class AdaptivePolicy implements Policy {
   onInsert(): void {}
 
   onHit(words: Int32Array, infoWord: number): void {
+    if (!this.#counting) {
+      const info = words[infoWord]!;
+      if ((info & FREQ_MASK) !== FREQ_MASK) words[infoWord] = info + FREQ_ONE;
+      return;
+    }
     const hash = words[infoWord - KEY_INFO_WORD + HASH_WORD]!;
     const shadow = this.#shadow;
     if (shadow === undefined) this.#climber.hit();
@@ -147,6 +205,7 @@ export class AdaptivePolicy implements Policy {
   }
 
   evict(need: number, force: boolean): boolean {
+    if (!this.#counting) this.#start();
     return evictSmallOrMain(this.#host, this.#small, this.#main, this.smallShare, need, force);
   }
 
@@ -159,23 +218,32 @@ export class AdaptivePolicy implements Policy {
     this.#resizeShadow(capacity);
   }
 
+  /** The shard is close to full: allocates the reserved sketch and shadow sample; they count. */
+  #start(): void {
+    this.#counting = true;
+    if (this.#sketchWidth > 0) this.#sketch = new FrequencySketch(this.#sketchWidth);
+    this.#buildShadow(this.smallShare);
+  }
+
   #resizeSketch(capacity: number): void {
     const host = this.#host;
-    const sketch = this.#sketch;
     const width = capacity > MIN_CAPACITY ? Math.max(MIN_SKETCH_WIDTH, capacity) : 0;
-    if (width === (sketch?.width ?? 0)) return;
+    if (width === this.#sketchWidth) return;
     // The sketch only advises: its bytes go back first, and when the new one does not fit the
     // policy runs without one (plain S3-FIFO without a ghost) until the next resize.
-    if (sketch !== undefined) host.release(sketch.bytes);
+    if (this.#sketchWidth > 0) host.release(FrequencySketch.bytesFor(this.#sketchWidth));
     this.#sketch = undefined;
-    if (width > 0 && host.tryReserve(FrequencySketch.bytesFor(width))) {
-      this.#sketch = new FrequencySketch(width);
+    this.#sketchWidth = width > 0 && host.tryReserve(FrequencySketch.bytesFor(width)) ? width : 0;
+    if (this.#counting && this.#sketchWidth > 0) {
+      this.#sketch = new FrequencySketch(this.#sketchWidth);
     }
   }
 
   dispose(): void {
     this.#sketch = undefined;
     this.#shadow = undefined;
+    this.#sketchWidth = 0;
+    this.#shadowEntries = 0;
   }
 
   /**
@@ -186,19 +254,23 @@ export class AdaptivePolicy implements Policy {
    */
   #resizeShadow(capacity: number): void {
     const host = this.#host;
-    const shadow = this.#shadow;
     const entries = Math.min(
       MAX_SHADOW_ENTRIES,
       Math.floor((capacity * SHADOW_BYTES_PER_SLOT) / (4 * SHADOW_SHARES.length)),
     );
     const wanted = entries >= MIN_SHADOW_ENTRIES ? entries : 0;
-    if (wanted === (shadow?.capacity ?? 0)) return;
+    if (wanted === this.#shadowEntries) return;
     const share = this.smallShare;
-    if (shadow !== undefined) host.release(shadow.bytes);
+    if (this.#shadowEntries > 0) host.release(ShadowSample.bytesFor(this.#shadowEntries));
     this.#shadow = undefined;
-    if (wanted > 0 && host.tryReserve(ShadowSample.bytesFor(wanted))) {
-      this.#shadow = new ShadowSample(wanted, share);
-      this.#shadow.scaleTo(host.table.count);
-    }
+    this.#shadowEntries = wanted > 0 && host.tryReserve(ShadowSample.bytesFor(wanted)) ? wanted : 0;
+    if (this.#counting) this.#buildShadow(share);
+  }
+
+  /** Allocates the reserved shadow sample (if any), starting at the share nearest `share`. */
+  #buildShadow(share: number): void {
+    if (this.#shadowEntries === 0) return;
+    this.#shadow = new ShadowSample(this.#shadowEntries, share);
+    this.#shadow.scaleTo(this.#host.table.count);
   }
 }

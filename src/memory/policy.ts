@@ -33,6 +33,8 @@
  *   Policy.tracksPositions}), then {@link
  *   Policy.resized} with the new capacity (a policy sized by the index resizes here).
  * - Room needed: {@link Policy.evict}, repeatedly, until the shard has room or it returns false.
+ *   This is also how a shard's first eviction reaches its policy, whatever caused it (the shard's
+ *   own limit, a budget refusing memory, or another store or shard taking a chunk back).
  *   Between calls the shard may relocate entries (locations change, positions do not).
  * - {@link Policy.dispose} when the shard is dropped: every byte was already given back.
  *
@@ -44,6 +46,11 @@
  * store's `reservedBytes`, its `maxBytes` and its budget) and given back with {@link
  * PolicyHost.release}, or declared per index slot ({@link Policy.slotBytes}) and reserved by the
  * shard with the index; {@link Policy.bytes} reports their sum. No per-entry JS object.
+ *
+ * A policy may reserve an array and allocate it later (as the `s3fifo` ghost queue does on its
+ * first eviction, and `adaptive` its sketch once the shard is close to full, {@link
+ * PolicyHost.reservedBytes} against {@link PolicyHost.limitBytes}): the reservation is what
+ * counts, so `reservedBytes` does not change when the array appears.
  *
  * To add a policy: a file implementing {@link Policy}, one line in `policies.ts`, and one line in
  * the policy list of test/memory/model.property.test.ts.
@@ -73,6 +80,16 @@ export interface PolicyHost {
   readonly arenaBytes: number;
   /** Bytes of the shard's chunks not held by live entries (dead, expired-but-unswept, unused). */
   readonly freeBytes: number;
+  /**
+   * Bytes the shard holds: chunks, index and policy arrays (what {@link tryReserve} and {@link
+   * release} move). With {@link limitBytes}, tells a policy how close the shard is to full.
+   */
+  readonly reservedBytes: number;
+  /**
+   * The most bytes the shard may hold (`floor(maxBytes / shards)`). A shard under a shared
+   * budget may be refused memory, and evict, long before it gets there.
+   */
+  readonly limitBytes: number;
   /** The shard's index (read-only use: `slots`, `capacity`, `count`). */
   readonly table: IndexTable;
   /** Reserves `bytes` under the shard's limit and the store's budget; false when refused. */

@@ -677,6 +677,11 @@ export class Shard implements PolicyHost {
     return this.#arena.bytes - this.#liveBytes;
   }
 
+  /** The most bytes the shard may hold (for the policy; {@link reservedBytes} is what it holds). */
+  get limitBytes(): number {
+    return this.#limit;
+  }
+
   /** The index (for the policy, read-only). */
   get table(): IndexTable {
     return this.#table;

@@ -230,12 +230,15 @@ export class AdaptivePolicy implements Policy {
     const width = capacity > MIN_CAPACITY ? Math.max(MIN_SKETCH_WIDTH, capacity) : 0;
     if (width === this.#sketchWidth) return;
     // The sketch only advises: its bytes go back first, and when the new one does not fit the
-    // policy runs without one (plain S3-FIFO without a ghost) until the next resize.
+    // policy runs without one (plain S3-FIFO without a ghost) until the next resize. A new one
+    // keeps the old one's counts: a shard's index last grows shortly before it is full, and a
+    // sketch rebuilt empty there judged the first admissions on a few hundred requests.
+    const old = this.#sketch;
     if (this.#sketchWidth > 0) host.release(FrequencySketch.bytesFor(this.#sketchWidth));
     this.#sketch = undefined;
     this.#sketchWidth = width > 0 && host.tryReserve(FrequencySketch.bytesFor(width)) ? width : 0;
     if (this.#counting && this.#sketchWidth > 0) {
-      this.#sketch = new FrequencySketch(this.#sketchWidth);
+      this.#sketch = old?.resized(this.#sketchWidth) ?? new FrequencySketch(this.#sketchWidth);
     }
   }
 

@@ -74,3 +74,42 @@ test('peek leaves the buffered hits uncounted', () => {
   assert.equal(sketch.estimate(h), 5, 'estimate counts them');
   assert.equal(sketch.peek(h), 5);
 });
+
+test('resized keeps every estimate when growing, and none falls when shrinking', () => {
+  const sketch = new FrequencySketch(256);
+  // 300 keys, key i requested (i % 5) + 1 times: 900 requests, below the aging sample (1,024).
+  for (let i = 0; i < 300; i++) for (let n = 0; n <= i % 5; n++) sketch.increment(hashOf(i));
+  const before = Array.from({ length: 400 }, (_, i) => sketch.estimate(hashOf(i)));
+
+  for (const width of [512, 4096]) {
+    const grown = sketch.resized(width);
+    assert.equal(grown.width, width);
+    for (let i = 0; i < 400; i++) {
+      assert.equal(grown.estimate(hashOf(i)), before[i], `key ${i} at width ${width}`);
+    }
+  }
+  const shrunk = sketch.resized(64);
+  for (let i = 0; i < 400; i++) {
+    assert.ok(shrunk.estimate(hashOf(i)) >= before[i]!, `key ${i} after shrinking`);
+  }
+  // The original is untouched, and the copies count on their own.
+  const grown = sketch.resized(1024);
+  grown.increment(hashOf(3));
+  assert.equal(sketch.estimate(hashOf(3)), before[3]);
+  assert.equal(grown.estimate(hashOf(3)), before[3]! + 1);
+});
+
+test('resized carries the buffered hits and the progress towards the next halving', () => {
+  const sketch = new FrequencySketch(64); // halves after 256 counted requests
+  const h = hashOf(1);
+  sketch.increment(h);
+  sketch.increment(h);
+  for (let n = 0; n < 3; n++) sketch.incrementLater(h);
+  const grown = sketch.resized(128); // halves after 512
+  assert.equal(grown.estimate(h), 5, 'two counted, three buffered');
+  // 250 more requests of other keys: past the old sample (256) but not the new one (512).
+  for (let i = 0; i < 250; i++) grown.increment(hashOf(1000 + i));
+  assert.equal(grown.estimate(h), 5, 'not halved yet');
+  for (let i = 0; i < 300; i++) grown.increment(hashOf(5000 + i));
+  assert.ok(grown.estimate(h) <= 3, 'halved once the new sample is reached');
+});

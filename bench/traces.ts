@@ -20,7 +20,8 @@
  * trace's start, each scaling `maxBytes` by capacity / mean entries held, then up to four
  * whole-trace replays rescaled the same way) so that the mean number of entries it holds after
  * the warm-up (from the request where the trace has shown `capacity` distinct keys) is within
- * 0.1 % of `capacity`; the table shows the ratio reached.
+ * 0.1 % of `capacity` (a few of the smallest stores, whose entries held move in steps of a
+ * chunk, end up to 1 % off); the table shows the ratio reached.
  *
  * The store's hash is seeded per process (src/memory/hash.ts), and `adaptive`'s frequency sketch
  * counts by that hash, so its miss ratios move by about 1 % from one process to the next (fifo

@@ -23,8 +23,8 @@
  *   eviction), none of this runs: new keys go to `small`, reads only bump their 2-bit count,
  *   and the sketch and the sample are reserved but not allocated ({@link
  *   AdaptivePolicy.counting}). Nothing is evicted before then, so what they would have learnt
- *   decides nothing yet; the sketch counts the rest of the fill before it is first asked (and
- *   each index resize rebuilds it empty anyway).
+ *   decides nothing yet; the sketch counts the rest of the fill before it is first asked (an
+ *   index that grows keeps its counts, see {@link FrequencySketch.resized}).
  *
  * Costs: the sketch is sized with the index, 2 bytes of counters plus 1 byte of doorkeeper per
  * index slot (what the `s3fifo` ghost costs) and a 256-byte buffer of hits; the shadow sample

@@ -52,22 +52,27 @@ export class FrequencySketch {
   }
 
   /**
-   * A sketch of `width` counters per row that keeps this one's counts: every hash's estimate
-   * in the new sketch is at least its estimate here (the same when growing), so an index resize
-   * does not make the policy forget what it has counted. A hash's block is picked by the low
-   * bits of a mix of it and its counters within the block by a mix independent of the width, so
-   * growing copies each block to the blocks whose low bits it shares, and shrinking keeps, per
-   * counter, the largest of the blocks that fold into one; the doorkeeper's words are copied or
-   * OR-ed the same way. The copies add collisions (overestimates), which the next halvings
-   * wear away. Buffered hits and the progress towards the next halving carry over.
+   * A sketch of `width` counters per row for a resized index. Growing keeps this one's counts:
+   * a hash's block is picked by the low bits of a mix of it and its counters within the block
+   * by a mix independent of the width, so each block is repeated in the blocks whose low bits
+   * it shares and every estimate stays the same (the copies add collisions, overestimates that
+   * the next halvings wear away); buffered hits and the progress towards the next halving carry
+   * over. Shrinking starts empty: folding blocks together (the largest count of each) would
+   * raise nearly every counter of a busy sketch, and after a 4x shrink a third of keys never
+   * asked for would pass the policy's `estimate > 1` admission test.
    */
   resized(width: number): FrequencySketch {
     const next = new FrequencySketch(width);
-    copyFolded(this.#counters, next.#counters, 16, maxNibbles);
-    copyFolded(this.#doorkeeper, next.#doorkeeper, 1, (a, b) => a | b);
+    if (width < this.#width) return next;
+    for (let at = 0; at < next.#counters.length; at += this.#counters.length) {
+      next.#counters.set(this.#counters, at);
+    }
+    for (let at = 0; at < next.#doorkeeper.length; at += this.#doorkeeper.length) {
+      next.#doorkeeper.set(this.#doorkeeper, at);
+    }
     next.#pending.set(this.#pending.subarray(0, this.#pendingCount));
     next.#pendingCount = this.#pendingCount;
-    next.#additions = Math.min(this.#additions, next.#sampleSize - 1);
+    next.#additions = this.#additions;
     return next;
   }
 
@@ -173,38 +178,6 @@ export class FrequencySketch {
     this.#doorkeeper.fill(0);
     this.#additions >>>= 1;
   }
-}
-
-/**
- * Copies `from` into `to`, both made of blocks of `block` words indexed by the low bits of a
- * hash: a larger `to` repeats `from` (block `b` of `to` is block `b mod blocks(from)`), a smaller
- * one combines with `merge` the blocks of `from` that share its low bits.
- */
-function copyFolded(
-  from: Uint32Array,
-  to: Uint32Array,
-  block: number,
-  merge: (a: number, b: number) => number,
-): void {
-  if (to.length >= from.length) {
-    for (let at = 0; at < to.length; at += from.length) to.set(from, at);
-    return;
-  }
-  to.set(from.subarray(0, to.length));
-  for (let at = to.length; at < from.length; at += to.length) {
-    for (let i = 0; i < to.length; i += block) {
-      for (let w = i; w < i + block; w++) to[w] = merge(to[w]!, from[at + w]!) >>> 0;
-    }
-  }
-}
-
-/** The per-nibble maximum of two words of eight 4-bit counters. */
-function maxNibbles(a: number, b: number): number {
-  let out = 0;
-  for (let shift = 0; shift < 32; shift += 4) {
-    out |= Math.max((a >>> shift) & 0xf, (b >>> shift) & 0xf) << shift;
-  }
-  return out;
 }
 
 /** A 32-bit mix of `hash` with an odd `seed` (multiply, then fold the high bits down). */

@@ -11,13 +11,17 @@ before(async () => {
 after(() => app?.close());
 
 /**
- * The account, read up to 3 times 250 ms apart until it names 95 %: its figures come from
- * several sources read one after another, and a compiler thread that allocates or frees its
- * zones between two reads (early in a test process) can shift a few MiB for one reading.
+ * The account, read up to 5 times 250 ms apart until it names 95 % and names at most 2 % beyond
+ * RSS: its figures come from several sources read one after another, and a compiler thread or a
+ * GC that allocates or frees between two reads (early in a test process) can shift a few MiB
+ * for one reading, either way (CI once read 10 MB named beyond RSS in bug mode, once). A gap
+ * that persists still fails `checkSum`.
  */
 async function account(): Promise<Memstats['rss']> {
+  const settled = (rss: Memstats['rss']) =>
+    rss.namedShare >= 0.95 && rss.overcountBytes <= 0.02 * rss.rssBytes;
   let rss = ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
-  for (let i = 1; i < 3 && rss.namedShare < 0.95; i++) {
+  for (let i = 1; i < 5 && !settled(rss); i++) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     rss = ((await getJson(`${app.base}/debug/memstats`)).body as Memstats).rss;
   }

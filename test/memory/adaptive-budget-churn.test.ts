@@ -8,21 +8,11 @@ import { MemoryBudget, MemoryStore } from 'tiercache/memory';
 import { AdaptivePolicy } from '../../src/memory/adaptive-policy.ts';
 import type { PolicyHost } from '../../src/memory/policy.ts';
 import { POLICY_FACTORY } from '../../src/memory/test-hooks.ts';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.ts';
 
 for (const seed of [1, 2, 3]) {
   test(`adaptive invariants under budget churn, seed ${seed}`, () => {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const budget = new MemoryBudget({ maxBytes: 192 * 1024 });
     const policies: AdaptivePolicy[] = [];
     const hooks: object = {

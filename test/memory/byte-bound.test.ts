@@ -6,18 +6,7 @@ import {
   MemoryStore,
   type MemoryStoreOptions,
 } from 'tiercache/memory';
-
-// A small deterministic PRNG, so a failure reproduces.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.ts';
 
 const configs: [string, MemoryStoreOptions][] = [
   ['one tiny shard', { shards: 1, maxBytes: 16 * 1024, maxEntryBytes: 2048 }],
@@ -28,7 +17,7 @@ const configs: [string, MemoryStoreOptions][] = [
 
 for (const [label, options] of configs) {
   test(`reservedBytes never exceeds maxBytes under random load: ${label}`, () => {
-    const next = random(label.length * 7919);
+    const next = seededRandom(label.length * 7919);
     const store = new MemoryStore({ ...options, budget: null });
     const maxBytes = options.maxBytes!;
     const last = new Map<string, string>();

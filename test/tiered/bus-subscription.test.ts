@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { TieredCache } from 'tiercache';
+import { gatedLoader } from '../helpers/gated-loader.ts';
 import { sharedRedis, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
 
@@ -62,22 +63,11 @@ describe('the bus subscription', () => {
       ...HANG,
     }, async () => {
       const name = uniquePrefix('bus-inflight');
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let started!: () => void;
-      const loading = new Promise<void>((resolve) => {
-        started = resolve;
-      });
+      const { load, loading, release } = gatedLoader((keys) => keys.map(() => 'loaded'));
       const reader = new TieredCache<string>({
         name,
         redis: client,
-        load: async (keys) => {
-          started();
-          await gate;
-          return keys.map(() => 'loaded');
-        },
+        load,
       });
       const writer = new TieredCache<string>({ name, redis: client, memory: false });
       try {

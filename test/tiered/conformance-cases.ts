@@ -14,6 +14,7 @@ import {
   type TieredCacheOptions,
   ValueTooLargeError,
 } from 'tiercache';
+import { gatedLoader } from '../helpers/gated-loader.ts';
 
 /** Polls `check` every 10 ms, at most `tries` times; the test fails when it never holds. */
 async function until(check: () => boolean | Promise<boolean>, tries = 1000): Promise<void> {
@@ -318,20 +319,9 @@ export function conformance(label: string, make: MakeCache): void {
     });
 
     it('a write during a load wins over the loaded value', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let started!: () => void;
-      const loading = new Promise<void>((resolve) => {
-        started = resolve;
-      });
+      const { load, loading, release } = gatedLoader((keys) => keys.map(() => 'old'));
       const cache = make<string>({
-        load: async (keys) => {
-          started();
-          await gate;
-          return keys.map(() => 'old');
-        },
+        load,
       });
       try {
         const reading = cache.get('k');

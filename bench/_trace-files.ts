@@ -141,3 +141,17 @@ export function chainTraces(name: string, recency: ReplayTrace, loop: ReplayTrac
     fileRequests: requests.length,
   };
 }
+
+/** `../shared/traces`, where the README's traces live. */
+export const TRACES_DIR = new URL('../../shared/traces', import.meta.url).pathname;
+
+/** The name of the phase-change trace: sprite, then the LIRS loop, then sprite again. */
+export const PHASE_TRACE = 'phase';
+
+/** Loads trace `name` (one of {@link TRACE_FILES}, or {@link PHASE_TRACE}) cut to `cap` requests. */
+export function loadNamedTrace(name: string, cap: number): ReplayTrace {
+  if (name !== PHASE_TRACE) return loadTrace(TRACES_DIR, name, cap);
+  const sprite = loadTrace(TRACES_DIR, 'sprite', cap);
+  const loop = loadTrace(TRACES_DIR, 'loop', cap);
+  return chainTraces('phase (sprite, loop, sprite)', sprite, loop);
+}

@@ -13,7 +13,9 @@
  * the loop, then sprite again) at 100, 250, 500 and 1,000 entries. Traces longer than `--cap` requests are cut to their first `--cap` (p3, orm-busy,
  * orm-night and scarab at the default), and distinct keys are counted in what is replayed.
  * Each request is a read; a miss writes the key (a read-through cache). Keys are 10-character
- * strings, values 100 bytes, so every MemoryStore entry takes 136 bytes.
+ * strings, values 100 bytes, so every MemoryStore entry takes 136 bytes. The replay, the
+ * calibration below and the reference caches are bench/_trace-replay.ts, which
+ * bench/trace-point.ts shares to show one point block by block.
  *
  * Policies are compared at equal entries held: the entry-bounded caches hold `capacity`
  * entries once warm, and each MemoryStore's `maxBytes` is calibrated (a few replays of the
@@ -30,37 +32,37 @@
  * policy can be compared point by point; run several seeds to see the spread.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { LRUCache } from 'lru-cache';
-import { MemoryStore } from 'tiercache/memory';
-import { BoundedCache } from 'transitory';
-import { hashWithSeed } from '../src/memory/hash.ts';
-import { HASH_FUNCTION } from '../src/memory/test-hooks.ts';
+import type { EvictionPolicy } from 'tiercache/memory';
 import { argNumber, argValue, fmt, machineLine, printTable } from './_harness.ts';
 import { missRatioSvg, type Panel } from './_hit-ratio-plot.ts';
-import { chainTraces, loadTrace, type ReplayTrace, TRACE_FILES } from './_trace-files.ts';
-import { Arc, beladyMisses, type IdCache, RefS3Fifo, Sieve } from './_trace-policies.ts';
+import {
+  loadNamedTrace,
+  loadTrace,
+  PHASE_TRACE,
+  type ReplayTrace,
+  TRACE_FILES,
+  TRACES_DIR,
+} from './_trace-files.ts';
+import { beladyMisses } from './_trace-policies.ts';
+import {
+  calibrate,
+  ENTRY_BYTES,
+  keysOf,
+  REFERENCES,
+  type Reference,
+  type ReplaySetup,
+  replayReference,
+  replayWhole,
+  warmIndex,
+} from './_trace-replay.ts';
 
-const TRACES_DIR = new URL('../../shared/traces', import.meta.url).pathname;
-const VALUE = 'v'.repeat(100);
-const KEY_CHARS = 10;
-const ENTRY_BYTES = Math.ceil((24 + KEY_CHARS + VALUE.length) / 8) * 8;
 const PHASE_SIZES = [100, 250, 500, 1000];
 // The LIRS loop cycles over 1,011 keys: below 25 % of them every policy but Belady misses all.
 const LOOP_SIZES = [250, 500, 750, 900];
-const SAMPLE_EVERY = 8;
 /** `--seed`: a fixed hash seed for every store (default: the process's random one). */
 const SEED = argValue('--seed') === undefined ? undefined : argNumber('--seed', 0) | 0;
-const FIXED_HASH = SEED === undefined ? undefined : (key: string) => hashWithSeed(key, SEED);
-const CALIBRATION_REQUESTS = 250_000;
-const CALIBRATION_ROUNDS = 10;
-/** How far a store's mean entries held may be off the capacity (0.1 %). */
-const HELD_TOLERANCE = 0.001;
-/** Whole-trace replays at most per store and point (see `replayWhole`). */
-const WHOLE_ROUNDS = 4;
 
-const REFERENCES = ['lru-cache', 'w-tinylfu', 'ref-s3fifo', 'arc', 'sieve'] as const;
-type Reference = (typeof REFERENCES)[number];
-type StorePolicy = 'fifo' | 's3fifo' | 'adaptive';
+type StorePolicy = EvictionPolicy;
 
 const COLORS: Record<string, string> = {
   fifo: '#ff9896',
@@ -74,162 +76,13 @@ const COLORS: Record<string, string> = {
   belady: '#000000',
 };
 
-function keyOf(id: number): string {
-  return `k${id.toString(36).padStart(KEY_CHARS - 1, '0')}`;
-}
-
-/** The index of the request where the trace has shown `capacity` distinct keys. */
-function warmIndex(trace: ReplayTrace, capacity: number): number {
-  const requests = trace.requests;
-  for (let i = 0; i < requests.length; i++) if (requests[i]! >= capacity - 1) return i;
-  return requests.length;
-}
-
 function referenceMisses(
   name: Reference,
   trace: ReplayTrace,
   keys: readonly string[],
   capacity: number,
 ): number {
-  const requests = trace.requests;
-  let misses = 0;
-  if (name === 'lru-cache') {
-    const lru = new LRUCache<string, string>({ max: capacity });
-    for (let i = 0; i < requests.length; i++) {
-      const key = keys[requests[i]!]!;
-      if (lru.get(key) === undefined) {
-        misses++;
-        lru.set(key, VALUE);
-      }
-    }
-    return misses;
-  }
-  if (name === 'w-tinylfu') {
-    const cache = new BoundedCache<string, string>({ maxSize: capacity });
-    for (let i = 0; i < requests.length; i++) {
-      const key = keys[requests[i]!]!;
-      if (cache.getIfPresent(key) === null) {
-        misses++;
-        cache.set(key, VALUE);
-      }
-    }
-    return misses;
-  }
-  const cache: IdCache =
-    name === 'ref-s3fifo'
-      ? new RefS3Fifo(capacity, trace.distinct)
-      : name === 'arc'
-        ? new Arc(capacity, trace.distinct)
-        : new Sieve(capacity, trace.distinct);
-  for (let i = 0; i < requests.length; i++) if (!cache.access(requests[i]!)) misses++;
-  return misses;
-}
-
-interface StoreRun {
-  misses: number;
-  meanHeld: number;
-}
-
-function replayStore(
-  eviction: StorePolicy,
-  maxBytes: number,
-  trace: ReplayTrace,
-  keys: readonly string[],
-  warm: number,
-  end: number,
-): StoreRun {
-  const store = new MemoryStore({
-    name: `traces-${eviction}`,
-    maxBytes: Math.floor(maxBytes),
-    budget: null,
-    eviction,
-    ...(FIXED_HASH === undefined ? {} : { [HASH_FUNCTION]: FIXED_HASH }),
-  });
-  const requests = trace.requests;
-  let misses = 0;
-  let held = 0;
-  let samples = 0;
-  for (let i = 0; i < end; i++) {
-    const key = keys[requests[i]!]!;
-    if (store.getString(key) === undefined) {
-      misses++;
-      store.set(key, VALUE);
-    }
-    if (i >= warm && (i & (SAMPLE_EVERY - 1)) === 0) {
-      held += store.size;
-      samples++;
-    }
-  }
-  store.close();
-  return { misses, meanHeld: samples === 0 ? store.size : held / samples };
-}
-
-/**
- * `maxBytes` for a store holding `capacity` entries on average after the warm-up: start from
- * the entry size plus a guess at the overhead, then rescale by capacity / mean held, keeping
- * the closest of a few tries (the curve has steps where the index doubles).
- */
-function calibrate(
-  eviction: StorePolicy,
-  trace: ReplayTrace,
-  keys: readonly string[],
-  capacity: number,
-  warm: number,
-  guess: number,
-): number {
-  const end = Math.min(trace.requests.length, warm + CALIBRATION_REQUESTS);
-  let bytes = guess;
-  let best = bytes;
-  let bestError = Number.POSITIVE_INFINITY;
-  let low = 0;
-  let high = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < CALIBRATION_ROUNDS; round++) {
-    const { meanHeld } = replayStore(eviction, bytes, trace, keys, warm, end);
-    const error = meanHeld / capacity - 1;
-    if (Math.abs(error) < Math.abs(bestError)) {
-      best = bytes;
-      bestError = error;
-    }
-    if (Math.abs(error) <= HELD_TOLERANCE) break;
-    if (error < 0) low = Math.max(low, bytes);
-    else high = Math.min(high, bytes);
-    let next = bytes / (1 + error);
-    // Stay strictly inside the bracket found so far (bisect when the rescale leaves it).
-    if (next <= low || next >= high) next = Number.isFinite(high) ? (low + high) / 2 : bytes * 2;
-    bytes = next;
-  }
-  return best;
-}
-
-/**
- * Replays the whole trace at `bytes`, then corrects for what the calibration (on the trace's
- * start) could not see: while the mean entries held over the whole trace is off the capacity by
- * more than {@link HELD_TOLERANCE}, `maxBytes` is rescaled by capacity / mean held and the
- * trace replayed again (at most {@link WHOLE_ROUNDS} times), keeping the run closest to the
- * capacity. Without it a store held up to 0.8 % fewer entries than the caches it is compared
- * with, a handicap of the same order as the differences the table is read for.
- */
-function replayWhole(
-  eviction: StorePolicy,
-  bytes: number,
-  trace: ReplayTrace,
-  keys: readonly string[],
-  capacity: number,
-  warm: number,
-): StoreRun {
-  const n = trace.requests.length;
-  let best = replayStore(eviction, bytes, trace, keys, warm, n);
-  let current = best;
-  for (let round = 1; round < WHOLE_ROUNDS; round++) {
-    const error = current.meanHeld / capacity - 1;
-    if (Math.abs(error) <= HELD_TOLERANCE) break;
-    bytes /= 1 + error;
-    current = replayStore(eviction, bytes, trace, keys, warm, n);
-    if (Math.abs(current.meanHeld / capacity - 1) < Math.abs(best.meanHeld / capacity - 1)) {
-      best = current;
-    }
-  }
-  return best;
+  return replayReference({ trace, keys }, name, capacity).misses;
 }
 
 interface Point {
@@ -253,7 +106,7 @@ function main(): void {
   const cap = Number(argValue('--cap') ?? 1_000_000);
   const percents = (argValue('--sizes') ?? '1,2,5,10').split(',').map(Number);
   const stores = (argValue('--stores') ?? 'fifo,s3fifo').split(',') as StorePolicy[];
-  const names = (argValue('--traces') ?? [...TRACE_FILES.map((t) => t.name), 'phase'].join(','))
+  const names = (argValue('--traces') ?? [...TRACE_FILES.map((t) => t.name), PHASE_TRACE].join(','))
     .split(',')
     .filter((n) => n !== '');
   const policies = [...stores, ...REFERENCES, 'belady'];
@@ -264,24 +117,18 @@ function main(): void {
   const described: string[] = [];
   const guesses = new Map<string, number>();
   for (const name of names) {
-    let trace: ReplayTrace;
-    let capacities: number[];
-    if (name === 'phase') {
-      const sprite = loadTrace(TRACES_DIR, 'sprite', cap);
-      const loop = loadTrace(TRACES_DIR, 'loop', cap);
-      trace = chainTraces('phase (sprite, loop, sprite)', sprite, loop);
-      capacities = PHASE_SIZES;
-    } else if (name === 'loop') {
-      trace = loadTrace(TRACES_DIR, name, cap);
-      capacities = LOOP_SIZES;
-    } else {
-      trace = loadTrace(TRACES_DIR, name, cap);
-      capacities = percents.map((p) => Math.max(4, Math.round((trace.distinct * p) / 100)));
-    }
+    const trace = loadNamedTrace(name, cap);
+    const capacities =
+      name === PHASE_TRACE
+        ? PHASE_SIZES
+        : name === 'loop'
+          ? LOOP_SIZES
+          : percents.map((p) => Math.max(4, Math.round((trace.distinct * p) / 100)));
     described.push(
       `${trace.name}: ${fmt(trace.requests.length)} requests${trace.requests.length < trace.fileRequests ? ` (first of ${fmt(trace.fileRequests)})` : ''}, ${fmt(trace.distinct)} distinct keys`,
     );
-    const keys = Array.from({ length: trace.distinct }, (_, id) => keyOf(id));
+    const keys = keysOf(trace);
+    const setup: ReplaySetup = { trace, keys, seed: SEED };
     const series: Record<string, number[]> = {};
     for (const policy of policies) series[policy] = [];
     const sizes: number[] = [];
@@ -298,9 +145,9 @@ function main(): void {
       for (const eviction of stores) {
         // The bytes per entry the last calibration found are the next point's first guess.
         const perEntry = guesses.get(eviction) ?? ENTRY_BYTES * 1.4;
-        const bytes = calibrate(eviction, trace, keys, capacity, warm, capacity * perEntry + 4096);
+        const bytes = calibrate(setup, eviction, capacity, warm, capacity * perEntry + 4096);
         guesses.set(eviction, (bytes - 4096) / capacity);
-        const run = replayWhole(eviction, bytes, trace, keys, capacity, warm);
+        const run = replayWhole(setup, eviction, bytes, capacity, warm);
         point.miss[eviction] = run.misses / n;
         point.held[eviction] = run.meanHeld / capacity;
       }
@@ -416,7 +263,7 @@ function main(): void {
 /** scarab at 100,000 entries, uncut, against the figures the README quotes (caffeine #106). */
 function referenceCheck(): void {
   const trace = loadTrace(TRACES_DIR, 'scarab', Number.POSITIVE_INFINITY);
-  const keys = Array.from({ length: trace.distinct }, (_, id) => keyOf(id));
+  const keys = keysOf(trace);
   const n = trace.requests.length;
   const hit = (misses: number) => `${((1 - misses / n) * 100).toFixed(2)} %`;
   console.log('\nReplay check: scarab (uncut) at 100,000 entries, hit ratio\n');

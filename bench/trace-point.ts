@@ -13,7 +13,10 @@
  * requests the trace is cut into. `--seed`: a fixed hash seed, so that a run repeats exactly (as
  * in bench/traces.ts; default 1 here, since this tool is for comparing runs). Prints misses per
  * block for lru-cache, W-TinyLFU and each store, each store's difference to lru-cache and its
- * running sum; then the totals, whose miss ratios are the replay table's for the same seed.
+ * running sum; then the totals. A store's `maxBytes` is calibrated from a first guess of its
+ * own (the table carries each store's last result over to the next point), so its total can
+ * differ from the table's for the same seed in the fourth decimal, within the calibration's
+ * 0.1 % of entries held.
  */
 import type { EvictionPolicy } from 'tiercache/memory';
 import { argNumber, argValue, fmt, machineLine, printTable } from './_harness.ts';

@@ -79,7 +79,10 @@ function decompress(file: string): Buffer {
  */
 export function loadTrace(folder: string, name: string, cap: number): ReplayTrace {
   const spec = TRACE_FILES.find((t) => t.name === name);
-  if (spec === undefined) throw new Error(`no trace "${name}"`);
+  if (spec === undefined) {
+    const names = [...TRACE_FILES.map((t) => t.name), 'phase'].join(', ');
+    throw new Error(`no trace "${name}": the traces are ${names}`);
+  }
   const data = decompress(`${folder}/${spec.path}`);
   let fileRequests = 0;
   let trace: { out: Int32Array; length: number; distinct: number };

@@ -33,7 +33,10 @@ function main(): void {
   const name = argValue('--trace');
   const capacity = argNumber('--entries', 0);
   if (name === undefined || !(capacity > 0)) {
-    throw new Error('usage: npm run bench -- trace-point --trace NAME --entries N [--blocks 20]');
+    console.error(
+      'usage: npm run bench -- trace-point --trace NAME --entries N [--stores adaptive,s3fifo] [--seed 1] [--blocks 20] [--cap 1000000]',
+    );
+    process.exit(2);
   }
   const stores = (argValue('--stores') ?? 'adaptive').split(',') as EvictionPolicy[];
   const seed = argNumber('--seed', 1) | 0;

@@ -80,7 +80,7 @@ function decompress(file: string): Buffer {
 export function loadTrace(folder: string, name: string, cap: number): ReplayTrace {
   const spec = TRACE_FILES.find((t) => t.name === name);
   if (spec === undefined) {
-    const names = [...TRACE_FILES.map((t) => t.name), 'phase'].join(', ');
+    const names = [...TRACE_FILES.map((t) => t.name), PHASE_TRACE].join(', ');
     throw new Error(`no trace "${name}": the traces are ${names}`);
   }
   const data = decompress(`${folder}/${spec.path}`);

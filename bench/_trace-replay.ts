@@ -34,6 +34,10 @@ const CALIBRATION_ROUNDS = 10;
 export const HELD_TOLERANCE = 0.001;
 /** Whole-trace replays at most per store and point (see {@link replayWhole}). */
 const WHOLE_ROUNDS = 4;
+/** Bytes beyond the entries a calibration's first guess allows (index and policy arrays). */
+const GUESS_OVERHEAD = 4096;
+/** A store's bytes per entry held, before any calibration has measured one. */
+const FIRST_GUESS_PER_ENTRY = ENTRY_BYTES * 1.4;
 
 /** The caches every store is compared with, each bounded by an entry count. */
 export const REFERENCES = ['lru-cache', 'w-tinylfu', 'ref-s3fifo', 'arc', 'sieve'] as const;
@@ -50,7 +54,7 @@ export function keysOf(trace: ReplayTrace): string[] {
 }
 
 /** The index of the request where the trace has shown `capacity` distinct keys. */
-export function warmIndex(trace: ReplayTrace, capacity: number): number {
+function warmIndex(trace: ReplayTrace, capacity: number): number {
   const requests = trace.requests;
   for (let i = 0; i < requests.length; i++) if (requests[i]! >= capacity - 1) return i;
   return requests.length;
@@ -70,8 +74,6 @@ export interface StoreRun {
   misses: number;
   /** Mean entries held after the warm-up. */
   meanHeld: number;
-  /** `maxBytes` of the run. */
-  bytes: number;
   /** Misses per block of {@link ReplaySetup.blockSize} requests (empty without one). */
   blockMisses: number[];
 }
@@ -132,7 +134,6 @@ export function replayStore(
   return {
     misses,
     meanHeld: samples === 0 ? store.size : held / samples,
-    bytes: maxBytes,
     blockMisses: blocks.counts,
   };
 }
@@ -142,7 +143,7 @@ export function replayStore(
  * `guess`, then rescale by capacity / mean held, keeping the closest of a few tries (the curve
  * has steps where the index doubles). Replays only the trace's start.
  */
-export function calibrate(
+function calibrate(
   setup: ReplaySetup,
   eviction: EvictionPolicy,
   capacity: number,
@@ -183,7 +184,7 @@ export function calibrate(
  * caches it is compared with, a handicap of the same order as the differences the table is
  * read for.
  */
-export function replayWhole(
+function replayWhole(
   setup: ReplaySetup,
   eviction: EvictionPolicy,
   bytes: number,
@@ -214,23 +215,28 @@ export function replayReference(
   const { trace, keys } = setup;
   const requests = trace.requests;
   const blocks = new BlockCounter(setup.blockSize, requests.length);
+  // A read-through string cache: a miss stores the key.
+  const readThrough =
+    (has: (key: string) => boolean, set: (key: string) => void) =>
+    (id: number): boolean => {
+      const key = keys[id]!;
+      if (has(key)) return true;
+      set(key);
+      return false;
+    };
   let hit: (id: number) => boolean;
   if (name === 'lru-cache') {
     const lru = new LRUCache<string, string>({ max: capacity });
-    hit = (id) => {
-      const key = keys[id]!;
-      if (lru.get(key) !== undefined) return true;
-      lru.set(key, VALUE);
-      return false;
-    };
+    hit = readThrough(
+      (key) => lru.get(key) !== undefined,
+      (key) => lru.set(key, VALUE),
+    );
   } else if (name === 'w-tinylfu') {
     const cache = new BoundedCache<string, string>({ maxSize: capacity });
-    hit = (id) => {
-      const key = keys[id]!;
-      if (cache.getIfPresent(key) !== null) return true;
-      cache.set(key, VALUE);
-      return false;
-    };
+    hit = readThrough(
+      (key) => cache.getIfPresent(key) !== null,
+      (key) => cache.set(key, VALUE),
+    );
   } else {
     const cache: IdCache =
       name === 'ref-s3fifo'
@@ -248,14 +254,24 @@ export function replayReference(
   return { misses, blockMisses: blocks.counts };
 }
 
-/** `maxBytes` for `capacity` entries, calibrated, then the whole trace replayed at it. */
+/**
+ * Calibrates `maxBytes` for `capacity` entries (from `guessPerEntry` bytes per entry held), then
+ * replays the whole trace at it. `calibratedBytes` is what the calibration found, before the
+ * whole-trace correction: a good first guess for the next capacity of the same store.
+ */
 export function replayAtCapacity(
   setup: ReplaySetup,
   eviction: EvictionPolicy,
   capacity: number,
-  guessPerEntry = ENTRY_BYTES * 1.4,
-): StoreRun {
+  guessPerEntry = FIRST_GUESS_PER_ENTRY,
+): StoreRun & { calibratedBytes: number } {
   const warm = warmIndex(setup.trace, capacity);
-  const bytes = calibrate(setup, eviction, capacity, warm, capacity * guessPerEntry + 4096);
-  return replayWhole(setup, eviction, bytes, capacity, warm);
+  const guess = capacity * guessPerEntry + GUESS_OVERHEAD;
+  const calibratedBytes = calibrate(setup, eviction, capacity, warm, guess);
+  return { ...replayWhole(setup, eviction, calibratedBytes, capacity, warm), calibratedBytes };
+}
+
+/** The bytes per entry held a calibration found, as {@link replayAtCapacity} takes its guess. */
+export function perEntryGuess(calibratedBytes: number, capacity: number): number {
+  return (calibratedBytes - GUESS_OVERHEAD) / capacity;
 }

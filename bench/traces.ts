@@ -35,25 +35,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { EvictionPolicy } from 'tiercache/memory';
 import { argNumber, argValue, fmt, machineLine, printTable } from './_harness.ts';
 import { missRatioSvg, type Panel } from './_hit-ratio-plot.ts';
-import {
-  loadNamedTrace,
-  loadTrace,
-  PHASE_TRACE,
-  type ReplayTrace,
-  TRACE_FILES,
-  TRACES_DIR,
-} from './_trace-files.ts';
+import { loadNamedTrace, loadTrace, PHASE_TRACE, TRACE_FILES, TRACES_DIR } from './_trace-files.ts';
 import { beladyMisses } from './_trace-policies.ts';
 import {
-  calibrate,
-  ENTRY_BYTES,
   keysOf,
+  perEntryGuess,
   REFERENCES,
-  type Reference,
   type ReplaySetup,
+  replayAtCapacity,
   replayReference,
-  replayWhole,
-  warmIndex,
 } from './_trace-replay.ts';
 
 const PHASE_SIZES = [100, 250, 500, 1000];
@@ -61,8 +51,6 @@ const PHASE_SIZES = [100, 250, 500, 1000];
 const LOOP_SIZES = [250, 500, 750, 900];
 /** `--seed`: a fixed hash seed for every store (default: the process's random one). */
 const SEED = argValue('--seed') === undefined ? undefined : argNumber('--seed', 0) | 0;
-
-type StorePolicy = EvictionPolicy;
 
 const COLORS: Record<string, string> = {
   fifo: '#ff9896',
@@ -75,15 +63,6 @@ const COLORS: Record<string, string> = {
   sieve: '#bcbd22',
   belady: '#000000',
 };
-
-function referenceMisses(
-  name: Reference,
-  trace: ReplayTrace,
-  keys: readonly string[],
-  capacity: number,
-): number {
-  return replayReference({ trace, keys }, name, capacity).misses;
-}
 
 interface Point {
   trace: string;
@@ -105,7 +84,7 @@ function main(): void {
   const t0 = performance.now();
   const cap = Number(argValue('--cap') ?? 1_000_000);
   const percents = (argValue('--sizes') ?? '1,2,5,10').split(',').map(Number);
-  const stores = (argValue('--stores') ?? 'fifo,s3fifo').split(',') as StorePolicy[];
+  const stores = (argValue('--stores') ?? 'fifo,s3fifo').split(',') as EvictionPolicy[];
   const names = (argValue('--traces') ?? [...TRACE_FILES.map((t) => t.name), PHASE_TRACE].join(','))
     .split(',')
     .filter((n) => n !== '');
@@ -127,13 +106,11 @@ function main(): void {
     described.push(
       `${trace.name}: ${fmt(trace.requests.length)} requests${trace.requests.length < trace.fileRequests ? ` (first of ${fmt(trace.fileRequests)})` : ''}, ${fmt(trace.distinct)} distinct keys`,
     );
-    const keys = keysOf(trace);
-    const setup: ReplaySetup = { trace, keys, seed: SEED };
+    const setup: ReplaySetup = { trace, keys: keysOf(trace), seed: SEED };
     const series: Record<string, number[]> = {};
     for (const policy of policies) series[policy] = [];
     const sizes: number[] = [];
     for (const capacity of capacities) {
-      const warm = warmIndex(trace, capacity);
       const n = trace.requests.length;
       const point: Point = {
         trace: trace.name,
@@ -144,15 +121,13 @@ function main(): void {
       };
       for (const eviction of stores) {
         // The bytes per entry the last calibration found are the next point's first guess.
-        const perEntry = guesses.get(eviction) ?? ENTRY_BYTES * 1.4;
-        const bytes = calibrate(setup, eviction, capacity, warm, capacity * perEntry + 4096);
-        guesses.set(eviction, (bytes - 4096) / capacity);
-        const run = replayWhole(setup, eviction, bytes, capacity, warm);
+        const run = replayAtCapacity(setup, eviction, capacity, guesses.get(eviction));
+        guesses.set(eviction, perEntryGuess(run.calibratedBytes, capacity));
         point.miss[eviction] = run.misses / n;
         point.held[eviction] = run.meanHeld / capacity;
       }
       for (const reference of REFERENCES) {
-        point.miss[reference] = referenceMisses(reference, trace, keys, capacity) / n;
+        point.miss[reference] = replayReference(setup, reference, capacity).misses / n;
       }
       point.miss.belady = beladyMisses(trace.requests, trace.distinct, capacity) / n;
       for (const policy of policies) series[policy]!.push(point.miss[policy]!);
@@ -217,7 +192,7 @@ function main(): void {
     );
     const phaseGap = phase.map((p) => (p.miss[policy]! - p.miss['w-tinylfu']!) * 100);
     rows.push([
-      stores.includes(policy as StorePolicy) ? `tiercache ${policy}` : policy,
+      stores.includes(policy as EvictionPolicy) ? `tiercache ${policy}` : policy,
       `${geomean(vsLru).toFixed(3)}x`,
       `${worse.length}${
         worse.length > 0
@@ -263,15 +238,15 @@ function main(): void {
 /** scarab at 100,000 entries, uncut, against the figures the README quotes (caffeine #106). */
 function referenceCheck(): void {
   const trace = loadTrace(TRACES_DIR, 'scarab', Number.POSITIVE_INFINITY);
-  const keys = keysOf(trace);
+  const setup: ReplaySetup = { trace, keys: keysOf(trace) };
   const n = trace.requests.length;
   const hit = (misses: number) => `${((1 - misses / n) * 100).toFixed(2)} %`;
   console.log('\nReplay check: scarab (uncut) at 100,000 entries, hit ratio\n');
   printTable(
     ['policy', 'this replay', 'README (caffeine #106)'],
     [
-      ['LRU (lru-cache)', hit(referenceMisses('lru-cache', trace, keys, 100_000)), '75.91 %'],
-      ['ARC', hit(referenceMisses('arc', trace, keys, 100_000)), '76.09 %'],
+      ['LRU (lru-cache)', hit(replayReference(setup, 'lru-cache', 100_000).misses), '75.91 %'],
+      ['ARC', hit(replayReference(setup, 'arc', 100_000).misses), '76.09 %'],
       ['Belady', hit(beladyMisses(trace.requests, trace.distinct, 100_000)), '79.25 %'],
     ],
   );

@@ -8,6 +8,7 @@ import type { ReplayTrace } from '../../bench/_trace-files.ts';
 import {
   HELD_TOLERANCE,
   keysOf,
+  REFERENCES,
   type ReplaySetup,
   replayAtCapacity,
   replayReference,
@@ -44,7 +45,7 @@ test('block counts add up to the misses, for the store and for every reference c
     store.blockMisses.reduce((a, b) => a + b, 0),
     store.misses,
   );
-  for (const name of ['lru-cache', 'w-tinylfu', 'ref-s3fifo', 'arc', 'sieve'] as const) {
+  for (const name of REFERENCES) {
     const run = replayReference(setup, name, 300);
     assert.equal(run.blockMisses.length, 5, name);
     assert.equal(
